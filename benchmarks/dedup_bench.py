@@ -1,0 +1,294 @@
+"""Benchmark reviewapp.dedup on the labelled sets of Hair et al. 2023 as packaged by bib-dedupe.
+
+    .venv/bin/python benchmarks/dedup_bench.py                 # all four sets
+    .venv/bin/python benchmarks/dedup_bench.py --quick         # skip depression (79,880 records)
+    .venv/bin/python benchmarks/dedup_bench.py --sets cardiac --json --explain 20
+
+Metrics (record level, as bib-dedupe's ``compare_dedupe_id`` and ASySD count them): merging the
+auto pairs keeps one record per predicted cluster. A positive is a record removed as a duplicate.
+For each true duplicate cluster one record must stay: every extra kept member is a FN, every
+removed member a TP; if the whole cluster vanished into another one, that costs one FP. A true
+unique record that was removed is a FP, kept it is a TN. Pair level: an auto pair whose records are
+not in the same true cluster is a false positive pair (must be 0).
+
+Each set runs in a fresh process so that its peak RSS (getrusage) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import csv
+import json
+import multiprocessing
+import re
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from reviewapp.dedup import AUTO, REVIEW, DedupRecord, clusters, find_duplicates  # noqa: E402
+from reviewapp.dedup.text import normalise_doi  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data" / "dedup" / "bib-dedupe"
+DATA = Path(__file__).resolve().parent / ".data"
+WHEEL_VERSION = "0.7.2"
+DEPRESSION = DATA / "bib_dedupe" / "data" / "depression"
+SETS = ("diabetes", "neuroimaging", "cardiac", "depression")
+# bib-dedupe 0.7.2's published record-level sensitivity on these sets (output/current_results.md).
+ANCHOR_SENSITIVITY = {"diabetes": 1.0, "neuroimaging": 0.9946, "cardiac": 0.9966, "depression": 0.9913}
+QUEUE_LIMIT = 0.01  # review pairs as a share of records
+
+# --- loading ----------------------------------------------------------------------------------
+
+# "Adeli K.Lewis G. F." and "RawatA.K.LundquistF.": a family name, then initials each with a dot.
+_AUTHOR_CHUNK = re.compile(r"\s*(?P<family>[^.]+?)\s*(?P<initials>(?:[A-Z][a-z]?\.[\s-]*)+)(?=[A-Z]|$)")
+_PUBMED_URL = re.compile(r"ncbi\.nlm\.nih\.gov/pubmed/(\d+)|[?&]pmid=(\d+)", re.IGNORECASE)
+_DOI_IN_URL = re.compile(r"(?:doi\.org/|[?&]doi=)(10\.\d{4,9}(?:/|%2f)[^&#\s]+)", re.IGNORECASE)
+
+
+def split_authors(value: str) -> tuple[str, ...]:
+    """Author list as "Family, I." strings from the formats found in these CSV exports."""
+    value = value.strip()
+    if not value or value.lower() == "anonymous":
+        return ()
+    if " and " in value or ";" in value:
+        return tuple(part.strip() for part in re.split(r"\s+and\s+|;", value) if part.strip())
+    names, end = [], 0
+    for match in _AUTHOR_CHUNK.finditer(value):
+        names.append(f"{match.group('family').strip()}, {match.group('initials').strip()}")
+        end = match.end()
+    rest = value[end:].strip()
+    if re.search(r"[A-Za-z]{2}", rest) and rest.lower() not in ("jr", "jr.", "sr", "sr."):
+        names.append(rest)  # a name without initials, e.g. "Prakh'e IB" or a truncated list
+    return tuple(names)
+
+
+def _pmid(url: str) -> str:
+    match = _PUBMED_URL.search(url)
+    return (match.group(1) or match.group(2)) if match else ""
+
+
+def _doi(row: dict[str, str]) -> str:
+    found = normalise_doi(row.get("doi") or "")
+    if found:
+        return found
+    match = _DOI_IN_URL.search(row.get("url") or "")
+    return normalise_doi(match.group(1)) if match else ""
+
+
+def _year(value: str) -> int | None:
+    match = re.search(r"\d{4}", value or "")
+    return int(match.group(0)) if match else None
+
+
+def _row_to_record(row: dict[str, str]) -> DedupRecord:
+    return DedupRecord(
+        id=row["ID"],
+        title=row.get("title") or "",
+        authors=split_authors(row.get("author") or ""),
+        year=_year(row.get("year") or ""),
+        journal=row.get("journal") or "",
+        volume=row.get("volume") or "",
+        issue=row.get("number") or "",
+        pages=row.get("pages") or "",
+        doi=_doi(row),
+        pmid=_pmid(row.get("url") or ""),
+        abstract=row.get("abstract") or "",
+    )
+
+
+def load_bib_dedupe_csv(path: str | Path) -> list[DedupRecord]:
+    """Records of a bib-dedupe ``records_pre_merged.csv`` (or its ``_part1``/``_part2`` halves)."""
+    path = Path(path)
+    parts = [path] if path.is_file() else sorted(path.parent.glob(path.stem + "_part*.csv"))
+    if not parts:
+        raise FileNotFoundError(path)
+    csv.field_size_limit(sys.maxsize)
+    records = []
+    for part in parts:
+        with part.open(encoding="utf-8", newline="") as handle:
+            records.extend(_row_to_record(row) for row in csv.DictReader(handle))
+    return records
+
+
+def load_true_clusters(path: str | Path) -> list[list[str]]:
+    """Rows of ``merged_record_ids.csv``: the ids of one true duplicate cluster each."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return [row["merged_ids"].split(";") for row in csv.DictReader(handle)]
+
+
+def set_dir(name: str) -> Path:
+    if name == "depression":
+        ensure_depression()
+        return DEPRESSION
+    return SHARED / name
+
+
+def ensure_depression() -> None:
+    """Fetch the depression set from the bib-dedupe wheel on PyPI unless it is already unpacked."""
+    if (DEPRESSION / "merged_record_ids.csv").is_file():
+        return
+    DATA.mkdir(parents=True, exist_ok=True)
+    wheel = DATA / f"bib_dedupe-{WHEEL_VERSION}-py3-none-any.whl"
+    if not wheel.is_file():
+        pip = [sys.executable, "-m", "pip", "download", f"bib-dedupe=={WHEEL_VERSION}", "--no-deps", "-d"]
+        subprocess.run([*pip, str(DATA)], check=True)
+    with zipfile.ZipFile(wheel) as archive:
+        members = [m for m in archive.namelist() if m.startswith("bib_dedupe/data/depression/")]
+        archive.extractall(DATA, members=members)
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+
+def evaluate(ids: list[str], true_clusters: list[list[str]], auto_pairs: list[tuple[str, str]]) -> dict:
+    """Record-level TP/FP/FN/TN (bib-dedupe's definition) plus pair-level false positives."""
+    cluster_of = {rid: n for n, members in enumerate(true_clusters) for rid in members}
+    removed: set[str] = set()
+    for group in clusters(auto_pairs):
+        removed.update(sorted(group)[1:])  # keep one record per predicted cluster
+    counts = {"TP": 0, "FP": 0, "FN": 0, "TN": 0}
+    for rid in ids:
+        if rid not in cluster_of:
+            counts["FP" if rid in removed else "TN"] += 1
+    for members in true_clusters:
+        kept = sum(1 for rid in members if rid not in removed)
+        counts["TN" if kept else "FP"] += 1
+        counts["FN"] += max(kept - 1, 0)
+        counts["TP"] += len(members) - max(kept, 1)
+    pair_fp = [(a, b) for a, b in auto_pairs if cluster_of.get(a, a) != cluster_of.get(b, b) or a == b]
+    return {
+        **counts,
+        "sensitivity": counts["TP"] / max(counts["TP"] + counts["FN"], 1),
+        "specificity": counts["TN"] / max(counts["TN"] + counts["FP"], 1),
+        "pair_fp": len(pair_fp),
+        "pair_fp_examples": pair_fp[:20],
+    }
+
+
+def run_set(name: str, explain: int = 0) -> dict:
+    """Load, deduplicate and score one set; runs inside its own process."""
+    folder = set_dir(name)
+    start = time.perf_counter()
+    records = load_bib_dedupe_csv(folder / "records_pre_merged.csv")
+    true_clusters = load_true_clusters(folder / "merged_record_ids.csv")
+    loaded = time.perf_counter()
+    candidates = find_duplicates(records)
+    auto_pairs = [(c.a, c.b) for c in candidates if c.decision == AUTO]
+    clusters(auto_pairs)
+    done = time.perf_counter()
+    review = [c for c in candidates if c.decision == REVIEW]
+    result = {
+        "set": name,
+        "records": len(records),
+        "true_duplicates": sum(len(members) - 1 for members in true_clusters),
+        **evaluate([str(r.id) for r in records], true_clusters, auto_pairs),
+        "auto_pairs": len(auto_pairs),
+        "review_pairs": len(review),
+        "review_pct": 100 * len(review) / max(len(records), 1),
+        "review_true_pairs": _true_review_pairs(review, true_clusters),
+        "load_s": round(loaded - start, 2),
+        "dedup_s": round(done - loaded, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "anchor_sensitivity": ANCHOR_SENSITIVITY[name],
+    }
+    if explain:
+        result["explain"] = _explain(records, true_clusters, candidates, auto_pairs, explain)
+    return result
+
+
+def _true_review_pairs(review: list, true_clusters: list[list[str]]) -> int:
+    cluster_of = {rid: n for n, members in enumerate(true_clusters) for rid in members}
+    return sum(1 for c in review if c.a in cluster_of and cluster_of[c.a] == cluster_of.get(c.b))
+
+
+def _explain(records, true_clusters, candidates, auto_pairs, limit: int) -> dict:
+    """False-positive pairs and missed clusters, with the records, for tuning by eye."""
+    by_id = {str(r.id): r for r in records}
+    merged = {frozenset(group) for group in clusters(auto_pairs)}
+    found = {(c.a, c.b): c for c in candidates}
+    cluster_of = {rid: n for n, members in enumerate(true_clusters) for rid in members}
+
+    def show(rid: str) -> str:
+        r = by_id[rid]
+        authors = "; ".join(r.authors[:3])
+        return f"{rid} | {r.year} | {authors[:40]} | {r.title[:110]} | {r.journal[:40]} | {r.volume} | {r.issue} | {r.pages} | {r.doi}"
+
+    false_pairs = [(a, b) for a, b in auto_pairs if cluster_of.get(a, a) != cluster_of.get(b, b)]
+    missed = []
+    for members in true_clusters:
+        groups = {frozenset(g) for g in merged if g & set(members)}
+        covered = set().union(*groups) if groups else set()
+        if len(groups) != 1 or not set(members) <= covered:
+            pairs = [found.get(tuple(sorted((x, y)))) for i, x in enumerate(members) for y in members[i + 1 :]]
+            missed.append({"records": [show(rid) for rid in members],
+                           "pairs": [f"{c.a}-{c.b} {c.decision} {c.score} {c.reasons}" for c in pairs if c]})
+    return {
+        "false_positive_pairs": [
+            {"records": [show(a), show(b)], "reasons": found[(a, b)].reasons} for a, b in false_pairs[:limit]
+        ],
+        "missed_clusters": missed[:limit],
+        "missed_total": len(missed),
+    }
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+
+def _run_isolated(name: str, explain: int) -> dict:
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(run_set, name, explain).result()
+
+
+def print_table(results: list[dict], out) -> None:
+    header = (f"{'set':<13}{'records':>8}{'dups':>6}{'TP':>7}{'FP':>4}{'FN':>5}{'TN':>7}{'sens':>8}"
+              f"{'anchor':>8}{'spec':>7}{'pairFP':>7}{'queue':>6}{'queue%':>7}{'dedup s':>8}{'load s':>7}{'RSS MB':>8}")
+    print(header, file=out)
+    for r in results:
+        print(f"{r['set']:<13}{r['records']:>8}{r['true_duplicates']:>6}{r['TP']:>7}{r['FP']:>4}{r['FN']:>5}"
+              f"{r['TN']:>7}{r['sensitivity']:>8.4f}{r['anchor_sensitivity']:>8.4f}{r['specificity']:>7.4f}"
+              f"{r['pair_fp']:>7}{r['review_pairs']:>6}{r['review_pct']:>7.2f}{r['dedup_s']:>8.2f}"
+              f"{r['load_s']:>7.2f}{r['peak_rss_mb']:>8.0f}", file=out)  # fmt: skip
+
+
+def print_explanation(name: str, explain: dict) -> None:
+    print(f"\n== {name}: false positive pairs")
+    for item in explain["false_positive_pairs"]:
+        print("  " + "\n  ".join(item["records"]) + f"\n    {item['reasons']}\n")
+    print(f"== {name}: missed clusters ({explain['missed_total']})")
+    for item in explain["missed_clusters"]:
+        print("  " + "\n  ".join(item["records"]))
+        print("    " + ("\n    ".join(item["pairs"]) or "(never compared or dropped)") + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
+    parser.add_argument("--quick", action="store_true", help="skip depression")
+    parser.add_argument("--json", action="store_true", help="JSON on stdout (the table goes to stderr)")
+    parser.add_argument("--explain", type=int, default=0, metavar="N", help="list N false positives / misses")
+    parser.add_argument("--in-process", action="store_true", help="no child process (RSS is then cumulative)")
+    args = parser.parse_args(argv)
+    names = [s for s in args.sets if not (args.quick and s == "depression")]
+    results = [run_set(n, args.explain) if args.in_process else _run_isolated(n, args.explain) for n in names]
+    print_table(results, sys.stderr if args.json else sys.stdout)
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        print()
+    elif args.explain:
+        for r in results:
+            print_explanation(r["set"], r["explain"])
+    failed = [r["set"] for r in results if r["pair_fp"] or r["review_pct"] > 100 * QUEUE_LIMIT]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

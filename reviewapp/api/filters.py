@@ -1,0 +1,79 @@
+import django_filters
+from django.db.models import Q
+
+from ..models import CandidateStatus, DuplicateCandidate, ImportBatch, Membership, Record, SearchSource, SourceKind
+
+
+class RecordFilter(django_filters.FilterSet):
+    source = django_filters.CharFilter(method="filter_source", help_text="Source id or name")
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    has_abstract = django_filters.BooleanFilter(method="filter_has_abstract")
+    has_title = django_filters.BooleanFilter(method="filter_has_title")
+    status = django_filters.ChoiceFilter(
+        method="filter_status", choices=[("active", "active"), ("duplicate", "duplicate"), ("removed", "removed")],
+        help_text="Duplicate status: active (goes on to screening), duplicate, removed")
+    q = django_filters.CharFilter(method="filter_text", help_text="Words in the title or abstract")
+    doi = django_filters.CharFilter(field_name="doi", lookup_expr="iexact")
+    batch = django_filters.NumberFilter(field_name="batch_id")
+
+    class Meta:
+        model = Record
+        fields = ["source", "year_min", "year_max", "has_abstract", "has_title", "status", "q", "doi", "batch"]
+
+    def filter_source(self, qs, name, value):
+        return qs.filter(source_id=int(value)) if value.isdigit() else qs.filter(source__name__iexact=value)
+
+    def filter_has_abstract(self, qs, name, value):
+        return qs.exclude(abstract="") if value else qs.filter(abstract="")
+
+    def filter_has_title(self, qs, name, value):
+        return qs.exclude(title="") if value else qs.filter(title="")
+
+    def filter_status(self, qs, name, value):
+        if value == "duplicate":
+            return qs.filter(duplicate_of__isnull=False)
+        if value == "removed":
+            return qs.exclude(removed_reason="")
+        return qs.filter(duplicate_of__isnull=True, removed_reason="")
+
+    def filter_text(self, qs, name, value):
+        for word in value.split()[:10]:
+            qs = qs.filter(Q(title__icontains=word) | Q(abstract__icontains=word))
+        return qs
+
+
+class SearchSourceFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = SearchSource
+        fields = ["kind", "name"]
+
+
+class ImportBatchFilter(django_filters.FilterSet):
+    class Meta:
+        model = ImportBatch
+        fields = ["status", "source", "format"]
+
+
+class MembershipFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(method="filter_role", choices=[
+        ("owner", "owner"), ("reviewer", "reviewer"), ("arbiter", "arbiter"), ("viewer", "viewer")])
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def filter_role(self, qs, name, value):
+        return qs.filter(**{f"is_{value}": True})
+
+
+class DuplicateCandidateFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CandidateStatus.choices)
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+
+    class Meta:
+        model = DuplicateCandidate
+        fields = ["status", "score_min"]

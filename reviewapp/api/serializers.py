@@ -1,0 +1,151 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from ..models import (
+    AuditEvent, DedupRun, DuplicateCandidate, ImportBatch, Membership, Record, Review, Role, SearchSource, SourceKind,
+)
+
+User = get_user_model()
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    my_roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["slug", "title", "description", "votes_required", "blind", "allow_consensus", "owner_can_resolve",
+                  "inclusion_criteria", "exclusion_criteria", "include_keywords", "exclude_keywords",
+                  "created_at", "my_roles"]
+        read_only_fields = ["created_at", "my_roles"]
+
+    def get_my_roles(self, review) -> list[str]:
+        request = self.context.get("request")
+        member = review.memberships.filter(user=request.user).first() if request else None
+        return member.roles if member else []
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=80)
+    title = serializers.CharField(max_length=500)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "roles", "created_at"]
+
+
+class MembershipWriteSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
+    password = serializers.CharField(required=False, write_only=True,
+                                     help_text="Creates the account if no user has this username.")
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class SearchSourceSerializer(serializers.ModelSerializer):
+    records_total = serializers.IntegerField(read_only=True, default=0)
+    kind = serializers.ChoiceField(choices=SourceKind.choices, default=SourceKind.DATABASE)
+
+    class Meta:
+        model = SearchSource
+        fields = ["id", "name", "kind", "date_searched", "search_string", "notes", "records_total", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "source", "file_name", "sha256", "size", "requested_format", "format", "forced", "status",
+                  "records_count", "error", "error_line", "progress", "created_at", "started_at", "finished_at"]
+
+    def get_progress(self, batch) -> dict:
+        from ..services.imports import import_progress
+
+        return import_progress(batch)
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    source = serializers.IntegerField(required=False, help_text="Search source id")
+    source_name = serializers.CharField(required=False, help_text="Or a source name (created if missing)")
+    format = serializers.ChoiceField(
+        choices=["auto", "ris", "medline", "endnote-xml", "bibtex", "csv", "wos"], default="auto")
+    force = serializers.BooleanField(default=False)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name", read_only=True)
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Record
+        fields = ["id", "source", "batch", "position", "source_key", "title", "abstract", "authors", "year",
+                  "journal", "volume", "issue", "pages", "doi", "pmid", "registry_ids", "keywords", "language",
+                  "publication_type", "url", "duplicate_of", "removed_reason", "removed_note", "study", "status",
+                  "created_at"]
+
+    def get_status(self, record) -> str:
+        if record.duplicate_of_id:
+            return "duplicate"
+        if record.removed_reason:
+            return "removed"
+        return "active"
+
+
+class RecordDetailSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        fields = [*RecordSerializer.Meta.fields, "raw"]
+
+
+class RecordRemoveSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["incomplete", "automation", "other"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CandidateRecordSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name", read_only=True)
+
+    class Meta:
+        model = Record
+        fields = ["id", "source", "source_key", "title", "authors", "year", "journal", "volume", "issue", "pages",
+                  "doi", "pmid", "duplicate_of"]
+
+
+class DuplicateCandidateSerializer(serializers.ModelSerializer):
+    record_a = CandidateRecordSerializer(read_only=True)
+    record_b = CandidateRecordSerializer(read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = DuplicateCandidate
+        fields = ["id", "record_a", "record_b", "score", "reasons", "status", "decided_by", "decided_at"]
+
+
+class DedupRunSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DedupRun
+        fields = ["id", "status", "records_checked", "candidates_found", "auto_merged", "queued_for_review",
+                  "progress", "created_at", "finished_at"]
+
+    def get_progress(self, run) -> dict:
+        from ..services.duplicates import dedup_progress
+
+        return dedup_progress(run)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "actor", "verb", "record", "other_record", "batch", "data"]

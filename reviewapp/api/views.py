@@ -1,0 +1,233 @@
+"""REST API for the core: thin viewsets that read through selectors and write through services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from .. import selectors
+from ..models import Membership, Record, Review, Role, SearchSource
+from ..permissions import ReviewMemberPermission
+from ..services import duplicates as dup_services
+from ..services import imports as import_services
+from ..services import reviews as review_services
+from . import filters, serializers
+
+User = get_user_model()
+
+
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                    viewsets.GenericViewSet):
+    """Reviews the user is a member of. Create with POST; settings are the owner's."""
+
+    serializer_class = serializers.ReviewSerializer
+    lookup_field = "slug"
+    filterset_fields = ["slug"]
+    ordering_fields = ["created_at", "title"]
+
+    def get_queryset(self):
+        return selectors.reviews_for(self.request.user).prefetch_related("memberships")
+
+    def get_object(self):
+        from ..permissions import review_for
+
+        role = Role.OWNER if self.request.method not in ("GET", "HEAD", "OPTIONS") else None
+        review, _ = review_for(self.request.user, self.kwargs["slug"], role=role)
+        return review
+
+    @extend_schema(request=serializers.ReviewCreateSerializer, responses=serializers.ReviewSerializer)
+    def create(self, request):
+        data = serializers.ReviewCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = review_services.review_create(owner=request.user, **data.validated_data)
+        return Response(self.get_serializer(review).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        review_services.review_update(review=serializer.instance, actor=self.request.user,
+                                      **serializer.validated_data)
+
+
+class ReviewScoped:
+    """Everything under /reviews/<review_slug>/: membership checked, writes need the owner role."""
+
+    permission_classes = [IsAuthenticated, ReviewMemberPermission]
+    review: Review
+    member: Membership
+
+
+class MembershipViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                        viewsets.GenericViewSet):
+    serializer_class = serializers.MembershipSerializer
+    filterset_class = filters.MembershipFilter
+
+    def get_queryset(self):
+        return selectors.members_of(self.review)
+
+    @extend_schema(request=serializers.MembershipWriteSerializer, responses=serializers.MembershipSerializer)
+    def create(self, request, review_slug=None):
+        """Add a member (or change a member's roles); creates the account when a password is given."""
+        data = serializers.MembershipWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = User.objects.filter(username=values["username"]).first()
+        if user is None and values.get("password"):
+            user = review_services.user_create(username=values["username"], password=values["password"],
+                                               email=values.get("email", ""))
+        if user is None:
+            return Response({"username": [f"No user '{values['username']}'; give a password to create one."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        member = review_services.member_set(review=self.review, actor=request.user, user=user, roles=values["roles"])
+        return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        review_services.member_remove(review=self.review, actor=self.request.user, member=instance)
+
+
+class SearchSourceViewSet(ReviewScoped, viewsets.ModelViewSet):
+    serializer_class = serializers.SearchSourceSerializer
+    filterset_class = filters.SearchSourceFilter
+    ordering_fields = ["name", "date_searched"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.sources_of_review(self.review)
+
+    def perform_create(self, serializer):
+        serializer.instance = review_services.source_create(review=self.review, actor=self.request.user,
+                                                            **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        review_services.source_update(source=serializer.instance, actor=self.request.user,
+                                      **serializer.validated_data)
+
+
+class ImportBatchViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Upload an export (multipart) → 202 with the import id; poll it for progress."""
+
+    serializer_class = serializers.ImportBatchSerializer
+    filterset_class = filters.ImportBatchFilter
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return selectors.imports_of(self.review)
+
+    @extend_schema(request=serializers.ImportUploadSerializer, responses={202: serializers.ImportBatchSerializer})
+    def create(self, request, review_slug=None):
+        data = serializers.ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        source = self._source(values)
+        upload = values["file"]
+        batch = import_services.import_start(
+            review=self.review, source=source, actor=request.user, fileobj=upload, file_name=upload.name,
+            fmt=values["format"], force=values["force"])
+        batch.refresh_from_db()
+        return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    def _source(self, values) -> SearchSource:
+        if values.get("source"):
+            return get_object_or_404(SearchSource, review=self.review, pk=values["source"])
+        if values.get("source_name"):
+            return review_services.source_get_or_create(review=self.review, actor=self.request.user,
+                                                        name=values["source_name"])
+        from rest_framework.exceptions import ValidationError
+
+        raise ValidationError({"source": ["Give a source id or a source_name."]})
+
+
+class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = filters.RecordFilter
+    ordering_fields = ["id", "year", "title", "sort_key"]
+
+    def get_queryset(self):
+        qs = selectors.records_of(self.review)
+        return qs.defer(None) if self.action == "retrieve" else qs
+
+    def get_serializer_class(self):
+        return serializers.RecordDetailSerializer if self.action == "retrieve" else serializers.RecordSerializer
+
+    @extend_schema(responses=serializers.AuditEventSerializer(many=True))
+    @action(detail=True)
+    def events(self, request, review_slug=None, pk=None):
+        """The record's timeline: import, merges, removals, votes, decisions."""
+        record = self.get_object()
+        page = self.paginate_queryset(selectors.record_timeline(record))
+        return self.get_paginated_response(serializers.AuditEventSerializer(page, many=True).data)
+
+    @extend_schema(request=serializers.RecordRemoveSerializer, responses=serializers.RecordSerializer)
+    @action(detail=True, methods=["post"])
+    def remove(self, request, review_slug=None, pk=None):
+        data = serializers.RecordRemoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = dup_services.record_remove(record=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(serializers.RecordSerializer(record).data)
+
+    @extend_schema(request=None, responses=serializers.RecordSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, review_slug=None, pk=None):
+        record = dup_services.record_restore(record=self.get_object(), actor=request.user)
+        return Response(serializers.RecordSerializer(record).data)
+
+
+class DuplicateCandidateViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                                viewsets.GenericViewSet):
+    """Candidate duplicate pairs; the uncertain ones (status=pending) are the human queue."""
+
+    serializer_class = serializers.DuplicateCandidateSerializer
+    filterset_class = filters.DuplicateCandidateFilter
+    ordering_fields = ["score", "id"]
+
+    def get_queryset(self):
+        return selectors.candidates_of(self.review, status=None)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, review_slug=None, pk=None):
+        candidate = dup_services.candidate_merge(candidate=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, review_slug=None, pk=None):
+        candidate = dup_services.candidate_reject(candidate=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def undo(self, request, review_slug=None, pk=None):
+        candidate = dup_services.candidate_undo(candidate=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data)
+
+
+class DedupRunViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs of duplicate detection; POST starts one (a task) and returns it with progress."""
+
+    serializer_class = serializers.DedupRunSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return self.review.dedup_runs.all()
+
+    @extend_schema(request=None, responses={202: serializers.DedupRunSerializer})
+    def create(self, request, review_slug=None):
+        run = dup_services.dedup_run_start(review=self.review, actor=request.user)
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AuditEventViewSet(ReviewScoped, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.AuditEventSerializer
+    filterset_fields = ["verb", "record", "batch"]
+
+    def get_queryset(self):
+        return self.review.events.select_related("actor").order_by("-created_at", "-id")
+
+
+

@@ -1,0 +1,188 @@
+"""Field-by-field evidence for one pair of prepared records."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from .prepare import Prepared
+from .text import CONFERENCE
+
+SAME, DIFFERENT = "same", "different"  # for exact-valued fields; None means one side is missing
+
+# Words whose presence in only one of two near-identical titles makes them different studies.
+SENSITIVE_WORDS = frozenset(
+    """men women male males female females boys girls man woman adult adults child children childhood
+    pediatric paediatric adolescent adolescents adolescence elderly older aged infant infants neonatal
+    neonates newborn preterm young juvenile vivo vitro rat rats mouse mice murine dog dogs canine cat cats
+    feline rabbit rabbits pig pigs porcine swine sheep ovine monkey monkeys primate primates bovine human
+    humans patients volunteers acute chronic subacute pre post before after early late with without not no
+    non versus increase increases increased decrease decreases decreased reduce reduces reduced enhance
+    enhances enhanced impair impairs impaired improve improves improved inhibit inhibits activate activates
+    positive negative high low higher lower agonist antagonist agonists antagonists left right systolic
+    diastolic type phase update updated protocol abstract interim final preliminary baseline followup
+    follow long short term outcome outcomes results design rationale part parts series""".split()
+)
+_YEAR_SCORES = {0: 1.0, 1: 0.7}
+
+
+@dataclass(slots=True)
+class Evidence:
+    """What two records agree and disagree on; ``None`` means the field is missing on a side."""
+
+    title: float | None = None
+    title_prefix: bool = False  # one title is the other plus a subtitle or translation
+    kind_traps: list[str] = field(default_factory=list)
+    wording_traps: list[str] = field(default_factory=list)
+    authors: float | None = None
+    first_author: bool | None = None
+    year_gap: int | None = None
+    journal: float | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    last_page: str | None = None
+    page_span: bool = False  # the shared pages are a range, not a single abstract-book page
+    doi: str | None = None
+    pmid: str | None = None
+    registry: str | None = None
+    abstract: float | None = None
+    conference: bool = False  # either record is a meeting abstract
+    kind_differs: bool = False  # conference abstract against full article
+    doi_versions: bool = False  # DOIs of two versions of one work (Cochrane ".pub2" updates)
+
+    registrations: bool = False  # both records are trial registrations, not articles
+
+    @property
+    def identifier_match(self) -> bool:
+        # A trial's NCT number names the study, shared by all its articles; it identifies a record
+        # only between two registry entries.
+        return self.doi == SAME or self.pmid == SAME or (self.registry == SAME and self.registrations)
+
+
+def gather(a: Prepared, b: Prepared) -> Evidence:
+    """Compare every field of two records."""
+    ev = Evidence()
+    if a.title_key and b.title_key:
+        ev.title, ev.title_prefix = title_similarity(a, b)
+        ev.kind_traps, ev.wording_traps = title_traps(a, b)
+    if a.surnames and b.surnames:
+        ev.authors, ev.first_author = author_agreement(a.surnames, b.surnames)
+    if a.year and b.year:
+        ev.year_gap = abs(a.year - b.year)
+    if a.journal and b.journal:
+        ev.journal = journal_similarity(a.journal, b.journal)
+    ev.volume = _exact(a.volume, b.volume)
+    ev.issue = _exact(a.issue, b.issue)
+    ev.pages = _exact(a.page_first, b.page_first)
+    ev.last_page = _exact(a.page_last, b.page_last)
+    ev.page_span = a.page_first != a.page_last and ev.last_page == SAME
+    ev.doi = _exact(a.doi, b.doi)
+    ev.pmid = _exact(a.pmid, b.pmid)
+    if a.registry_ids and b.registry_ids:
+        ev.registry = SAME if a.registry_ids & b.registry_ids else DIFFERENT
+        ev.registrations = not (a.journal or b.journal or a.doi or b.doi)
+    if a.abstract and b.abstract:
+        ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
+    # One database labels the meeting supplement, the other does not: the same issue settles it.
+    ev.conference = CONFERENCE in (a.conference, b.conference)
+    ev.kind_differs = a.conference != b.conference and bool(a.conference and b.conference)
+    ev.kind_differs = ev.kind_differs and ev.issue != SAME and ev.pages != SAME
+    ev.doi_versions = ev.doi == DIFFERENT and _doi_stem(a.doi) == _doi_stem(b.doi)
+    return ev
+
+
+def _exact(x: str, y: str) -> str | None:
+    if not x or not y:
+        return None
+    return SAME if x == y else DIFFERENT
+
+
+_DOI_VERSION = re.compile(r"\.(pub|v)\d+$")
+
+
+def _doi_stem(doi: str) -> str:
+    return _DOI_VERSION.sub("", doi)
+
+
+_PREFIX_MIN = 40  # characters a truncated title must keep to still identify the article
+
+
+def title_similarity(a: Prepared, b: Prepared) -> tuple[float, bool]:
+    """(ratio of the space-free titles, whether one title starts with the whole other one)."""
+    if a.title_key == b.title_key:
+        return 1.0, False
+    short, long = sorted((a.title_key, b.title_key), key=len)
+    # A dropped subtitle, an appended translation, or a section heading before the title.
+    prefix = len(short) >= _PREFIX_MIN and (long.startswith(short) or long.endswith(short))
+    return fuzz.ratio(a.title_key, b.title_key) / 100, prefix
+
+
+def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
+    """Why two similar titles may still be different items: (kind traps, wording traps).
+
+    Kind traps (erratum, reply, protocol, ...) always stand. Wording traps (numbers, "in women")
+    can be typing noise ("Ca2+" / "Ca"), so an identical page range may overrule them.
+    """
+    kinds = []
+    if a.markers != b.markers:
+        kinds.append("title kind differs: " + "/".join(sorted(a.markers ^ b.markers)))
+    wording = []
+    if a.numbers != b.numbers:
+        wording.append("title numbers differ")
+    if a.part_letter != b.part_letter:
+        wording.append("title part differs")
+    if a.title_key != b.title_key:
+        sensitive = sorted((set(a.words) ^ set(b.words)) & SENSITIVE_WORDS)
+        if sensitive:
+            wording.append("title words differ: " + "/".join(sensitive[:4]))
+    return kinds, wording
+
+
+def author_agreement(x: tuple[str, ...], y: tuple[str, ...]) -> tuple[float, bool]:
+    """(share of the shorter author list found in the other, whether the first authors agree)."""
+    if x == y:
+        return 1.0, True
+    shorter, longer = (x, y) if len(set(x)) <= len(set(y)) else (y, x)
+    found = sum(1 for name in set(shorter) if any(same_surname(name, other) for other in longer))
+    return found / len(set(shorter)), same_surname(x[0], y[0])
+
+
+@lru_cache(maxsize=200_000)
+def same_surname(x: str, y: str) -> bool:
+    """Equal, a typo apart, or one part of a compound name ("gonzalez" / "sanchezdelriogonzalez")."""
+    if x == y:
+        return True
+    if min(len(x), len(y)) < 4:
+        return False
+    return x.endswith(y) or y.endswith(x) or x.startswith(y) or y.startswith(x) or fuzz.ratio(x, y) >= 85
+
+
+@lru_cache(maxsize=100_000)
+def journal_similarity(x: tuple[str, ...], y: tuple[str, ...]) -> float:
+    """1.0 when one journal title abbreviates the other ("J Physiol" / "Journal of Physiology")."""
+    if x == y or _abbreviates(x, y) or _abbreviates(y, x):
+        return 1.0
+    return fuzz.ratio(" ".join(x), " ".join(y)) / 100
+
+
+def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    if len(short) == len(long):
+        return all(_abbreviates_word(s, w) for s, w in zip(short, long))
+    if len(short) == 1 and len(long) > 2:  # "BMJ" / "British Medical Journal"
+        return short[0] == "".join(word[0] for word in long)
+    joined = "".join(short)
+    return len(short) > 1 and len(joined) >= 8 and _abbreviates_word(joined, "".join(long))
+
+
+def _abbreviates_word(short: str, word: str) -> bool:
+    """"natl" abbreviates "national": same first letter, the rest in order."""
+    if short == word:
+        return True
+    if not short or not word or short[0] != word[0] or len(short) > len(word):
+        return False
+    letters = iter(word)
+    return all(ch in letters for ch in short)

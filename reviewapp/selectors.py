@@ -1,0 +1,121 @@
+"""Reads, always scoped to what the user may see, with a constant number of queries per page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import (
+    AuditEvent, CandidateStatus, DedupRun, DuplicateCandidate, ImportBatch, Membership, Record, Review,
+    SearchSource,
+)
+
+
+def reviews_for(user) -> QuerySet[Review]:
+    if not user.is_authenticated:
+        return Review.objects.none()
+    return Review.objects.filter(memberships__user=user).annotate(
+        records_total=Count("records", distinct=True),
+    ).order_by("-created_at")
+
+
+def members_of(review: Review) -> QuerySet[Membership]:
+    return Membership.objects.filter(review=review).select_related("user").order_by("user__username")
+
+
+def sources_of_review(review: Review) -> QuerySet[SearchSource]:
+    return SearchSource.objects.filter(review=review).annotate(
+        records_total=Count("records", distinct=True),
+        imports_total=Count("imports", distinct=True),
+    ).order_by("name")
+
+
+def imports_of(review: Review) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(review=review).select_related("source", "created_by").order_by("-created_at")
+
+
+def records_of(review: Review) -> QuerySet[Record]:
+    return Record.objects.filter(review=review).select_related("source").defer("raw").order_by("id")
+
+
+def record_detail(review: Review, pk: int) -> Record:
+    return Record.objects.select_related("source", "batch", "duplicate_of", "study").get(review=review, pk=pk)
+
+
+def record_states(review: Review) -> dict[str, int]:
+    """Pre-screening accounting: every record is exactly one of these."""
+    counts = Record.objects.filter(review=review).aggregate(
+        total=Count("id"),
+        duplicates=Count("id", filter=Q(duplicate_of__isnull=False)),
+        removed=Count("id", filter=~Q(removed_reason="")),
+        untitled=Count("id", filter=Q(title="")),
+    )
+    counts["active"] = counts["total"] - counts["duplicates"] - counts["removed"]
+    return counts
+
+
+def sources_of_records(records) -> dict[int, list[str]]:
+    """For canonical records: every source the record, or a duplicate merged into it, came from."""
+    ids = [r.pk for r in records]
+    names: dict[int, set[str]] = defaultdict(set)
+    rows = Record.objects.filter(Q(pk__in=ids) | Q(duplicate_of__in=ids)).values_list(
+        "id", "duplicate_of_id", "source__name")
+    for rid, dup_of, name in rows:
+        names[dup_of or rid].add(name)
+    return {rid: sorted(names.get(rid, ())) for rid in ids}
+
+
+def candidates_of(review: Review, status: str | None = CandidateStatus.PENDING) -> QuerySet[DuplicateCandidate]:
+    qs = DuplicateCandidate.objects.filter(review=review).select_related(
+        "record_a__source", "record_b__source", "decided_by")
+    return qs.filter(status=status) if status else qs
+
+
+def latest_dedup_run(review: Review) -> DedupRun | None:
+    return DedupRun.objects.filter(review=review).first()
+
+
+def record_timeline(record: Record) -> QuerySet[AuditEvent]:
+    """Everything that happened to a record: its import, merges, removals, votes, decisions."""
+    return AuditEvent.objects.filter(
+        Q(record=record) | Q(other_record=record) | Q(batch_id=record.batch_id, verb="import.succeeded")
+    ).select_related("actor").order_by("created_at", "id")
+
+
+# --- Added for the browser pages (reviewapp/views/) ---------------------------------------------------------
+
+
+def memberships_of_user(user) -> dict[int, Membership]:
+    """The user's membership in each of their reviews, by review id (for role badges on the home page)."""
+    if not user.is_authenticated:
+        return {}
+    return {m.review_id: m for m in Membership.objects.filter(user=user)}
+
+
+def candidate_counts(review: Review) -> dict[str, int]:
+    """How many duplicate candidates the review has in each status (every status present, zero if none)."""
+    counts = dict.fromkeys(CandidateStatus.values, 0)
+    rows = DuplicateCandidate.objects.filter(review=review).values_list("status").annotate(n=Count("id"))
+    counts.update(dict(rows))
+    return counts
+
+
+def dedup_runs_of(review: Review) -> QuerySet[DedupRun]:
+    return DedupRun.objects.filter(review=review).order_by("-created_at")
+
+
+def duplicates_of_record(record: Record) -> QuerySet[Record]:
+    """The records merged into `record` (it is their canonical record)."""
+    return Record.objects.filter(duplicate_of=record).select_related("source").defer("raw").order_by("id")
+
+
+def candidates_of_record(record: Record) -> QuerySet[DuplicateCandidate]:
+    """Every scored pair the record is part of, decided or not."""
+    return DuplicateCandidate.objects.filter(Q(record_a=record) | Q(record_b=record)).select_related(
+        "record_a", "record_b", "decided_by").order_by("-score", "id")
+
+
+def source_choices(review: Review) -> QuerySet[SearchSource]:
+    """The review's sources, id and name only (filter menus; no per-source counts to compute)."""
+    return SearchSource.objects.filter(review=review).only("id", "name").order_by("name")

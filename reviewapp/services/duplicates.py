@@ -1,0 +1,253 @@
+"""De-duplication: find candidate pairs, merge automatically above the high threshold, let people
+decide the uncertain band, undo merges, and remove records before screening for other reasons.
+
+Invariant kept here: `duplicate_of` always points at a canonical record (never a chain), so a record
+is in exactly one pre-screening state.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .. import dedup
+from ..models import (
+    MERGED_STATUSES, AuditEvent, CandidateStatus, DedupRun, DuplicateCandidate, ImportStatus, Record,
+    RemovalReason, Review,
+)
+from .audit import event_log
+
+_FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
+           "registry_ids", "abstract")
+
+
+def progress_key(run_id: int) -> str:
+    return f"dedup-progress:{run_id}"
+
+
+def _bump(review: Review) -> None:
+    Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
+
+
+def _completeness(row: dict) -> tuple:
+    """Which record of a cluster to keep: the most complete, then the earliest imported."""
+    filled = sum(bool(row.get(name)) for name in ("title", "abstract", "doi", "journal", "pages", "year",
+                                                   "volume", "pmid"))
+    return (filled, len(row.get("authors") or []), -row["id"])
+
+
+@transaction.atomic
+def dedup_run_start(*, review: Review, actor) -> DedupRun:
+    from ..tasking import enqueue
+    from ..tasks import find_duplicates_task
+
+    running = DedupRun.objects.filter(review=review, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).first()
+    if running:
+        return running
+    run = DedupRun.objects.create(review=review, created_by=actor)
+    enqueue(find_duplicates_task, run.pk)
+    return run
+
+
+def dedup_run_execute(*, run_id: int) -> DedupRun:
+    """Run one queued de-duplication; safe to run twice (a finished run is left alone)."""
+    with transaction.atomic():
+        run = DedupRun.objects.select_for_update().select_related("review").get(pk=run_id)
+        if run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+            return run
+        run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
+        run.save(update_fields=["status", "started_at", "updated_at"])
+    summary = duplicates_find(review=run.review, actor=run.created_by,
+                              progress=lambda done, total: cache.set(progress_key(run_id), [done, total], 3600))
+    DedupRun.objects.filter(pk=run_id).update(
+        status=ImportStatus.SUCCEEDED, finished_at=timezone.now(), updated_at=timezone.now(), **summary
+    )
+    cache.delete(progress_key(run_id))
+    return DedupRun.objects.get(pk=run_id)
+
+
+def dedup_progress(run: DedupRun) -> dict:
+    if run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        return {"status": run.status, "fraction": 1.0 if run.status == ImportStatus.SUCCEEDED else 0.0}
+    done, total = cache.get(progress_key(run.pk)) or (0, 0)
+    return {"status": run.status, "fraction": round(done / total, 4) if total else 0.0}
+
+
+def _as_dedup_record(row: dict) -> dedup.DedupRecord:
+    return dedup.DedupRecord(
+        id=row["id"], title=row["title"] or "", authors=tuple(row["authors"] or ()), year=row["year"],
+        journal=row["journal"] or "", volume=row["volume"] or "", issue=row["issue"] or "",
+        pages=row["pages"] or "", doi=row["doi"] or "", pmid=row["pmid"] or "",
+        registry_ids=tuple(row["registry_ids"] or ()), abstract=row["abstract"] or "",
+    )
+
+
+def duplicates_find(*, review: Review, actor, progress=None) -> dict:
+    """Score candidate pairs among the review's screenable records; merge the sure ones."""
+    rows = {row["id"]: row for row in
+            Record.objects.filter(review=review, duplicate_of__isnull=True, removed_reason="").values(*_FIELDS)}
+    found = dedup.find_duplicates((_as_dedup_record(row) for row in rows.values()), progress=progress)
+    with transaction.atomic():
+        Review.objects.select_for_update().filter(pk=review.pk).first()
+        known = set(DuplicateCandidate.objects.filter(review=review).values_list("record_a_id", "record_b_id"))
+        fresh = [c for c in found if (min(c.a, c.b), max(c.a, c.b)) not in known]
+        created = DuplicateCandidate.objects.bulk_create([
+            DuplicateCandidate(
+                review=review, record_a_id=min(c.a, c.b), record_b_id=max(c.a, c.b), score=round(c.score, 4),
+                reasons=list(c.reasons),
+                status=CandidateStatus.AUTO_MERGED if c.decision == "auto" else CandidateStatus.PENDING,
+                decided_at=timezone.now() if c.decision == "auto" else None,
+            ) for c in fresh
+        ])
+        auto = [c for c in created if c.status == CandidateStatus.AUTO_MERGED]
+        merged = _merge_pairs(review, actor, [(c.record_a_id, c.record_b_id) for c in auto], rows,
+                              verb="duplicate.auto_merged")
+        event_log(review=review, actor=actor, verb="dedup.run", records=len(rows), candidates=len(created),
+                  auto_merged=merged, queued=len(created) - len(auto))
+        if merged:
+            _bump(review)
+    return {"records_checked": len(rows), "candidates_found": len(created), "auto_merged": merged,
+            "queued_for_review": len(created) - len(auto)}
+
+
+def _merge_pairs(review: Review, actor, pairs, rows: dict, *, verb: str) -> int:
+    """Union the pairs' records into clusters and point every non-canonical member at the canonical."""
+    if not pairs:
+        return 0
+    groups = dedup.clusters(pairs)
+    updates, events = [], []
+    for group in groups:
+        canonical = max(group, key=lambda rid: _completeness(rows[rid]))
+        for rid in group - {canonical}:
+            updates.append(Record(pk=rid, duplicate_of_id=canonical))
+            events.append(AuditEvent(review=review, actor=actor if getattr(actor, "pk", None) else None, verb=verb,
+                                     record_id=rid, other_record_id=canonical, data={"into": canonical}))
+    Record.objects.bulk_update(updates, ["duplicate_of"], batch_size=1000)
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(updates)
+
+
+def _root(record: Record) -> int:
+    return record.duplicate_of_id or record.pk
+
+
+def _cluster_rows(root_ids) -> dict:
+    members = Record.objects.filter(Q(pk__in=root_ids) | Q(duplicate_of__in=root_ids))
+    return {row["id"]: row for row in members.values(*_FIELDS, "duplicate_of")}
+
+
+def _locked_candidate(candidate: DuplicateCandidate) -> DuplicateCandidate:
+    Review.objects.select_for_update().filter(pk=candidate.review_id).first()
+    return DuplicateCandidate.objects.select_related("record_a", "record_b", "review").get(pk=candidate.pk)
+
+
+@transaction.atomic
+def candidate_merge(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
+    """A person confirms the pair is one publication: the two clusters become one."""
+    candidate = _locked_candidate(candidate)
+    if candidate.status in MERGED_STATUSES:
+        return candidate  # a double click merges once
+    a, b = candidate.record_a, candidate.record_b
+    if a.removed_reason or b.removed_reason:
+        raise ValidationError("A record of this pair was removed before screening; restore it first.")
+    roots = {_root(a), _root(b)}
+    rows = _cluster_rows(roots)
+    pairs = [(rid, row["duplicate_of"]) for rid, row in rows.items() if row["duplicate_of"]]
+    pairs.append((a.pk, b.pk))
+    _repoint(candidate.review, actor, rows, dedup.clusters(pairs), keep=None)
+    _decide(candidate, actor, CandidateStatus.MERGED)
+    event_log(review=candidate.review, actor=actor, verb="duplicate.merged", record=b, other_record=a,
+              candidate=candidate.pk, score=candidate.score)
+    _bump(candidate.review)
+    return candidate
+
+
+def _decide(candidate: DuplicateCandidate, actor, status: str) -> None:
+    candidate.status, candidate.decided_by, candidate.decided_at = status, actor, timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+
+
+def _repoint(review: Review, actor, rows: dict, groups, *, keep) -> None:
+    """Give each group one canonical record (an existing canonical in `keep` stays canonical)."""
+    updates = []
+    for group in groups:
+        kept = [rid for rid in group if keep and rid in keep]
+        canonical = kept[0] if kept else max(group, key=lambda rid: _completeness(rows[rid]))
+        for rid in group:
+            target = None if rid == canonical else canonical
+            if rows[rid]["duplicate_of"] != target:
+                updates.append(Record(pk=rid, duplicate_of_id=target))
+    Record.objects.bulk_update(updates, ["duplicate_of"], batch_size=1000)
+
+
+@transaction.atomic
+def candidate_reject(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
+    """A person says the pair are different publications."""
+    candidate = _locked_candidate(candidate)
+    if candidate.status == CandidateStatus.REJECTED:
+        return candidate
+    if candidate.status in MERGED_STATUSES:
+        raise ValidationError("This pair is merged; undo the merge instead.")
+    _decide(candidate, actor, CandidateStatus.REJECTED)
+    event_log(review=candidate.review, actor=actor, verb="duplicate.rejected", record=candidate.record_b,
+              other_record=candidate.record_a, candidate=candidate.pk)
+    return candidate
+
+
+@transaction.atomic
+def candidate_undo(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
+    """Undo a merge (automatic or by a person): the cluster is rebuilt from the merges that remain."""
+    candidate = _locked_candidate(candidate)
+    if candidate.status not in MERGED_STATUSES:
+        raise ValidationError("Only a merged pair can be un-merged.")
+    root = _root(candidate.record_a)
+    rows = _cluster_rows({root})
+    _decide(candidate, actor, CandidateStatus.UNDONE)
+    remaining = DuplicateCandidate.objects.filter(
+        review=candidate.review, status__in=MERGED_STATUSES, record_a__in=rows, record_b__in=rows,
+    ).values_list("record_a_id", "record_b_id")
+    groups = dedup.clusters(list(remaining))
+    grouped = set().union(*groups) if groups else set()
+    groups += [{rid} for rid in rows if rid not in grouped]
+    _repoint(candidate.review, actor, rows, groups, keep={root})
+    event_log(review=candidate.review, actor=actor, verb="duplicate.unmerged", record=candidate.record_b,
+              other_record=candidate.record_a, candidate=candidate.pk)
+    _bump(candidate.review)
+    return candidate
+
+
+@transaction.atomic
+def record_remove(*, record: Record, actor, reason: str, note: str = "") -> Record:
+    """Remove a record before screening for a stated reason other than duplication."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if reason not in RemovalReason.values:
+        raise ValidationError({"reason": f"Reason must be one of {', '.join(RemovalReason.values)}."})
+    if reason == RemovalReason.OTHER and not note.strip():
+        raise ValidationError({"note": "Say why the record is removed."})
+    if record.duplicate_of_id:
+        raise ValidationError("This record is already counted as a duplicate.")
+    if record.duplicates.exists():
+        raise ValidationError("Other records were merged into this one; un-merge them first.")
+    record.removed_reason, record.removed_note = reason, note.strip()
+    record.save(update_fields=["removed_reason", "removed_note", "updated_at"])
+    event_log(review=record.review, actor=actor, verb="record.removed", record=record, reason=reason, note=note)
+    _bump(record.review)
+    return record
+
+
+@transaction.atomic
+def record_restore(*, record: Record, actor) -> Record:
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if not record.removed_reason:
+        return record
+    before = record.removed_reason
+    record.removed_reason, record.removed_note = "", ""
+    record.save(update_fields=["removed_reason", "removed_note", "updated_at"])
+    event_log(review=record.review, actor=actor, verb="record.restored", record=record, before=before)
+    _bump(record.review)
+    return record

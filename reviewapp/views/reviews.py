@@ -1,0 +1,148 @@
+"""Home, creating a review, the review overview, its settings and its members."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import selectors
+from ..forms import AccountCreateForm, MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
+from ..models import SourceKind
+from ..services import reviews as services
+from .common import add_service_errors, dashboard_panels, member_or_404, owner_or_403, page
+
+
+@login_required
+def home(request):
+    reviews = list(selectors.reviews_for(request.user))
+    memberships = selectors.memberships_of_user(request.user)
+    rows = [(review, memberships.get(review.pk)) for review in reviews]
+    return render(request, "reviewapp/home.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_new(request):
+    form = ReviewCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Review '{review.title}' created. Add your search sources next.")
+            return redirect("review-detail", review.slug)
+    status = 400 if form.is_bound else 200
+    return render(request, "reviewapp/review_new.html", {"form": form}, status=status)
+
+
+@login_required
+def review_detail(request, slug):
+    review, member = member_or_404(request, slug)
+    sources = list(selectors.sources_of_review(review))
+    by_kind = {kind: sum(s.records_total for s in sources if s.kind == kind) for kind in SourceKind.values}
+    return page(
+        request, "reviewapp/review_detail.html", review, member, "overview",
+        states=selectors.record_states(review), sources=sources, by_kind=by_kind,
+        imports=selectors.imports_of(review)[:5], dedup_run=selectors.latest_dedup_run(review),
+        candidates=selectors.candidate_counts(review), members=selectors.members_of(review),
+        panels=dashboard_panels(request, review, member),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_settings(request, slug):
+    review, member = owner_or_403(request, slug)
+    form = ReviewSettingsForm.for_review(review, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_update(review=review, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("review-settings", review.slug)
+    return page(request, "reviewapp/review_settings.html", review, member, "settings", form=form,
+                status=400 if form.is_bound else 200)
+
+
+def _members_page(request, review, member, *, add_form=None, account_form=None, status=200):
+    return page(
+        request, "reviewapp/members.html", review, member, "members", status=status,
+        members=selectors.members_of(review),
+        add_form=add_form or MemberAddForm(), account_form=account_form or AccountCreateForm(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_list(request, slug):
+    """Everyone sees the members; the owner adds an existing account here (POST)."""
+    review, member = member_or_404(request, slug)
+    if request.method == "GET":
+        return _members_page(request, review, member)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.member_set(review=review, actor=request.user, user=form.user,
+                                        roles=form.cleaned_data["roles"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{added.user.username} is now {', '.join(added.roles)}.")
+            return redirect("member-list", review.slug)
+    return _members_page(request, review, member, add_form=form, status=400)
+
+
+@login_required
+@require_POST
+def member_account_new(request, slug):
+    review, member = member_or_404(request, slug)
+    form = AccountCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.member_create_account(review=review, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Account '{added.user.username}' created and added as "
+                                      f"{', '.join(added.roles)}. Give them their password.")
+            return redirect("member-list", review.slug)
+    return _members_page(request, review, member, account_form=form, status=400)
+
+
+@login_required
+@require_POST
+def member_roles(request, slug, pk):
+    review, member = member_or_404(request, slug)
+    target = get_object_or_404(selectors.members_of(review), pk=pk)
+    form = MemberRolesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"{target.user.username}: tick at least one role (or remove the member).")
+        return redirect("member-list", review.slug)
+    try:
+        changed = services.member_set(review=review, actor=request.user, user=target.user,
+                                      roles=form.cleaned_data["roles"])
+    except ValidationError as exc:
+        messages.error(request, f"{target.user.username}: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"{changed.user.username} is now {', '.join(changed.roles)}.")
+    return redirect("member-list", review.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, pk):
+    review, member = member_or_404(request, slug)
+    target = get_object_or_404(selectors.members_of(review), pk=pk)
+    try:
+        services.member_remove(review=review, actor=request.user, member=target)
+    except ValidationError as exc:
+        messages.error(request, f"{target.user.username}: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"{target.user.username} was removed from the review.")
+    return redirect("member-list", review.slug)

@@ -1,0 +1,208 @@
+from rest_framework import serializers
+
+from reviewapp.models import Record, Study
+
+from ..models import (
+    Conflict, ConflictStatus, Decision, ExclusionReason, Stage, Verdict, VerdictDecision, Vote,
+)
+
+
+class ScreeningRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Record
+        fields = ["id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
+                  "registry_ids", "keywords", "url"]
+
+
+class RecordBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Record
+        fields = ["id", "title", "authors", "year", "journal", "doi"]
+
+
+class QueueNextSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    record = ScreeningRecordSerializer(allow_null=True, help_text="null when nothing is left for you to screen")
+
+
+class StageQuerySerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.TITLE_ABSTRACT)
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+    reason_label = serializers.CharField(source="reason.label", read_only=True, default=None)
+
+    class Meta:
+        model = Vote
+        fields = ["id", "record", "stage", "reviewer", "decision", "reason", "reason_label", "note", "created_at",
+                  "updated_at"]
+
+
+class VoteWriteSerializer(serializers.Serializer):
+    record = serializers.IntegerField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    decision = serializers.ChoiceField(choices=Decision.choices,
+                                       help_text="maybe (title/abstract only) counts as include for the verdict")
+    reason = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text="Exclusion reason id: required to exclude at full text")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VoteChangeSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    reason = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VerdictSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    reason_label = serializers.CharField(source="reason.label", read_only=True, default=None)
+
+    class Meta:
+        model = Verdict
+        fields = ["id", "record", "stage", "decision", "method", "decided_by", "reason", "reason_label", "note",
+                  "created_at"]
+
+
+class VoteOutcomeSerializer(serializers.Serializer):
+    vote = VoteSerializer()
+    created = serializers.BooleanField()
+    changed = serializers.BooleanField()
+    record_status = serializers.ChoiceField(choices=["awaiting_votes", "conflict", "decided"],
+                                            help_text="awaiting_votes reveals nothing about other votes")
+    verdict = VerdictSerializer(allow_null=True)
+    conflict = serializers.IntegerField(allow_null=True)
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    record = RecordBriefSerializer(read_only=True)
+    votes = serializers.SerializerMethodField()
+    verdict = serializers.SerializerMethodField()
+    resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Conflict
+        fields = ["id", "record", "stage", "status", "votes", "verdict", "resolved_by", "resolved_at", "created_at"]
+
+    def get_votes(self, conflict) -> list[dict]:
+        from ..selectors import conflict_votes
+
+        return VoteSerializer(conflict_votes(conflict), many=True).data
+
+    def get_verdict(self, conflict) -> dict | None:
+        from ..selectors import conflict_verdict
+
+        verdict = conflict_verdict(conflict)
+        return VerdictSerializer(verdict).data if verdict else None
+
+
+class ConflictResolveSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=VerdictDecision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text="Exclusion reason id: required to exclude at full text")
+
+
+class ExclusionReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExclusionReason
+        fields = ["id", "stage", "label", "position", "is_active"]
+        read_only_fields = ["id"]
+
+
+class ExclusionReasonsSetSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.FULL_TEXT)
+    labels = serializers.ListField(child=serializers.CharField(max_length=300))
+
+
+class RetrievalSerializer(serializers.ModelSerializer):
+    """A report sought for retrieval (included at title/abstract) and what became of its full text."""
+
+    record = serializers.IntegerField(source="id", read_only=True)
+    status = serializers.SerializerMethodField()
+    file_name = serializers.CharField(source="retrieval.file_name", default="", read_only=True)
+    size = serializers.IntegerField(source="retrieval.size", default=0, read_only=True)
+    sha256 = serializers.CharField(source="retrieval.sha256", default="", read_only=True)
+    url = serializers.CharField(source="retrieval.url", default="", read_only=True)
+    not_retrieved_reason = serializers.CharField(source="retrieval.not_retrieved_reason", default="", read_only=True)
+    has_pdf = serializers.SerializerMethodField()
+    fulltext_verdict = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Record
+        fields = ["record", "title", "year", "status", "file_name", "size", "sha256", "url", "has_pdf",
+                  "not_retrieved_reason", "fulltext_verdict"]
+
+    def _retrieval(self, record):
+        return getattr(record, "retrieval", None)  # a missing one-to-one raises an AttributeError subclass
+
+    def get_status(self, record) -> str:
+        retrieval = self._retrieval(record)
+        return retrieval.status if retrieval else "sought"
+
+    def get_has_pdf(self, record) -> bool:
+        retrieval = self._retrieval(record)
+        return bool(retrieval and retrieval.file)
+
+    def get_fulltext_verdict(self, record) -> str | None:
+        verdicts = getattr(record, "fulltext_verdicts", [])
+        return verdicts[0].decision if verdicts else None
+
+
+class RetrievalAttachSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The report as a PDF")
+
+
+class RetrievalLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000)
+
+
+class RetrievalNotRetrievedSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class StudySerializer(serializers.ModelSerializer):
+    reports = RecordBriefSerializer(many=True, read_only=True)
+    reports_total = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Study
+        fields = ["id", "label", "registry_ids", "notes", "reports", "reports_total", "created_at"]
+
+
+class StudyGroupSerializer(serializers.Serializer):
+    records = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
+                                    help_text="Ids of reports included at full text")
+    label = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StudyMergeSerializer(serializers.Serializer):
+    studies = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
+                                    help_text="Studies to merge into this one")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    report_ids = serializers.ListField(child=serializers.IntegerField())
+    shared = serializers.ListField(child=serializers.CharField(), help_text="The NCT ids / DOIs they share")
+    study_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class AgreementSerializer(serializers.Serializer):
+    title_abstract = serializers.DictField()
+    full_text = serializers.DictField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    mine = serializers.DictField(allow_null=True, help_text="Your done/remaining (reviewers only)")
+    team = serializers.DictField()
+    prisma = serializers.DictField()
+
+
+def record_status(outcome) -> str:
+    if outcome.verdict is not None:
+        return "decided"
+    if outcome.conflict is not None and outcome.conflict.status == ConflictStatus.OPEN:
+        return "conflict"
+    return "awaiting_votes"

@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+nested = r"reviews/(?P<review_slug>[-\w]+)/screening"
+router.register(f"{nested}/queue", views.QueueViewSet, basename="screening-queue")
+router.register(f"{nested}/votes", views.VoteViewSet, basename="screening-vote")
+router.register(f"{nested}/conflicts", views.ConflictViewSet, basename="screening-conflict")
+router.register(f"{nested}/verdicts", views.VerdictViewSet, basename="screening-verdict")
+router.register(f"{nested}/exclusion-reasons", views.ExclusionReasonViewSet, basename="screening-reason")
+router.register(f"{nested}/retrievals", views.RetrievalViewSet, basename="screening-retrieval")
+router.register(f"{nested}/studies", views.StudyViewSet, basename="screening-study")
+
+urlpatterns = [
+    *router.urls,
+    path("reviews/<slug:review_slug>/screening/agreement/", views.AgreementView.as_view(),
+         name="screening-agreement"),
+    path("reviews/<slug:review_slug>/screening/progress/", views.ProgressView.as_view(), name="screening-progress"),
+]

@@ -1,0 +1,325 @@
+"""REST API for screening: thin viewsets that read through selectors and write through services."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reviewapp.models import Membership, Review
+
+from .. import selectors
+from ..models import Stage
+from ..permissions import OWNER_OR_REVIEWER, REVIEWER, ScreeningPermission, may_resolve
+from ..services import fulltext as fulltext_services
+from ..services import queue as queue_services
+from ..services import studies as study_services
+from ..services import votes as vote_services
+from . import filters, serializers
+
+STAGE_PARAM = OpenApiParameter("stage", enum=Stage.values, default=Stage.TITLE_ABSTRACT,
+                               description="title_abstract or full_text")
+
+
+class ScreeningScoped:
+    """Everything under /reviews/<review_slug>/screening/: membership checked; roles per action."""
+
+    permission_classes = [IsAuthenticated, ScreeningPermission]
+    review: Review
+    member: Membership
+
+    def stage_param(self) -> str:
+        data = serializers.StageQuerySerializer(data=self.request.query_params)
+        data.is_valid(raise_exception=True)
+        return data.validated_data["stage"]
+
+
+class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
+    """The reviewer's screening queue."""
+
+    serializer_class = serializers.QueueNextSerializer
+    action_roles = {"next": REVIEWER}
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(parameters=[STAGE_PARAM], responses=serializers.QueueNextSerializer)
+    @action(detail=False, methods=["get"])
+    def next(self, request, review_slug=None):
+        """The next record for me at a stage: one with votes already first (so pairs complete), then the
+        review's stable random order. Never a record I voted on, nor one whose voting is complete."""
+        stage = self.stage_param()
+        queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
+        record = selectors.next_record(self.review, stage, request.user)
+        return Response(self.get_serializer({"stage": stage, "record": record}).data)
+
+
+class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Votes: yours, and (while the review is blind) others' only on records whose voting is complete."""
+
+    serializer_class = serializers.VoteSerializer
+    filterset_class = filters.VoteFilter
+    ordering_fields = ["id", "updated_at"]
+    action_roles = {"create": REVIEWER, "partial_update": REVIEWER, "destroy": REVIEWER, "undo": REVIEWER}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.votes_visible_to(self.review, self.member)
+
+    def _outcome(self, outcome, created_status=status.HTTP_201_CREATED):
+        data = {"vote": outcome.vote, "created": outcome.created, "changed": outcome.changed,
+                "record_status": serializers.record_status(outcome), "verdict": outcome.verdict,
+                "conflict": outcome.conflict.pk if outcome.conflict else None}
+        code = created_status if outcome.created else status.HTTP_200_OK
+        return Response(serializers.VoteOutcomeSerializer(data).data, status=code)
+
+    @extend_schema(request=serializers.VoteWriteSerializer,
+                   responses={201: serializers.VoteOutcomeSerializer, 200: serializers.VoteOutcomeSerializer})
+    def create(self, request, review_slug=None):
+        """Cast a vote, or change yours on that record (201 when new, 200 when changed or repeated)."""
+        data = serializers.VoteWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        outcome = vote_services.vote_cast(review=self.review, actor=request.user, record_id=values["record"],
+                                          stage=values["stage"], decision=values["decision"],
+                                          reason=values.get("reason"), note=values["note"])
+        return self._outcome(outcome)
+
+    @extend_schema(request=serializers.VoteChangeSerializer, responses=serializers.VoteOutcomeSerializer)
+    def partial_update(self, request, review_slug=None, pk=None):
+        """Change your vote (the earlier one is kept in the history)."""
+        vote = get_object_or_404(self.get_queryset().filter(reviewer=request.user), pk=pk)
+        data = serializers.VoteChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        outcome = vote_services.vote_cast(review=self.review, actor=request.user, record_id=vote.record_id,
+                                          stage=vote.stage, decision=values["decision"],
+                                          reason=values.get("reason"), note=values["note"])
+        return self._outcome(outcome)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request, review_slug=None, pk=None):
+        """Undo your vote: the record is offered again; the vote stays in the history."""
+        vote = get_object_or_404(self.get_queryset().filter(reviewer=request.user), pk=pk)
+        vote_services.vote_retract(review=self.review, actor=request.user, vote_id=vote.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=serializers.StageQuerySerializer, responses=serializers.ScreeningRecordSerializer)
+    @action(detail=False, methods=["post"])
+    def undo(self, request, review_slug=None):
+        """Undo your most recent vote at a stage; answers the record, to be screened again."""
+        data = serializers.StageQuerySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = vote_services.vote_undo_last(review=self.review, actor=request.user,
+                                              stage=data.validated_data["stage"])
+        return Response(serializers.ScreeningRecordSerializer(
+            selectors.screening_records(self.review).get(pk=record.pk)).data)
+
+
+class ConflictViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Records whose votes disagree, with both votes, notes and reasons; the arbiter resolves them."""
+
+    serializer_class = serializers.ConflictSerializer
+    filterset_class = filters.ConflictFilter
+    ordering_fields = ["id", "created_at"]
+    action_roles = {"resolve": may_resolve}
+
+    def get_queryset(self):
+        return selectors.conflicts_of(self.review)
+
+    @extend_schema(request=serializers.ConflictResolveSerializer, responses=serializers.ConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, review_slug=None, pk=None):
+        data = serializers.ConflictResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        vote_services.conflict_resolve(conflict=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+
+class VerdictViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Stage decisions and how they were reached (agreement, consensus, arbitration)."""
+
+    serializer_class = serializers.VerdictSerializer
+    filterset_class = filters.VerdictFilter
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self):
+        return selectors.verdicts_of(self.review)
+
+
+class ExclusionReasonViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                             viewsets.GenericViewSet):
+    """The review's exclusion reasons (the owner configures them; used ones are deactivated, not deleted)."""
+
+    serializer_class = serializers.ExclusionReasonSerializer
+    filterset_class = filters.ExclusionReasonFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.exclusion_reasons_of(self.review, stage=None, active_only=False)
+
+    def perform_create(self, serializer):
+        serializer.instance = fulltext_services.exclusion_reason_create(
+            review=self.review, actor=self.request.user, label=serializer.validated_data["label"],
+            stage=serializer.validated_data.get("stage", Stage.FULL_TEXT))
+
+    def perform_update(self, serializer):
+        values = {k: v for k, v in serializer.validated_data.items() if k in ("label", "is_active", "position")}
+        fulltext_services.exclusion_reason_update(reason=serializer.instance, actor=self.request.user, **values)
+
+    def perform_destroy(self, instance):
+        fulltext_services.exclusion_reason_update(reason=instance, actor=self.request.user, is_active=False)
+
+    @extend_schema(request=serializers.ExclusionReasonsSetSerializer,
+                   responses=serializers.ExclusionReasonSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="set")
+    def set_list(self, request, review_slug=None):
+        """Make these labels the active reasons, in this order."""
+        data = serializers.ExclusionReasonsSetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reasons = fulltext_services.exclusion_reasons_set(review=self.review, actor=request.user,
+                                                          **data.validated_data)
+        return Response(self.get_serializer(reasons, many=True).data)
+
+
+class RetrievalViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reports sought for retrieval (included at title/abstract), by record id; attach a PDF, link, or
+    mark not retrieved."""
+
+    serializer_class = serializers.RetrievalSerializer
+    filterset_class = filters.RetrievalFilter
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    action_roles = {"attach": OWNER_OR_REVIEWER, "link": OWNER_OR_REVIEWER, "not_retrieved": OWNER_OR_REVIEWER}
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.sought_reports(self.review)
+
+    def _answer(self, pk):
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request={"multipart/form-data": serializers.RetrievalAttachSerializer},
+                   responses=serializers.RetrievalSerializer)
+    @action(detail=True, methods=["post"])
+    def attach(self, request, review_slug=None, pk=None):
+        data = serializers.RetrievalAttachSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fulltext_services.retrieval_attach_pdf(review=self.review, actor=request.user, record_id=int(pk),
+                                               upload=data.validated_data["file"])
+        return self._answer(pk)
+
+    @extend_schema(request=serializers.RetrievalLinkSerializer, responses=serializers.RetrievalSerializer)
+    @action(detail=True, methods=["post"])
+    def link(self, request, review_slug=None, pk=None):
+        data = serializers.RetrievalLinkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fulltext_services.retrieval_link(review=self.review, actor=request.user, record_id=int(pk),
+                                         url=data.validated_data["url"])
+        return self._answer(pk)
+
+    @extend_schema(request=serializers.RetrievalNotRetrievedSerializer, responses=serializers.RetrievalSerializer)
+    @action(detail=True, methods=["post"], url_path="not-retrieved")
+    def not_retrieved(self, request, review_slug=None, pk=None):
+        data = serializers.RetrievalNotRetrievedSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fulltext_services.retrieval_not_retrieved(review=self.review, actor=request.user, record_id=int(pk),
+                                                  reason=data.validated_data["reason"])
+        return self._answer(pk)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, review_slug=None, pk=None):
+        """The stored PDF (members only)."""
+        return pdf_response(self.review, int(pk))
+
+
+def pdf_response(review: Review, record_id: int) -> FileResponse:
+    retrieval = selectors.retrieval_of(review, record_id)
+    if retrieval is None or not retrieval.file:
+        raise Http404("No PDF for this record.")
+    response = FileResponse(retrieval.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="record-{record_id}.pdf"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+class StudyViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Studies and their reports; group reports, merge and split studies; suggestions from shared ids."""
+
+    serializer_class = serializers.StudySerializer
+    filterset_class = filters.StudyFilter
+    ordering_fields = ["label", "created_at"]
+    action_roles = {"create": OWNER_OR_REVIEWER, "merge": OWNER_OR_REVIEWER, "split": OWNER_OR_REVIEWER}
+
+    def get_queryset(self):
+        return selectors.studies_of(self.review)
+
+    def _answer(self, study, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(self.get_queryset().get(pk=study.pk)).data, status=code)
+
+    @extend_schema(request=serializers.StudyGroupSerializer, responses={201: serializers.StudySerializer})
+    def create(self, request, review_slug=None):
+        """Group reports into one study: a new one, the one some of them are in, or their studies merged."""
+        data = serializers.StudyGroupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study = study_services.study_group(review=self.review, actor=request.user,
+                                           record_ids=data.validated_data["records"],
+                                           label=data.validated_data["label"])
+        return self._answer(study, status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.StudyMergeSerializer, responses=serializers.StudySerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, review_slug=None, pk=None):
+        data = serializers.StudyMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study = study_services.study_merge(review=self.review, actor=request.user, target_id=self.get_object().pk,
+                                           other_ids=data.validated_data["studies"])
+        return self._answer(study)
+
+    @extend_schema(request=serializers.StudyGroupSerializer, responses={201: serializers.StudySerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request, review_slug=None, pk=None):
+        """Move some reports of this study into a new study."""
+        data = serializers.StudyGroupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study = study_services.study_split(review=self.review, actor=request.user, study_id=self.get_object().pk,
+                                           record_ids=data.validated_data["records"],
+                                           label=data.validated_data["label"])
+        return self._answer(study, status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.SuggestionSerializer(many=True), filters=False)
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def suggestions(self, request, review_slug=None):
+        """Included reports that share an NCT (or other registry) id or a DOI and are not yet one study."""
+        page = self.paginate_queryset(selectors.study_suggestions(self.review))
+        return self.get_paginated_response(serializers.SuggestionSerializer(page, many=True).data)
+
+
+class AgreementView(ScreeningScoped, APIView):
+    """Inter-rater agreement per stage (only records whose voting is complete count)."""
+
+    @extend_schema(responses=serializers.AgreementSerializer)
+    def get(self, request, review_slug=None):
+        return Response(selectors.agreement(self.review))
+
+
+class ProgressView(ScreeningScoped, APIView):
+    """My progress (reviewers), the team's, and the PRISMA screening counts."""
+
+    @extend_schema(parameters=[STAGE_PARAM], responses=serializers.ProgressSerializer)
+    def get(self, request, review_slug=None):
+        stage = self.stage_param()
+        mine = None
+        if self.member.is_reviewer:
+            queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
+            mine = selectors.my_progress(self.review, stage, request.user)
+        return Response({"stage": stage, "mine": mine, "team": selectors.team_progress(self.review, stage),
+                         "prisma": selectors.prisma_counts(self.review)})
+

@@ -1,0 +1,37 @@
+from django import forms
+from django.conf import settings
+
+from .models import Decision, VerdictDecision
+
+
+class VoteForm(forms.Form):
+    record = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=Decision.choices)
+    reason = forms.IntegerField(required=False)
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResolveForm(forms.Form):
+    decision = forms.ChoiceField(choices=VerdictDecision.choices)
+    reason = forms.IntegerField(required=False)
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(help_text=f"A PDF, at most {settings.FULLTEXT_MAX_BYTES // (1024 * 1024)} MB")
+
+
+class LinkForm(forms.Form):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+
+
+class NotRetrievedForm(forms.Form):
+    reason = forms.CharField(max_length=2000)
+
+
+class ReasonsForm(forms.Form):
+    labels = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False,
+                             help_text="One reason per line, in the order reviewers should see them.")
+
+    def clean_labels(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["labels"].splitlines() if line.strip()]

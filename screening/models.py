@@ -1,0 +1,263 @@
+"""Screening data: votes (with their history), verdicts, conflicts, full-text retrieval, exclusion reasons and
+the materialised per-reviewer queue.
+
+Invariants kept by the database:
+- one vote per (record, stage, reviewer); earlier versions of a vote live in VoteRevision;
+- one verdict and at most one conflict per (record, stage);
+- "maybe" exists only at title/abstract; a full-text exclusion carries exactly one reason;
+- one queue row per (reviewer, stage, record).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from reviewapp.models import Record, Review, TimeStamped
+
+
+class Stage(models.TextChoices):
+    TITLE_ABSTRACT = "title_abstract", "Title/abstract"
+    FULL_TEXT = "full_text", "Full text"
+
+
+class Decision(models.TextChoices):
+    INCLUDE = "include", "Include"
+    EXCLUDE = "exclude", "Exclude"
+    MAYBE = "maybe", "Maybe"
+
+
+class VerdictDecision(models.TextChoices):
+    INCLUDE = "include", "Include"
+    EXCLUDE = "exclude", "Exclude"
+
+
+class VerdictMethod(models.TextChoices):
+    AGREEMENT = "agreement", "Agreement of the votes"
+    CONSENSUS = "consensus", "Consensus of the reviewers"
+    ARBITRATION = "arbitration", "Arbitration"
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class RevisionKind(models.TextChoices):
+    CHANGED = "changed", "Changed"
+    RETRACTED = "retracted", "Retracted (undo)"
+
+
+class RetrievalStatus(models.TextChoices):
+    RETRIEVED = "retrieved", "Retrieved"
+    NOT_RETRIEVED = "not_retrieved", "Not retrieved"
+
+
+# A full-text exclusion needs exactly one reason; nothing else carries one.
+_REASON_RULE = (
+    Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE, reason__isnull=False)
+    | (~Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE) & Q(reason__isnull=True))
+)
+
+
+class ExclusionReason(TimeStamped):
+    """A reason a report may be excluded for, configured per review and stage by the owner."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="exclusion_reasons")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.FULL_TEXT)
+    label = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["review", "stage", "label"], name="exclusion_reason_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Vote(TimeStamped):
+    """One reviewer's current decision on one record at one stage."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="votes")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screening_votes")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    reason = models.ForeignKey(ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="votes")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage", "reviewer"], name="vote_one_per_reviewer"),
+            models.CheckConstraint(condition=~Q(decision=Decision.MAYBE) | Q(stage=Stage.TITLE_ABSTRACT),
+                                   name="vote_maybe_only_title_abstract"),
+            models.CheckConstraint(condition=_REASON_RULE, name="vote_fulltext_exclusion_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["review", "stage", "reviewer", "id"], name="vote_reviewer_history"),
+            models.Index(fields=["review", "stage", "created_at"], name="vote_stage_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.decision} record {self.record_id} ({self.stage})"
+
+    @property
+    def counts_as(self) -> str:
+        """The verdict this vote argues for: "maybe" counts as include."""
+        return VerdictDecision.EXCLUDE if self.decision == Decision.EXCLUDE else VerdictDecision.INCLUDE
+
+
+class VoteRevision(models.Model):
+    """An earlier version of a vote, kept when the vote was changed or retracted."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="vote_revisions")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    vote_id = models.BigIntegerField(help_text="Id of the vote this was a version of (the vote may be gone)")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    reason = models.ForeignKey(ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    voted_at = models.DateTimeField(help_text="When this version was cast")
+    kind = models.CharField(max_length=10, choices=RevisionKind.choices)
+    during_conflict = models.BooleanField(default=False, help_text="Replaced while the record was in conflict")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record", "stage", "reviewer"], name="revision_vote")]
+
+
+class Verdict(TimeStamped):
+    """The decision on a record at a stage, and how it was reached."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="verdicts")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="verdicts")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    decision = models.CharField(max_length=8, choices=VerdictDecision.choices)
+    method = models.CharField(max_length=12, choices=VerdictMethod.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    reason = models.ForeignKey(ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage"], name="verdict_one_per_stage"),
+            models.CheckConstraint(condition=Q(decision__in=VerdictDecision.values), name="verdict_include_or_exclude"),
+            models.CheckConstraint(condition=_REASON_RULE, name="verdict_fulltext_exclusion_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["review", "stage", "decision"], name="verdict_stage_decision"),
+            models.Index(fields=["review", "stage", "created_at"], name="verdict_stage_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id}: {self.decision} at {self.stage} ({self.method})"
+
+
+class Conflict(TimeStamped):
+    """Votes that disagree (include or maybe against exclude); open until consensus or arbitration."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="conflicts")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="conflicts")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    status = models.CharField(max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage"], name="conflict_one_per_stage"),
+            models.CheckConstraint(
+                condition=Q(status=ConflictStatus.OPEN, resolved_at__isnull=True)
+                | Q(status=ConflictStatus.RESOLVED, resolved_at__isnull=False),
+                name="conflict_resolved_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "stage", "status"], name="conflict_stage_status")]
+
+    def __str__(self) -> str:
+        return f"conflict on record {self.record_id} ({self.stage}, {self.status})"
+
+
+def fulltext_path(instance: Retrieval, filename: str) -> str:
+    return f"fulltext/{instance.review_id}/{instance.record_id}.pdf"
+
+
+class Retrieval(TimeStamped):
+    """The full text of a record sought for retrieval: a stored PDF, a link, or a note that it was not found."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="retrievals")
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="retrieval")
+    status = models.CharField(max_length=16, choices=RetrievalStatus.choices)
+    file = models.FileField(upload_to=fulltext_path, max_length=300, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    not_retrieved_reason = models.TextField(blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=RetrievalStatus.RETRIEVED) & (~Q(file="") | ~Q(url=""))
+                | Q(status=RetrievalStatus.NOT_RETRIEVED) & ~Q(not_retrieved_reason=""),
+                name="retrieval_has_text_or_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "status"], name="retrieval_review_status")]
+
+    def __str__(self) -> str:
+        return f"full text of record {self.record_id}: {self.status}"
+
+
+class QueueItem(models.Model):
+    """A record a reviewer may still vote on at a stage: the materialised screening queue.
+
+    The next record is the first row in `queue_order()`; the index makes that an index-only lookup whose
+    cost does not grow as screening progresses. The vote service keeps rows up to date record by record;
+    structural changes (imports, merges, removals) are applied by a set-based resync (see QueueSync).
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    votes_so_far = models.PositiveSmallIntegerField(default=0)
+    sort_key = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "stage", "record"], name="queue_item_unique"),
+        ]
+        indexes = [
+            # record last, so the next-record lookup is answered from the index alone
+            models.Index(fields=["review", "stage", "reviewer", "-votes_so_far", "sort_key", "record"],
+                         name="queue_next"),
+            models.Index(fields=["record", "stage"], name="queue_record"),
+        ]
+
+
+class QueueSync(models.Model):
+    """Which version of the review's records a reviewer's queue reflects (resync when it differs)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    records_version = models.PositiveIntegerField()
+    votes_required = models.PositiveSmallIntegerField()
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "stage", "reviewer"], name="queue_sync_unique")]

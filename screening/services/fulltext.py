@@ -1,0 +1,206 @@
+"""Full-text retrieval of the records included at title/abstract, and the review's exclusion reasons."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Max
+
+from reviewapp.models import Record, Review
+from reviewapp.permissions import membership_for
+from reviewapp.services.audit import event_log
+
+from ..models import (
+    ExclusionReason, Retrieval, RetrievalStatus, Stage, Verdict, VerdictDecision, Vote,
+)
+from .queue import queue_refresh_record
+
+PDF_CONTENT_TYPES = {"application/pdf", "application/x-pdf"}
+PDF_MAGIC = b"%PDF-"
+
+
+# --- retrieval -----------------------------------------------------------------------------------
+
+
+def _require_retriever(review: Review, actor) -> None:
+    member = membership_for(actor, review)
+    if member is None or not (member.is_owner or member.is_reviewer):
+        raise PermissionDenied("Full texts are retrieved by the owner or the reviewers.")
+
+
+def _sought(review: Review, actor, record_id: int) -> tuple[Record, Retrieval | None]:
+    """The record, locked, if it was included at title/abstract (and so is sought for retrieval)."""
+    _require_retriever(review, actor)
+    record = (Record.objects.select_for_update(no_key=True).only("id", "review_id", "sort_key")
+              .filter(review=review, pk=record_id, duplicate_of__isnull=True, removed_reason="").first())
+    if record is None:
+        raise ValidationError({"record": "No such record in this review."})
+    if not Verdict.objects.filter(record=record, stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE).exists():
+        raise ValidationError({"record": "Only records included at title/abstract are sought for retrieval."})
+    return record, Retrieval.objects.filter(record=record).first()
+
+
+def _check_pdf(upload) -> str:
+    """Refuse anything but a PDF within the size limit; returns the file's sha256."""
+    if upload.size > settings.FULLTEXT_MAX_BYTES:
+        raise ValidationError({"file": f"The file is larger than {settings.FULLTEXT_MAX_BYTES // (1024 * 1024)} MB."})
+    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
+    if content_type not in PDF_CONTENT_TYPES:
+        raise ValidationError({"file": "Attach a PDF (the file was sent as “%s”)." % (content_type or "unknown")})
+    upload.seek(0)
+    if upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
+        raise ValidationError({"file": "This file is not a PDF (it does not start with %PDF-)."})
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _save_retrieval(review: Review, record: Record, retrieval: Retrieval | None, actor, **values) -> Retrieval:
+    """Save the retrieval and put the report up for (or take it off) full-text screening.
+
+    A replaced PDF stays in storage (its path is in the audit event): nothing is overwritten without a trace.
+    """
+    retrieval = retrieval or Retrieval(review=review, record=record)
+    upload = values.pop("upload", None)
+    if upload is not None:
+        retrieval.file.save(f"{record.pk}.pdf", upload, save=False)
+    for name, value in values.items():
+        setattr(retrieval, name, value)
+    retrieval.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    retrieval.save()
+    queue_refresh_record(review=review, record=record, stage=Stage.FULL_TEXT)
+    return retrieval
+
+
+def _require_no_fulltext_votes(record: Record) -> None:
+    if Vote.objects.filter(record=record, stage=Stage.FULL_TEXT).exists():
+        raise ValidationError("Full-text screening of this report has started; its full text can be added to, "
+                              "not withdrawn.")
+
+
+@transaction.atomic
+def retrieval_attach_pdf(*, review: Review, actor, record_id: int, upload) -> Retrieval:
+    """Store the report's PDF (through Django's storage API) and put the report up for full-text screening."""
+    record, retrieval = _sought(review, actor, record_id)
+    sha256 = _check_pdf(upload)
+    retrieval = _save_retrieval(review, record, retrieval, actor, upload=upload, status=RetrievalStatus.RETRIEVED,
+                                file_name=(upload.name or "")[:255], size=upload.size, sha256=sha256,
+                                not_retrieved_reason="")
+    event_log(review=review, actor=actor, verb="retrieval.attached", record=record, file_name=retrieval.file_name,
+              path=retrieval.file.name, size=upload.size, sha256=sha256)
+    return retrieval
+
+
+@transaction.atomic
+def retrieval_link(*, review: Review, actor, record_id: int, url: str) -> Retrieval:
+    """Record where the report's full text is (a publisher page, a repository)."""
+    record, retrieval = _sought(review, actor, record_id)
+    url = (url or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": "Give an http(s) address."}) from None
+    retrieval = _save_retrieval(review, record, retrieval, actor, status=RetrievalStatus.RETRIEVED, url=url,
+                                not_retrieved_reason="")
+    event_log(review=review, actor=actor, verb="retrieval.linked", record=record, url=url)
+    return retrieval
+
+
+@transaction.atomic
+def retrieval_not_retrieved(*, review: Review, actor, record_id: int, reason: str) -> Retrieval:
+    """Mark the report as sought but not retrieved (PRISMA: reports not retrieved), with the reason."""
+    record, retrieval = _sought(review, actor, record_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the report could not be retrieved."})
+    _require_no_fulltext_votes(record)
+    before = retrieval.status if retrieval else "sought"
+    retrieval = _save_retrieval(review, record, retrieval, actor, status=RetrievalStatus.NOT_RETRIEVED,
+                                not_retrieved_reason=reason, file="", url="", file_name="", size=0, sha256="")
+    event_log(review=review, actor=actor, verb="retrieval.not_retrieved", record=record, reason=reason,
+              before=before)
+    return retrieval
+
+
+# --- exclusion reasons ---------------------------------------------------------------------------
+
+
+def _require_owner(review: Review, actor) -> None:
+    member = membership_for(actor, review)
+    if member is None or not member.is_owner:
+        raise PermissionDenied("Only the owner configures exclusion reasons.")
+
+
+@transaction.atomic
+def exclusion_reason_create(*, review: Review, actor, label: str, stage: str = Stage.FULL_TEXT) -> ExclusionReason:
+    _require_owner(review, actor)
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": "A reason needs a text."})
+    existing = ExclusionReason.objects.filter(review=review, stage=stage, label=label).first()
+    if existing:
+        if not existing.is_active:
+            return exclusion_reason_update(reason=existing, actor=actor, is_active=True)
+        raise ValidationError({"label": "This reason is in the list already."})
+    last = ExclusionReason.objects.filter(review=review, stage=stage).aggregate(m=Max("position"))["m"]
+    reason = ExclusionReason.objects.create(review=review, stage=stage, label=label,
+                                            position=(last or 0) + 1)
+    event_log(review=review, actor=actor, verb="exclusion_reason.created", reason=reason.pk, label=label,
+              stage=stage)
+    return reason
+
+
+@transaction.atomic
+def exclusion_reason_update(*, reason: ExclusionReason, actor, label: str | None = None,
+                            is_active: bool | None = None, position: int | None = None) -> ExclusionReason:
+    """Rename, reorder or (de)activate a reason; a used reason is never deleted, only deactivated."""
+    _require_owner(reason.review, actor)
+    before = {"label": reason.label, "is_active": reason.is_active, "position": reason.position}
+    if label is not None:
+        if not label.strip():
+            raise ValidationError({"label": "A reason needs a text."})
+        reason.label = label.strip()
+    if is_active is not None:
+        reason.is_active = is_active
+    if position is not None:
+        reason.position = position
+    after = {"label": reason.label, "is_active": reason.is_active, "position": reason.position}
+    if before != after:
+        if ExclusionReason.objects.filter(review=reason.review_id, stage=reason.stage, label=reason.label).exclude(
+                pk=reason.pk).exists():
+            raise ValidationError({"label": "This reason is in the list already."})
+        reason.save()
+        event_log(review=reason.review, actor=actor, verb="exclusion_reason.updated", reason=reason.pk,
+                  before=before, after=after)
+    return reason
+
+
+@transaction.atomic
+def exclusion_reasons_set(*, review: Review, actor, labels: list[str], stage: str = Stage.FULL_TEXT) -> list[
+        ExclusionReason]:
+    """Make `labels` the review's active reasons, in this order; reasons left out are deactivated."""
+    _require_owner(review, actor)
+    wanted = list(dict.fromkeys(label.strip() for label in labels if label and label.strip()))
+    current = {reason.label: reason for reason in ExclusionReason.objects.filter(review=review, stage=stage)}
+    result = []
+    for position, label in enumerate(wanted, start=1):
+        reason = current.pop(label, None)
+        if reason is None:
+            reason = ExclusionReason.objects.create(review=review, stage=stage, label=label, position=position)
+        elif (reason.position, reason.is_active) != (position, True):
+            reason.position, reason.is_active = position, True
+            reason.save(update_fields=["position", "is_active", "updated_at"])
+        result.append(reason)
+    for reason in current.values():
+        if reason.is_active:
+            reason.is_active = False
+            reason.save(update_fields=["is_active", "updated_at"])
+    event_log(review=review, actor=actor, verb="exclusion_reasons.set", stage=stage, labels=wanted)
+    return result

@@ -1,0 +1,34 @@
+from django.urls import path, register_converter
+
+from . import views
+from .models import Stage
+
+
+class StageConverter:
+    regex = "|".join(Stage.values)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+register_converter(StageConverter, "stage")
+
+app_name = "screening"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("screen/<stage:stage>/", views.screen, name="screen"),
+    path("screen/<stage:stage>/vote/", views.vote, name="vote"),
+    path("screen/<stage:stage>/undo/", views.undo, name="undo"),
+    path("screen/<stage:stage>/progress/", views.progress, name="progress"),
+    path("conflicts/", views.conflict_list, name="conflicts"),
+    path("conflicts/<int:pk>/", views.conflict_detail, name="conflict"),
+    path("fulltext/", views.fulltext, name="fulltext"),
+    path("fulltext/reasons/", views.reasons, name="reasons"),
+    path("fulltext/<int:record_id>/retrieval/", views.retrieval, name="retrieval"),
+    path("fulltext/<int:record_id>/pdf/", views.pdf, name="pdf"),
+    path("studies/", views.studies, name="studies"),
+    path("agreement/", views.dashboard, name="agreement"),
+]

@@ -1,0 +1,327 @@
+"""Screening pages (server-rendered, htmx for the keyboard-driven voting panel). Thin: selectors read,
+services write, reviewapp.permissions.review_for decides who may see what."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from reviewapp.models import Role
+from reviewapp.permissions import can_resolve_conflicts, review_for
+
+from . import selectors
+from .api.views import pdf_response
+from .forms import AttachForm, LinkForm, NotRetrievedForm, ReasonsForm, ResolveForm, VoteForm
+from .highlight import compile_keywords
+from .models import ConflictStatus, QueueItem, Stage, Vote
+from .services import fulltext as fulltext_services
+from .services import queue as queue_services
+from .services import studies as study_services
+from .services import votes as vote_services
+
+VOTED_EVENT = "screening-voted"
+
+
+def _context(review, member, nav: str, **extra) -> dict:
+    return {"review": review, "member": member, "nav": nav, **extra}
+
+
+# --- the screening page ---------------------------------------------------------------------------
+
+
+def _shown_record(review, stage: str, user, record_id: str | None):
+    """The record asked for (one I voted on, or one in my queue), else the head of my queue."""
+    queue_services.queue_ensure_synced(review=review, stage=stage, reviewer=user)
+    if record_id and record_id.isdigit():
+        mine = (Vote.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists()
+                or QueueItem.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists())
+        if mine:
+            return selectors.screening_records(review).filter(pk=record_id).first()
+    return selectors.next_record(review, stage, user)
+
+
+def _panel_context(review, member, stage: str, record, *, error: list[str] | None = None, note: str = "") -> dict:
+    user = member.user
+    vote = selectors.my_vote(record, stage, user) if record else None
+    previous, following = selectors.history_neighbours(review, stage, user, vote)
+    keywords = compile_keywords(review.include_keywords or [], review.exclude_keywords or [])
+    outcome = None
+    if vote is not None:
+        outcome = {"verdict": record.verdicts.filter(stage=stage).select_related("reason").first(),
+                   "conflict": record.conflicts.filter(stage=stage, status=ConflictStatus.OPEN).first()}
+    return {
+        "review": review, "member": member, "stage": stage, "stage_label": Stage(stage).label, "record": record,
+        "title_html": mark_safe(keywords.highlight(record.title)) if record else "",  # noqa: S308 - escaped by highlight
+        "abstract_html": mark_safe(keywords.highlight(record.abstract)) if record else "",  # noqa: S308
+        "my_vote": vote, "outcome": outcome, "previous": previous, "following": following,
+        "reasons": list(selectors.exclusion_reasons_of(review)) if stage == Stage.FULL_TEXT else [],
+        "retrieval": selectors.retrieval_of(review, record.pk) if record and stage == Stage.FULL_TEXT else None,
+        "error": error or [], "note": note if error else (vote.note if vote else ""),
+    }
+
+
+@login_required
+@require_GET
+def screen(request, slug: str, stage: str):
+    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    record = _shown_record(review, stage, request.user, request.GET.get("record"))
+    context = _panel_context(review, member, stage, record)
+    if request.htmx:
+        return render(request, "screening/_panel.html", context)
+    context.update(nav=f"screen-{stage}", mine=selectors.my_progress(review, stage, request.user),
+                   team=selectors.team_progress(review, stage))
+    return render(request, "screening/screen.html", context)
+
+
+@login_required
+@require_POST
+def vote(request, slug: str, stage: str):
+    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        return _panel_error(request, review, member, stage, request.POST.get("record"),
+                            [f"{field}: {', '.join(errors)}" for field, errors in form.errors.items()])
+    values = form.cleaned_data
+    try:
+        vote_services.vote_cast(review=review, actor=request.user, record_id=values["record"], stage=stage,
+                                decision=values["decision"], reason=values["reason"], note=values["note"])
+    except ValidationError as error:
+        return _panel_error(request, review, member, stage, str(values["record"]), error.messages,
+                            note=values["note"])
+    if not request.htmx:
+        return redirect("screening:screen", slug=slug, stage=stage)
+    record = _shown_record(review, stage, request.user, None)
+    response = render(request, "screening/_panel.html", _panel_context(review, member, stage, record))
+    response["HX-Trigger"] = VOTED_EVENT
+    return response
+
+
+def _panel_error(request, review, member, stage, record_id, error, note=""):
+    if not request.htmx:
+        for message in error:
+            messages.error(request, message)
+        url = reverse("screening:screen", kwargs={"slug": review.slug, "stage": stage})
+        return redirect(f"{url}?record={record_id}" if record_id else url)
+    record = _shown_record(review, stage, request.user, record_id)
+    context = _panel_context(review, member, stage, record, error=error, note=note)
+    return render(request, "screening/_panel.html", context, status=422)
+
+
+@login_required
+@require_POST
+def undo(request, slug: str, stage: str):
+    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    try:
+        record = vote_services.vote_undo_last(review=review, actor=request.user, stage=stage)
+    except ValidationError as error:
+        return _panel_error(request, review, member, stage, request.POST.get("record"), error.messages)
+    if not request.htmx:
+        url = reverse("screening:screen", kwargs={"slug": slug, "stage": stage})
+        return redirect(f"{url}?record={record.pk}")
+    shown = selectors.screening_records(review).get(pk=record.pk)
+    response = render(request, "screening/_panel.html", _panel_context(review, member, stage, shown))
+    response["HX-Trigger"] = VOTED_EVENT
+    return response
+
+
+@login_required
+@require_GET
+def progress(request, slug: str, stage: str):
+    review, member = review_for(request.user, slug)
+    mine = selectors.my_progress(review, stage, request.user) if member.is_reviewer else None
+    return render(request, "screening/_progress.html", {
+        "review": review, "stage": stage, "mine": mine, "team": selectors.team_progress(review, stage)})
+
+
+# --- conflicts ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def conflict_list(request, slug: str):
+    review, member = review_for(request.user, slug)
+    status = request.GET.get("status", ConflictStatus.OPEN)
+    conflicts = selectors.conflicts_of(review)
+    if status in ConflictStatus.values:
+        conflicts = conflicts.filter(status=status)
+    if request.GET.get("stage") in Stage.values:
+        conflicts = conflicts.filter(stage=request.GET["stage"])
+    page = Paginator(conflicts, 25).get_page(request.GET.get("page"))
+    rows = [(c, selectors.conflict_votes(c)) for c in page]
+    return render(request, "screening/conflicts.html", _context(
+        review, member, "conflicts", page=page, rows=rows, status=status, stage=request.GET.get("stage", ""),
+        may_resolve=can_resolve_conflicts(review, member), stages=Stage.choices))
+
+
+@login_required
+def conflict_detail(request, slug: str, pk: int):
+    review, member = review_for(request.user, slug)
+    conflict = get_object_or_404(selectors.conflicts_of(review), pk=pk)
+    may_resolve = can_resolve_conflicts(review, member)
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST":
+        if not may_resolve:
+            raise PermissionDenied("Only the arbiter (or the owner, if the review allows it) resolves conflicts.")
+        if form.is_valid():
+            try:
+                vote_services.conflict_resolve(conflict=conflict, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Conflict resolved.")
+                return redirect(_next_conflict_url(review, conflict))
+    keywords = compile_keywords(review.include_keywords or [], review.exclude_keywords or [])
+    return render(request, "screening/conflict_detail.html", _context(
+        review, member, "conflicts", conflict=conflict, votes=selectors.conflict_votes(conflict),
+        verdict=selectors.conflict_verdict(conflict), form=form, may_resolve=may_resolve,
+        reasons=list(selectors.exclusion_reasons_of(review)) if conflict.stage == Stage.FULL_TEXT else [],
+        abstract_html=mark_safe(keywords.highlight(conflict.record.abstract)),  # noqa: S308 - escaped
+        title_html=mark_safe(keywords.highlight(conflict.record.title)),  # noqa: S308 - escaped by highlight
+    ), status=422 if request.method == "POST" else 200)
+
+
+def _next_conflict_url(review, conflict) -> str:
+    following = selectors.conflicts_of(review).filter(status=ConflictStatus.OPEN).exclude(pk=conflict.pk).first()
+    if following:
+        return reverse("screening:conflict", kwargs={"slug": review.slug, "pk": following.pk})
+    return reverse("screening:conflicts", kwargs={"slug": review.slug})
+
+
+# --- full text ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def fulltext(request, slug: str):
+    review, member = review_for(request.user, slug)
+    reports = selectors.sought_reports(review)
+    status = request.GET.get("status", "")
+    if status == "sought":
+        reports = reports.filter(retrieval__isnull=True)
+    elif status:
+        reports = reports.filter(retrieval__status=status)
+    page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    reasons = selectors.exclusion_reasons_of(review)
+    return render(request, "screening/fulltext.html", _context(
+        review, member, "fulltext", page=page, status=status,
+        may_retrieve=member.is_owner or member.is_reviewer,
+        reasons=reasons, reasons_form=ReasonsForm(initial={"labels": "\n".join(r.label for r in reasons)})))
+
+
+@login_required
+@require_POST
+def retrieval(request, slug: str, record_id: int):
+    review, member = review_for(request.user, slug)
+    action = request.POST.get("action")
+    forms = {"attach": AttachForm(request.POST, request.FILES), "link": LinkForm(request.POST),
+             "not_retrieved": NotRetrievedForm(request.POST)}
+    form = forms.get(action)
+    if form is None:
+        messages.error(request, "Choose what to record: a PDF, a link, or not retrieved.")
+    elif not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+    else:
+        try:
+            _retrieval_apply(review, request.user, record_id, action, form.cleaned_data)
+            messages.success(request, "Saved.")
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    return redirect(request.POST.get("next") or reverse("screening:fulltext", kwargs={"slug": slug}))
+
+
+def _retrieval_apply(review, user, record_id: int, action: str, values: dict) -> None:
+    if action == "attach":
+        fulltext_services.retrieval_attach_pdf(review=review, actor=user, record_id=record_id, upload=values["file"])
+    elif action == "link":
+        fulltext_services.retrieval_link(review=review, actor=user, record_id=record_id, url=values["url"])
+    else:
+        fulltext_services.retrieval_not_retrieved(review=review, actor=user, record_id=record_id,
+                                                  reason=values["reason"])
+
+
+@login_required
+@require_GET
+def pdf(request, slug: str, record_id: int):
+    review, _ = review_for(request.user, slug)
+    return pdf_response(review, record_id)
+
+
+@login_required
+@require_POST
+def reasons(request, slug: str):
+    review, _ = review_for(request.user, slug, role=Role.OWNER)
+    form = ReasonsForm(request.POST)
+    if form.is_valid():
+        fulltext_services.exclusion_reasons_set(review=review, actor=request.user, labels=form.cleaned_data["labels"])
+        messages.success(request, "Exclusion reasons saved.")
+    return redirect("screening:fulltext", slug=slug)
+
+
+# --- studies --------------------------------------------------------------------------------------
+
+
+@login_required
+def studies(request, slug: str):
+    review, member = review_for(request.user, slug)
+    if request.method == "POST":
+        _studies_post(request, review)
+        return redirect("screening:studies", slug=slug)
+    reports = list(selectors.included_reports(review))
+    return render(request, "screening/studies.html", _context(
+        review, member, "studies", reports=reports, studies=selectors.studies_of(review),
+        suggestions=selectors.study_suggestions(review), reports_by_id={r.pk: r for r in reports},
+        may_group=member.is_owner or member.is_reviewer))
+
+
+def _studies_post(request, review) -> None:
+    action = request.POST.get("action")
+    record_ids = [int(pk) for pk in request.POST.getlist("records") if pk.isdigit()]
+    try:
+        if action == "group":
+            study = study_services.study_group(review=review, actor=request.user, record_ids=record_ids,
+                                               label=request.POST.get("label", ""))
+        elif action == "split":
+            study = study_services.study_split(review=review, actor=request.user,
+                                               study_id=int(request.POST.get("study", 0)), record_ids=record_ids,
+                                               label=request.POST.get("label", ""))
+        elif action == "merge":
+            ids = [int(pk) for pk in request.POST.getlist("studies") if pk.isdigit()]
+            study = study_services.study_merge(review=review, actor=request.user,
+                                               target_id=int(request.POST.get("study", 0)), other_ids=ids)
+        else:
+            messages.error(request, "Unknown action.")
+            return
+        messages.success(request, f"Saved study “{study.label}”.")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+
+
+# --- agreement and progress dashboard --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request, slug: str):
+    review, member = review_for(request.user, slug)
+    series = selectors.progress_series(review)
+    stages = []
+    agreement = selectors.agreement(review)
+    for stage, label in Stage.choices:
+        stages.append({"stage": stage, "label": label, "agreement": agreement[stage],
+                       "team": selectors.team_progress(review, stage),
+                       "chart": selectors.progress_chart(series[stage])})
+    return render(request, "screening/dashboard.html", _context(
+        review, member, "agreement", stages=stages, prisma=selectors.prisma_counts(review)))
+
+
+def index(request, slug: str) -> HttpResponse:
+    return redirect("screening:screen", slug=slug, stage=Stage.TITLE_ABSTRACT)

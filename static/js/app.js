@@ -1,0 +1,9 @@
+// Small progressive enhancements shared by every page; pages work without them.
+document.addEventListener("htmx:responseError", (event) => {
+  const box = document.querySelector("#htmx-error") || document.body.appendChild(Object.assign(document.createElement("div"), {id: "htmx-error", className: "messages"}));
+  box.innerHTML = "";
+  const item = document.createElement("li");
+  item.className = "msg-error";
+  item.textContent = `The server answered ${event.detail.xhr.status}: ${event.detail.xhr.responseText.slice(0, 300)}`;
+  box.appendChild(item);
+});

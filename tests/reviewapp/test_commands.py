@@ -1,0 +1,90 @@
+"""Management commands: thin wrappers over services, one-line JSON with --json, clear errors."""
+
+import csv
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from reviewapp.models import Record, Review
+
+from ..conftest import shared
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(capsys, *args):
+    call_command(*args, "--json")
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_create_import_dedup_export_round_trip(capsys, tmp_path):
+    UserFactory(username="owner")
+    assert run(capsys, "create_review", "msc", "--title", "MSC review", "--owner", "owner")["slug"] == "msc"
+    pubmed = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_pubmed_46.ris"),
+                 "--source", "PubMed")
+    medline = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_medline_84.ris"),
+                  "--source", "MEDLINE")
+    assert (pubmed["records"], medline["records"]) == (46, 84)
+    dedup = run(capsys, "find_duplicates", "msc")
+    assert dedup["records_checked"] == 130
+    assert dedup["auto_merged"] > 0
+    out = tmp_path / "msc.csv"
+    summary = run(capsys, "export_review", "msc", "--format", "csv", "--out", str(out))
+    assert summary["records"] == 130
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    duplicates = [r for r in rows if r["status"] == "duplicate"]
+    assert len(duplicates) == dedup["auto_merged"]
+    keys = {r["source_key"] for r in rows}
+    assert all(r["duplicate_of"] in keys for r in duplicates)
+    canonical = {r["source_key"]: r for r in rows if r["status"] == "active"}
+    assert any(set(c["sources"].split("; ")) == {"MEDLINE", "PubMed"} for c in canonical.values())
+
+
+def test_import_records_creates_the_source_with_a_guessed_kind(capsys):
+    owner = UserFactory(username="owner")
+    call_command("create_review", "r1", "--title", "R", "--owner", owner.username)
+    run(capsys, "import_records", "r1", shared("formats", "ctgov", "ctg-studies_urology.csv"), "--source",
+        "ClinicalTrials.gov")
+    review = Review.objects.get(slug="r1")
+    assert review.sources.get().kind == "register"
+    ids = list(Record.objects.values_list("registry_ids", "source_key"))
+    assert len(ids) == 635
+    assert all(reg and reg[0].startswith("NCT") and key == reg[0] for reg, key in ids)
+
+
+def test_import_of_an_empty_file_fails_with_the_file_name(tmp_path):
+    owner = UserFactory(username="owner")
+    call_command("create_review", "r2", "--title", "R", "--owner", owner.username)
+    empty = tmp_path / "empty.ris"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="empty.ris"):
+        call_command("import_records", "r2", str(empty), "--source", "Scopus")
+    assert Record.objects.count() == 0
+
+
+def test_unknown_review_is_a_clear_error():
+    with pytest.raises(CommandError, match="No review with the slug 'nope'"):
+        call_command("find_duplicates", "nope")
+
+
+def test_export_json_lists_every_record(capsys, tmp_path):
+    owner = UserFactory(username="owner")
+    call_command("create_review", "r3", "--title", "R", "--owner", owner.username)
+    call_command("import_records", "r3", shared("formats", "scopus", "asysd_scopus.ris"), "--source", "Scopus")
+    out = tmp_path / "r3.json"
+    run(capsys, "export_review", "r3", "--format", "json", "--out", str(out))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["records"]) == 10
+    assert all(r["sources"] == ["Scopus"] for r in data["records"])
+
+
+def test_load_demo_is_idempotent_and_prints_logins(capsys):
+    first = run(capsys, "load_demo")
+    second = run(capsys, "load_demo")
+    assert first["created"] is True and second["created"] is False
+    assert first["records"] == 464
+    assert {login["username"] for login in first["logins"]} >= {"owner", "reviewer1", "reviewer2", "arbiter"}

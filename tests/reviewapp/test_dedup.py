@@ -1,0 +1,283 @@
+"""Duplicate detection on hand-made records and on the labelled Diabetes set (no database).
+
+The trap tests encode the rule that matters most: two different studies must never be merged
+automatically. They may go to the review queue, where a person decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from reviewapp.dedup import AUTO, REVIEW, Candidate, DedupRecord, clusters, find_duplicates
+
+DIABETES = Path(__file__).resolve().parents[3] / "shared" / "data" / "dedup" / "bib-dedupe" / "diabetes"
+
+ARTICLE = DedupRecord(
+    id=1,
+    title="Metformin for weight loss in obese adolescents: a randomised controlled trial",
+    authors=("Smith, John", "Jones, Karen", "Brown, Laura"),
+    year=2015,
+    journal="Diabetes Care",
+    volume="38",
+    issue="4",
+    pages="512-519",
+    doi="10.2337/dc14-1234",
+    abstract="Background: Obesity in adolescence is common. Methods: We randomised 120 adolescents to metformin "
+    "or placebo for 12 months. Results: Metformin reduced body mass index. Conclusions: Metformin helps.",
+)
+
+
+def variant(**changes) -> DedupRecord:
+    return dataclasses.replace(ARTICLE, **changes)
+
+
+def decisions(*records: DedupRecord) -> dict[tuple, str]:
+    return {(c.a, c.b): c.decision for c in find_duplicates(records)}
+
+
+def pair_decision(a: DedupRecord, b: DedupRecord) -> str | None:
+    return decisions(a, b).get(tuple(sorted((a.id, b.id))))
+
+
+# --- exact identifiers ------------------------------------------------------------------------
+
+
+def test_same_doi_merges_even_when_the_other_fields_are_sparse():
+    sparse = DedupRecord(id=2, title=ARTICLE.title.upper(), doi="https://doi.org/10.2337/DC14-1234")
+
+    found = find_duplicates([ARTICLE, sparse])
+
+    assert [(c.a, c.b, c.decision) for c in found] == [(1, 2, AUTO)]
+    assert "same DOI" in found[0].reasons
+
+
+def test_same_pmid_merges():
+    a = variant(doi="", pmid="25123456")
+    b = DedupRecord(id=2, title=ARTICLE.title, pmid="25123456", year=2015)
+
+    assert pair_decision(a, b) == AUTO
+
+
+def test_same_trial_registration_merges_two_registry_entries():
+    a = DedupRecord(id="ctgov", title="Metformin in obese adolescents", registry_ids=("NCT01234567",), year=2012)
+    b = DedupRecord(id="central", title="Metformin in Obese Adolescents.", registry_ids=("nct 01234567",))
+
+    assert pair_decision(a, b) == AUTO
+
+
+def test_trial_registration_and_its_results_article_are_not_merged():
+    registration = DedupRecord(id="ctgov", title=ARTICLE.title, registry_ids=("NCT01234567",), year=2012)
+    article = variant(id="article", registry_ids=("NCT01234567",))
+
+    assert pair_decision(registration, article) != AUTO
+
+
+# --- fuzzy matching ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"title": "Metformin for weight-loss in obese adolescents - a randomized controlled trial."},  # spelling
+        {"title": "METFORMIN FOR WEIGHT LOSS IN OBESE ADOLESCENTS: A RANDOMISED CONTROLLED TRIAL"},  # case
+        {"title": "Metformin for weight loss in obese adolecents: a randomised controled trial"},  # typos
+        {"title": "Metformin for weight loss in obese adolescents: a randomised controlled trial [Review] [42 refs]"},
+        {"authors": ("Smíth, J.", "Jönes, K.", "Brówn, L."), "journal": "Diabetes care."},  # diacritics
+        {"authors": ("Smith J", "Jones K", "Brown L"), "pages": "512-9", "journal": "Diabetes Care (New York)"},
+        {"doi": "", "abstract": ""},  # no identifier at all
+    ],
+)
+def test_same_article_exported_differently_merges(changes):
+    other = variant(id=2, doi="", **{k: v for k, v in changes.items() if k != "doi"})
+
+    assert pair_decision(ARTICLE, other) == AUTO
+
+
+def test_subtitle_and_translation_tags_do_not_prevent_a_match():
+    original = variant(title="Effect of fluoxetine on sleep in depressed rats. German\nWirkung von Fluoxetin", doi="")
+    other = variant(id=2, title="Effect of fluoxetine on sleep in depressed rats", doi="")
+
+    assert pair_decision(original, other) == AUTO
+
+
+# --- traps: different items that look alike ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Erratum: Metformin for weight loss in obese adolescents: a randomised controlled trial",
+        "Correction to: Metformin for weight loss in obese adolescents: a randomised controlled trial",
+        "Reply to: Metformin for weight loss in obese adolescents: a randomised controlled trial",
+        "Metformin for weight loss in obese adolescents: a randomised controlled trial. Authors' reply",
+        "Comment on: Metformin for weight loss in obese adolescents: a randomised controlled trial",
+        "Retraction notice to: Metformin for weight loss in obese adolescents: a randomised controlled trial",
+    ],
+)
+def test_notices_about_an_article_are_not_merged_with_it(title):
+    notice = variant(id=2, title=title, pages="1020", issue="6", doi="", abstract="")
+
+    assert pair_decision(ARTICLE, notice) != AUTO
+
+
+def test_erratum_carrying_the_articles_doi_goes_to_review_not_auto():
+    erratum = variant(id=2, title="Erratum: " + ARTICLE.title, pages="1020", abstract="")
+
+    assert pair_decision(ARTICLE, erratum) == REVIEW
+
+
+def test_reply_printed_under_the_letters_title_is_not_merged():
+    letter = DedupRecord(id=1, title="Antidepressants and suicide in adolescents", authors=("Green, A.",),
+                         year=2010, journal="BMJ", volume="340", pages="c1234", doi="")
+    reply = dataclasses.replace(letter, id=2, authors=("White, B.", "Black, C."))
+
+    assert pair_decision(letter, reply) is None
+
+
+def test_conference_abstract_is_not_merged_with_the_full_paper():
+    abstract = variant(id=2, journal="Diabetes. Conference: 75th Scientific Sessions of the ADA", volume="64",
+                       issue="Suppl 1", pages="A123", doi="", year=2015)
+    no_pages = variant(id=3, journal="Diabetes Care. Conference: 75th Scientific Sessions", volume="", issue="",
+                       pages="", doi="")
+
+    found = decisions(ARTICLE, abstract, no_pages)
+
+    assert found.get((1, 2)) != AUTO
+    assert found.get((1, 3)) != AUTO
+
+
+def test_articles_whose_dois_share_a_prefix_are_not_merged():
+    a = variant(title="Depression in adolescents: a cohort study", doi="10.1016/j.jad.2015.01.001", pages="1-8",
+                abstract="")
+    b = variant(id=2, title="Depression in adults: a cohort study", doi="10.1016/j.jad.2015.01.002", pages="9-16",
+                abstract="")
+
+    assert pair_decision(a, b) != AUTO
+
+
+@pytest.mark.parametrize(
+    ("year", "volume", "doi"),
+    [
+        (2016, "3", "10.1002/14651858.CD001234.pub3"),  # update with its own DOI
+        (2016, "3", ""),  # update without DOIs
+        (2013, "3", ""),  # next year's update, same CD number, another issue
+    ],
+)
+def test_updates_of_a_cochrane_review_are_not_merged(year, volume, doi):
+    review_kwargs = dict(title="Exercise for depression", authors=("Cooney, G. M.", "Dwan, K.", "Greig, C. A."),
+                         journal="Cochrane Database Syst Rev", pages="CD004366", abstract="")
+    first = DedupRecord(id=1, year=2012, volume="9", doi="10.1002/14651858.CD004366.pub2" if doi else "",
+                        **review_kwargs)
+    update = DedupRecord(id=2, year=year, volume=volume, doi=doi, **review_kwargs)
+
+    assert pair_decision(first, update) != AUTO
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Ischaemic preconditioning of skeletal muscle. Part I: structural changes",
+         "Ischaemic preconditioning of skeletal muscle. Part II: functional changes"),
+        ("Ischaemic preconditioning of skeletal muscle. Part 1", "Ischaemic preconditioning of skeletal muscle. Part 2"),
+        ("Ischaemic preconditioning of skeletal muscle: part A", "Ischaemic preconditioning of skeletal muscle: part B"),
+        ("Antidepressant response in type 1 diabetes", "Antidepressant response in type 2 diabetes"),
+        ("Fluoxetine and memory in women", "Fluoxetine and memory in men"),
+    ],
+)
+def test_parts_of_a_series_are_not_merged(first, second):
+    a = variant(title=first, doi="", pages="", abstract="")
+    b = variant(id=2, title=second, doi="", pages="", abstract="")
+
+    assert pair_decision(a, b) != AUTO
+
+
+def test_protocol_is_not_merged_with_the_trial_results():
+    protocol = variant(id=2, title="Metformin for weight loss in obese adolescents: protocol for a randomised "
+                                   "controlled trial", journal="BMJ Open", volume="3", issue="2", pages="e002345",
+                       year=2013, doi="", abstract="")
+    same_year = variant(id=3, title=protocol.title, doi="", pages="", abstract="")
+
+    found = decisions(ARTICLE, protocol, same_year)
+
+    assert found.get((1, 2)) is None
+    assert found.get((1, 3)) != AUTO
+
+
+def test_generic_titles_match_only_on_the_full_citation():
+    editorial = DedupRecord(id=1, title="Editorial", authors=("Kasper, S.",), year=2017,
+                            journal="World Journal of Biological Psychiatry", volume="18", issue="4", pages="255")
+    next_issue = dataclasses.replace(editorial, id=2, issue="5", pages="331")
+    other_author = dataclasses.replace(editorial, id=3, authors=("Moller, H. J.",), pages="256")
+    same_item = dataclasses.replace(editorial, id=4, journal="World J Biol Psychiatry")
+
+    found = decisions(editorial, next_issue, other_author, same_item)
+
+    assert found == {(1, 4): AUTO}
+
+
+# --- records without a title ------------------------------------------------------------------
+
+
+def test_record_without_title_is_kept_and_matches_on_doi():
+    untitled = DedupRecord(id=2, doi="10.2337/dc14-1234", year=2015)
+    nothing = DedupRecord(id=3)
+
+    found = find_duplicates([ARTICLE, untitled, nothing])
+
+    assert [(c.a, c.b, c.decision) for c in found] == [(1, 2, AUTO)]
+
+
+def test_record_without_title_never_merges_on_the_citation_alone():
+    untitled = variant(id=2, title="#NAME?", doi="")
+
+    assert pair_decision(ARTICLE, untitled) != AUTO
+
+
+# --- output shape and clusters ----------------------------------------------------------------
+
+
+def test_candidates_name_the_smaller_id_first_and_carry_reasons_and_a_score():
+    found = find_duplicates([variant(id="b"), variant(id="a", doi="")])
+
+    assert found == [Candidate(a="a", b="b", score=found[0].score, decision=AUTO, reasons=found[0].reasons)]
+    assert 0.9 <= found[0].score <= 1.0
+    assert {"same title", "same authors", "same journal"} <= set(found[0].reasons)
+
+
+def test_progress_reports_the_whole_run():
+    calls = []
+
+    find_duplicates([ARTICLE, variant(id=2)], progress=lambda done, total: calls.append((done, total)))
+
+    assert calls[-1][0] == calls[-1][1]
+
+
+def test_clusters_are_transitive():
+    groups = clusters([(1, 2), (2, 3), (4, 5), (6, 6)])
+
+    assert sorted(map(sorted, groups)) == [[1, 2, 3], [4, 5], [6]]
+
+
+def test_clusters_of_no_pairs_is_empty():
+    assert clusters([]) == []
+
+
+# --- labelled data ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not DIABETES.is_dir(), reason="labelled data not available")
+def test_diabetes_set_has_no_false_merges_and_finds_nearly_all_duplicates():
+    from benchmarks.dedup_bench import evaluate, load_bib_dedupe_csv, load_true_clusters
+
+    records = load_bib_dedupe_csv(DIABETES / "records_pre_merged.csv")
+    truth = load_true_clusters(DIABETES / "merged_record_ids.csv")
+
+    auto = [(c.a, c.b) for c in find_duplicates(records) if c.decision == AUTO]
+    result = evaluate([str(r.id) for r in records], truth, auto)
+
+    assert result["pair_fp"] == 0
+    assert result["FP"] == 0
+    assert result["sensitivity"] >= 0.99

@@ -1,0 +1,94 @@
+"""Import service: all-or-nothing, every real export with its MANIFEST count, text survives, events."""
+
+import io
+import json
+
+import pytest
+
+from reviewapp.models import AuditEvent, ImportBatch, ImportStatus, Record
+from reviewapp.services.imports import import_file_now, import_run, import_start
+from reviewapp.services.reviews import source_create
+
+from ..conftest import shared
+
+pytestmark = pytest.mark.django_db
+
+
+def _manifest_formats():
+    with open(shared("MANIFEST.json")) as handle:
+        return [(e["file"], e["records"]) for e in json.load(handle) if e["file"].startswith("formats/")]
+
+
+@pytest.fixture
+def source(review, alice):
+    return source_create(review=review, actor=alice, name="Scopus")
+
+
+@pytest.mark.parametrize("relpath, expected", _manifest_formats())
+def test_every_real_export_imports_with_its_manifest_count(review, alice, source, relpath, expected):
+    batch = import_file_now(review=review, source=source, actor=alice, path=shared(relpath))
+    assert batch.status == ImportStatus.SUCCEEDED, batch.error
+    assert batch.records_count == expected
+    assert Record.objects.filter(batch=batch).count() == expected
+    assert not Record.objects.filter(batch=batch, raw="").exists()
+
+
+def test_a_file_broken_in_the_middle_adds_nothing_and_says_where(review, alice, source):
+    path = shared("formats", "endnote_xml", "asysd_zotero_export_endnote.xml")
+    with open(path, "rb") as handle:
+        xml = handle.read()
+    broken = xml[: len(xml) // 2] + b"<unclosed><</records>"
+    batch = import_start(review=review, source=source, actor=alice, fileobj=io.BytesIO(broken),
+                         file_name="broken.xml")
+    batch = import_run(batch_id=batch.pk)
+    assert batch.status == ImportStatus.FAILED
+    assert "broken.xml" in batch.error and "line" in batch.error
+    assert Record.objects.count() == 0
+    assert AuditEvent.objects.filter(verb="import.failed", batch=batch).exists()
+
+
+def test_running_an_import_twice_stores_its_records_once(review, alice, source):
+    path = shared("formats", "scopus", "asysd_scopus.ris")
+    with open(path, "rb") as handle:
+        batch = import_start(review=review, source=source, actor=alice, fileobj=handle, file_name="s.ris")
+    import_run(batch_id=batch.pk)
+    import_run(batch_id=batch.pk)
+    assert Record.objects.count() == 10
+
+
+def test_non_latin_titles_survive_unchanged(review, alice, source):
+    text = ("TY  - JOUR\r\nTI  - Мезенхимальные стромальные клетки при диабете 2 типа\r\n"
+            "AB  - Қант диабеті; β-cell function improved\r\nPY  - 2024\r\nER  - \r\n")
+    batch = import_start(review=review, source=source, actor=alice, fileobj=io.BytesIO(text.encode("utf-8-sig")),
+                         file_name="ru.ris")
+    import_run(batch_id=batch.pk)
+    record = Record.objects.get()
+    assert record.title == "Мезенхимальные стромальные клетки при диабете 2 типа"
+    assert "Қант диабеті; β-cell" in record.abstract
+    assert record.year == 2024
+
+
+def test_an_import_leaves_one_event_with_counts(review, alice, source):
+    batch = import_file_now(review=review, source=source, actor=alice,
+                            path=shared("formats", "pubmed_medline", "synthesisr_PubMed_example.txt"))
+    event = AuditEvent.objects.get(verb="import.succeeded")
+    assert event.batch == batch and event.actor == alice and event.data["records"] == 3
+
+
+def test_source_key_and_normalised_doi_are_kept(review, alice, source):
+    import_file_now(review=review, source=source, actor=alice,
+                    path=shared("formats", "ris_by_database", "citesource_pubmed_46.ris"))
+    record = Record.objects.order_by("position").first()
+    assert record.source_key
+    assert all(not r.doi.startswith(("http", "doi:")) and r.doi == r.doi.lower()
+               for r in Record.objects.exclude(doi=""))
+
+
+def test_failed_import_does_not_block_a_retry_of_the_same_file(review, alice, source):
+    broken = import_start(review=review, source=source, actor=alice,
+                          fileobj=io.BytesIO(b"<?xml version='1.0'?><xml><records><record>"), file_name="x.xml")
+    assert import_run(batch_id=broken.pk).status == ImportStatus.FAILED
+    again = import_start(review=review, source=source, actor=alice,
+                         fileobj=io.BytesIO(b"<?xml version='1.0'?><xml><records><record>"), file_name="x.xml")
+    assert again.pk != broken.pk
+    assert ImportBatch.objects.count() == 2

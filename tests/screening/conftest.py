@@ -1,0 +1,62 @@
+"""Screening fixtures: records ready for screening, and shortcuts to vote through the services."""
+
+import pytest
+
+from screening.models import Stage
+from screening.services import fulltext as fulltext_services
+from screening.services import votes as vote_services
+from tests.factories import ImportBatchFactory, RecordFactory
+
+# The seed review's four full-text exclusion reasons (shared/seeds/003, Results).
+SEED_REASONS = [
+    "only bone marrow- or adipose-derived MSCs without a perinatal component",
+    "exclusively in vitro without a diabetic animal model",
+    "no diabetes-related outcomes",
+    "review, commentary, conference abstract without full text, or duplicate data",
+]
+
+
+@pytest.fixture
+def batch(review):
+    return ImportBatchFactory(source__review=review)
+
+
+@pytest.fixture
+def make_records(batch):
+    def make(n=1, **fields):
+        return [RecordFactory(batch=batch, **fields) for _ in range(n)]
+
+    return make
+
+
+@pytest.fixture
+def records(make_records):
+    return make_records(5)
+
+
+@pytest.fixture
+def cast(review):
+    def cast_vote(user, record, decision, stage=Stage.TITLE_ABSTRACT, **kwargs):
+        return vote_services.vote_cast(review=review, actor=user, record_id=record.pk, stage=stage,
+                                       decision=decision, **kwargs)
+
+    return cast_vote
+
+
+@pytest.fixture
+def reasons(review, alice):
+    return fulltext_services.exclusion_reasons_set(review=review, actor=alice, labels=SEED_REASONS)
+
+
+@pytest.fixture
+def retrieved(review, alice, bob, carol, cast):
+    """A record included at title/abstract by bob and carol, with its full text linked: up for full text."""
+
+    def make(record):
+        cast(bob, record, "include")
+        cast(carol, record, "include")
+        fulltext_services.retrieval_link(review=review, actor=alice, record_id=record.pk,
+                                         url=f"https://example.org/{record.pk}.pdf")
+        return record
+
+    return make

@@ -1,0 +1,132 @@
+"""The materialised screening queue: what is offered, in which order, and how it follows changes."""
+
+from django.db.models import F
+
+from reviewapp.models import Membership, RemovalReason, Review
+from screening import selectors
+from screening.models import QueueItem, Stage
+from screening.services import queue as queue_services
+from screening.services import votes as vote_services
+
+
+def _next(review, user, stage=Stage.TITLE_ABSTRACT):
+    review.refresh_from_db()
+    queue_services.queue_ensure_synced(review=review, stage=stage, reviewer=user)
+    return selectors.next_record(review, stage, user)
+
+
+def _drain(review, user, stage=Stage.TITLE_ABSTRACT):
+    """The records the queue offers, in order, without voting (by reading the rows)."""
+    _next(review, user, stage)
+    return list(QueueItem.objects.filter(review=review, stage=stage, reviewer=user)
+                .order_by("-votes_so_far", "sort_key").values_list("record_id", flat=True))
+
+
+def _bump(review):
+    Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
+
+
+def test_the_queue_follows_the_stable_random_order(review, records, bob):
+    expected = [r.pk for r in sorted(records, key=lambda r: r.sort_key)]
+    assert _drain(review, bob) == expected
+    assert _next(review, bob).pk == expected[0]
+
+
+def test_records_with_a_vote_come_first_so_pairs_complete(review, records, bob, carol, cast):
+    last = max(records, key=lambda r: r.sort_key)
+    _next(review, bob)
+    cast(carol, last, "include")
+    assert _next(review, bob).pk == last.pk
+
+
+def test_a_reviewer_is_never_offered_a_record_they_voted_on(review, records, bob, cast):
+    seen = []
+    while (record := _next(review, bob)) is not None:
+        assert record.pk not in seen
+        seen.append(record.pk)
+        cast(bob, record, "exclude")
+    assert sorted(seen) == sorted(r.pk for r in records)
+
+
+def test_complete_records_are_not_offered(review, records, bob, carol, dave, cast):
+    Membership.objects.filter(user=dave).update(is_reviewer=True)
+    _next(review, dave)
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "exclude")  # conflict
+    cast(bob, records[1], "include")
+    cast(carol, records[1], "include")  # verdict
+    offered = _drain(review, dave)
+    assert records[0].pk not in offered and records[1].pk not in offered
+    assert len(offered) == 3
+
+
+def test_new_imports_join_the_queue_on_the_next_request(review, records, make_records, bob):
+    assert len(_drain(review, bob)) == 5
+    new = make_records(2)
+    _bump(review)
+    offered = _drain(review, bob)
+    assert {r.pk for r in new} <= set(offered)
+    assert len(offered) == 7
+
+
+def test_duplicates_and_removed_records_leave_the_queue(review, records, bob):
+    _drain(review, bob)
+    records[0].removed_reason = RemovalReason.INCOMPLETE
+    records[0].save()
+    records[1].duplicate_of = records[2]
+    records[1].save()
+    _bump(review)
+    offered = _drain(review, bob)
+    assert records[0].pk not in offered and records[1].pk not in offered
+
+
+def test_an_undone_vote_puts_the_record_back_in_every_queue(review, records, bob, carol, cast):
+    _drain(review, bob)
+    _drain(review, carol)
+    cast(bob, records[0], "exclude")
+    cast(carol, records[0], "exclude")
+    assert records[0].pk not in _drain(review, bob)
+    vote_services.vote_undo_last(review=review, actor=carol, stage=Stage.TITLE_ABSTRACT)
+    assert records[0].pk not in _drain(review, bob)
+    assert _drain(review, carol)[0] == records[0].pk
+
+
+def test_a_retrieved_report_joins_the_fulltext_queue(review, records, bob, retrieved):
+    assert _next(review, bob, Stage.FULL_TEXT) is None
+    retrieved(records[0])
+    assert _next(review, bob, Stage.FULL_TEXT).pk == records[0].pk
+
+
+def test_the_resync_costs_the_same_few_queries_for_any_number_of_records(review, make_records, bob, carol):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_records(3)
+    with CaptureQueriesContext(connection) as small:
+        queue_services.queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
+    make_records(60)
+    with CaptureQueriesContext(connection) as large:
+        queue_services.queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=carol)
+    assert len(large) == len(small) <= 12
+    assert QueueItem.objects.filter(reviewer=carol).count() == 63
+
+
+def test_the_resync_writes_the_right_columns(review, records, bob, carol, cast):
+    cast(carol, records[3], "include")
+    queue_services.queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
+    rows = {row.record_id: row for row in QueueItem.objects.filter(reviewer=bob)}
+    assert rows[records[3].pk].votes_so_far == 1
+    assert rows[records[3].pk].sort_key == records[3].sort_key
+    assert {row.stage for row in rows.values()} == {Stage.TITLE_ABSTRACT}
+    assert {row.review_id for row in rows.values()} == {review.pk}
+
+
+def test_a_stale_queue_row_is_skipped(review, records, bob):
+    """A row a racing resync left behind for a record decided meanwhile is never offered."""
+    from screening.models import Verdict
+
+    head = _next(review, bob)
+    Verdict.objects.create(review=review, record=head, stage=Stage.TITLE_ABSTRACT, decision="include",
+                           method="agreement")
+    assert QueueItem.objects.filter(reviewer=bob, record=head).exists()
+    assert _next(review, bob).pk != head.pk
