@@ -150,27 +150,41 @@ def ensure_depression() -> None:
 
 def evaluate(ids: list[str], true_clusters: list[list[str]], auto_pairs: list[tuple[str, str]]) -> dict:
     """Record-level TP/FP/FN/TN (bib-dedupe's definition) plus pair-level false positives."""
+    counts = _record_counts(ids, true_clusters, clusters(auto_pairs))
     cluster_of = {rid: n for n, members in enumerate(true_clusters) for rid in members}
-    removed: set[str] = set()
-    for group in clusters(auto_pairs):
-        removed.update(sorted(group)[1:])  # keep one record per predicted cluster
-    counts = {"TP": 0, "FP": 0, "FN": 0, "TN": 0}
-    for rid in ids:
-        if rid not in cluster_of:
-            counts["FP" if rid in removed else "TN"] += 1
-    for members in true_clusters:
-        kept = sum(1 for rid in members if rid not in removed)
-        counts["TN" if kept else "FP"] += 1
-        counts["FN"] += max(kept - 1, 0)
-        counts["TP"] += len(members) - max(kept, 1)
-    pair_fp = [(a, b) for a, b in auto_pairs if cluster_of.get(a, a) != cluster_of.get(b, b) or a == b]
+    pair_fp = [(a, b) for a, b in auto_pairs if cluster_of.get(a, a) != cluster_of.get(b, b)]
     return {
         **counts,
         "sensitivity": counts["TP"] / max(counts["TP"] + counts["FN"], 1),
         "specificity": counts["TN"] / max(counts["TN"] + counts["FP"], 1),
         "pair_fp": len(pair_fp),
         "pair_fp_examples": pair_fp[:20],
+        "pair_sensitivity": _pair_sensitivity(true_clusters, auto_pairs),
     }
+
+
+def _record_counts(ids: list[str], true_clusters: list[list[str]], merged: list[set]) -> dict[str, int]:
+    """Merging keeps one record per predicted group; count what was removed against the truth."""
+    removed = {rid for group in merged for rid in sorted(group)[1:]}
+    in_cluster = {rid for members in true_clusters for rid in members}
+    counts = {"TP": 0, "FP": 0, "FN": 0, "TN": 0}
+    for rid in ids:
+        if rid not in in_cluster:
+            counts["FP" if rid in removed else "TN"] += 1
+    for members in true_clusters:
+        kept = sum(1 for rid in members if rid not in removed)
+        counts["TN" if kept else "FP"] += 1  # one member must stay; a vanished cluster is a FP
+        counts["FN"] += max(kept - 1, 0)
+        counts["TP"] += len(members) - max(kept, 1)
+    return counts
+
+
+def _pair_sensitivity(true_clusters: list[list[str]], auto_pairs: list[tuple[str, str]]) -> float:
+    """Share of true duplicate pairs whose two records end in one merged group."""
+    group_of = {rid: n for n, group in enumerate(clusters(auto_pairs)) for rid in group}
+    pairs = [(x, y) for members in true_clusters for i, x in enumerate(members) for y in members[i + 1 :]]
+    linked = sum(1 for x, y in pairs if x in group_of and group_of[x] == group_of.get(y))
+    return linked / max(len(pairs), 1)
 
 
 def run_set(name: str, explain: int = 0) -> dict:
@@ -218,8 +232,16 @@ def _explain(records, true_clusters, candidates, auto_pairs, limit: int) -> dict
 
     def show(rid: str) -> str:
         r = by_id[rid]
-        authors = "; ".join(r.authors[:3])
-        return f"{rid} | {r.year} | {authors[:40]} | {r.title[:110]} | {r.journal[:40]} | {r.volume} | {r.issue} | {r.pages} | {r.doi}"
+        fields = (
+            rid,
+            r.year,
+            "; ".join(r.authors[:3])[:40],
+            r.title[:110],
+            r.journal[:40],
+            r.volume,
+            r.issue,
+        )
+        return " | ".join(map(str, (*fields, r.pages, r.doi)))
 
     false_pairs = [(a, b) for a, b in auto_pairs if cluster_of.get(a, a) != cluster_of.get(b, b)]
     missed = []
@@ -227,9 +249,14 @@ def _explain(records, true_clusters, candidates, auto_pairs, limit: int) -> dict
         groups = {frozenset(g) for g in merged if g & set(members)}
         covered = set().union(*groups) if groups else set()
         if len(groups) != 1 or not set(members) <= covered:
-            pairs = [found.get(tuple(sorted((x, y)))) for i, x in enumerate(members) for y in members[i + 1 :]]
-            missed.append({"records": [show(rid) for rid in members],
-                           "pairs": [f"{c.a}-{c.b} {c.decision} {c.score} {c.reasons}" for c in pairs if c]})
+            ordered = sorted(members)
+            pairs = [found.get((x, y)) for i, x in enumerate(ordered) for y in ordered[i + 1 :]]
+            missed.append(
+                {
+                    "records": [show(rid) for rid in members],
+                    "pairs": [f"{c.a}-{c.b} {c.decision} {c.score} {c.reasons}" for c in pairs if c],
+                }
+            )
     return {
         "false_positive_pairs": [
             {"records": [show(a), show(b)], "reasons": found[(a, b)].reasons} for a, b in false_pairs[:limit]
@@ -248,15 +275,21 @@ def _run_isolated(name: str, explain: int) -> dict:
         return pool.submit(run_set, name, explain).result()
 
 
+# (heading, width and format, result key)
+_COLUMNS = (
+    ("set", "<13", "set"), ("records", ">8", "records"), ("dups", ">6", "true_duplicates"),
+    ("TP", ">7", "TP"), ("FP", ">4", "FP"), ("FN", ">5", "FN"), ("TN", ">7", "TN"),
+    ("sens", ">8.4f", "sensitivity"), ("anchor", ">8.4f", "anchor_sensitivity"),
+    ("spec", ">7.4f", "specificity"), ("pairFP", ">7", "pair_fp"), ("queue", ">6", "review_pairs"),
+    ("queue%", ">7.2f", "review_pct"), ("dedup s", ">8.2f", "dedup_s"), ("load s", ">7.2f", "load_s"),
+    ("RSS MB", ">8.0f", "peak_rss_mb"),
+)  # fmt: skip
+
+
 def print_table(results: list[dict], out) -> None:
-    header = (f"{'set':<13}{'records':>8}{'dups':>6}{'TP':>7}{'FP':>4}{'FN':>5}{'TN':>7}{'sens':>8}"
-              f"{'anchor':>8}{'spec':>7}{'pairFP':>7}{'queue':>6}{'queue%':>7}{'dedup s':>8}{'load s':>7}{'RSS MB':>8}")
-    print(header, file=out)
-    for r in results:
-        print(f"{r['set']:<13}{r['records']:>8}{r['true_duplicates']:>6}{r['TP']:>7}{r['FP']:>4}{r['FN']:>5}"
-              f"{r['TN']:>7}{r['sensitivity']:>8.4f}{r['anchor_sensitivity']:>8.4f}{r['specificity']:>7.4f}"
-              f"{r['pair_fp']:>7}{r['review_pairs']:>6}{r['review_pct']:>7.2f}{r['dedup_s']:>8.2f}"
-              f"{r['load_s']:>7.2f}{r['peak_rss_mb']:>8.0f}", file=out)  # fmt: skip
+    print("".join(f"{head:{spec.split('.')[0]}}" for head, spec, _ in _COLUMNS), file=out)
+    for result in results:
+        print("".join(f"{result[key]:{spec}}" for _, spec, key in _COLUMNS), file=out)
 
 
 def print_explanation(name: str, explain: dict) -> None:
@@ -270,7 +303,9 @@ def print_explanation(name: str, explain: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--quick", action="store_true", help="skip depression")
     parser.add_argument("--json", action="store_true", help="JSON on stdout (the table goes to stderr)")

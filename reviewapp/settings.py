@@ -171,6 +171,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ImportStatusEnum": "reviewapp.models.ImportStatus",
+        "CandidateStatusEnum": "reviewapp.models.CandidateStatus",
+        "SourceKindEnum": "reviewapp.models.SourceKind",
+        "RoleEnum": "reviewapp.models.Role",
+        "VoteDecisionEnum": "screening.models.Decision",
+        "VerdictDecisionEnum": "screening.models.VerdictDecision",
+        "ConflictStatusEnum": "screening.models.ConflictStatus",
+        "RetrievalStatusEnum": "screening.models.RetrievalStatus",
+    },
 }
 
 # Security: secure by default outside DEBUG; every flag can be relaxed from the environment

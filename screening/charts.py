@@ -57,8 +57,9 @@ def _nice_max(value: int) -> int:
     return value
 
 
-def line_chart(series: Sequence[tuple[str, str, Sequence[tuple[dt.date, int]]]], *, width: int = 640,
-               height: int = 220) -> Chart:
+def line_chart(
+    series: Sequence[tuple[str, str, Sequence[tuple[dt.date, int]]]], *, width: int = 640, height: int = 220
+) -> Chart:
     """Lay out cumulative series [(label, css_class, [(day, total), ...]), ...] on shared axes."""
     left, top, right, bottom = 48, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -81,7 +82,9 @@ def line_chart(series: Sequence[tuple[str, str, Sequence[tuple[dt.date, int]]]],
         coords += [(x(day), y(total)) for day, total in points]
         if points and points[-1][0] != last:
             coords.append((x(last), y(points[-1][1])))
-        lines.append(Line(label, css_class, " ".join(f"{a},{b}" for a, b in coords), points[-1][1] if points else 0))
+        lines.append(
+            Line(label, css_class, " ".join(f"{a},{b}" for a, b in coords), points[-1][1] if points else 0)
+        )
     x_ticks = tuple(Tick(x(day), day.isoformat()) for day in (first, last))
     y_ticks = tuple(Tick(y(v), f"{v:,}") for v in (0, y_max // 2, y_max))
     return Chart(width, height, left, top, plot_w, plot_h, tuple(lines), x_ticks, y_ticks, False)

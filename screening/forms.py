@@ -30,8 +30,11 @@ class NotRetrievedForm(forms.Form):
 
 
 class ReasonsForm(forms.Form):
-    labels = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False,
-                             help_text="One reason per line, in the order reviewers should see them.")
+    labels = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text="One reason per line, in the order reviewers should see them.",
+    )
 
     def clean_labels(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["labels"].splitlines() if line.strip()]

@@ -55,9 +55,8 @@ class RetrievalStatus(models.TextChoices):
 
 
 # A full-text exclusion needs exactly one reason; nothing else carries one.
-_REASON_RULE = (
-    Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE, reason__isnull=False)
-    | (~Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE) & Q(reason__isnull=True))
+_REASON_RULE = Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE, reason__isnull=False) | (
+    ~Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE) & Q(reason__isnull=True)
 )
 
 
@@ -72,7 +71,9 @@ class ExclusionReason(TimeStamped):
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [models.UniqueConstraint(fields=["review", "stage", "label"], name="exclusion_reason_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "stage", "label"], name="exclusion_reason_unique")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -84,17 +85,23 @@ class Vote(TimeStamped):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="votes")
     stage = models.CharField(max_length=16, choices=Stage.choices)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screening_votes")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screening_votes"
+    )
     decision = models.CharField(max_length=8, choices=Decision.choices)
-    reason = models.ForeignKey(ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="votes")
+    reason = models.ForeignKey(
+        ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="votes"
+    )
     note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["record", "stage", "reviewer"], name="vote_one_per_reviewer"),
-            models.CheckConstraint(condition=~Q(decision=Decision.MAYBE) | Q(stage=Stage.TITLE_ABSTRACT),
-                                   name="vote_maybe_only_title_abstract"),
+            models.CheckConstraint(
+                condition=~Q(decision=Decision.MAYBE) | Q(stage=Stage.TITLE_ABSTRACT),
+                name="vote_maybe_only_title_abstract",
+            ),
             models.CheckConstraint(condition=_REASON_RULE, name="vote_fulltext_exclusion_reason"),
         ]
         indexes = [
@@ -120,16 +127,23 @@ class VoteRevision(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     vote_id = models.BigIntegerField(help_text="Id of the vote this was a version of (the vote may be gone)")
     decision = models.CharField(max_length=8, choices=Decision.choices)
-    reason = models.ForeignKey(ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(
+        ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(blank=True)
     voted_at = models.DateTimeField(help_text="When this version was cast")
     kind = models.CharField(max_length=10, choices=RevisionKind.choices)
-    during_conflict = models.BooleanField(default=False, help_text="Replaced while the record was in conflict")
+    during_conflict = models.BooleanField(
+        default=False, help_text="Replaced while the record was in conflict"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["record", "stage", "reviewer"], name="revision_vote")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.kind} {self.decision} on record {self.record_id} ({self.stage})"
 
 
 class Verdict(TimeStamped):
@@ -140,16 +154,21 @@ class Verdict(TimeStamped):
     stage = models.CharField(max_length=16, choices=Stage.choices)
     decision = models.CharField(max_length=8, choices=VerdictDecision.choices)
     method = models.CharField(max_length=12, choices=VerdictMethod.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    reason = models.ForeignKey(ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.ForeignKey(
+        ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts"
+    )
     note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["record", "stage"], name="verdict_one_per_stage"),
-            models.CheckConstraint(condition=Q(decision__in=VerdictDecision.values), name="verdict_include_or_exclude"),
+            models.CheckConstraint(
+                condition=Q(decision__in=VerdictDecision.values), name="verdict_include_or_exclude"
+            ),
             models.CheckConstraint(condition=_REASON_RULE, name="verdict_fulltext_exclusion_reason"),
         ]
         indexes = [
@@ -168,8 +187,9 @@ class Conflict(TimeStamped):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="conflicts")
     stage = models.CharField(max_length=16, choices=Stage.choices)
     status = models.CharField(max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -193,7 +213,7 @@ def fulltext_path(instance: Retrieval, filename: str) -> str:
 
 
 class Retrieval(TimeStamped):
-    """The full text of a record sought for retrieval: a stored PDF, a link, or a note that it was not found."""
+    """The full text of a record sought for retrieval: a stored PDF, a link, or why it was not found."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="retrievals")
     record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="retrieval")
@@ -204,8 +224,9 @@ class Retrieval(TimeStamped):
     sha256 = models.CharField(max_length=64, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     not_retrieved_reason = models.TextField(blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -243,10 +264,15 @@ class QueueItem(models.Model):
         ]
         indexes = [
             # record last, so the next-record lookup is answered from the index alone
-            models.Index(fields=["review", "stage", "reviewer", "-votes_so_far", "sort_key", "record"],
-                         name="queue_next"),
+            models.Index(
+                fields=["review", "stage", "reviewer", "-votes_so_far", "sort_key", "record"],
+                name="queue_next",
+            ),
             models.Index(fields=["record", "stage"], name="queue_record"),
         ]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} in {self.reviewer_id}'s {self.stage} queue"
 
 
 class QueueSync(models.Model):
@@ -260,4 +286,9 @@ class QueueSync(models.Model):
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["review", "stage", "reviewer"], name="queue_sync_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "stage", "reviewer"], name="queue_sync_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id}'s {self.stage} queue at records version {self.records_version}"

@@ -18,17 +18,46 @@ from django.db.models.functions import TruncDate
 from reviewapp.models import Membership, Record, Review, Study
 
 from . import agreement as stats
+from . import queue
 from .charts import Chart, cumulative, line_chart
 from .grouping import Report, Suggestion, suggest_groups
 from .models import (
-    Conflict, ConflictStatus, Decision, ExclusionReason, QueueItem, Retrieval, RetrievalStatus, Stage, Verdict,
-    VerdictDecision, Vote, VoteRevision,
+    Conflict,
+    ConflictStatus,
+    Decision,
+    ExclusionReason,
+    QueueItem,
+    Retrieval,
+    RetrievalStatus,
+    Stage,
+    Verdict,
+    VerdictDecision,
+    Vote,
+    VoteRevision,
 )
-from .queue import eligible_records, queue_rows
+from .queue import eligible_records
 
 User = get_user_model()
-SCREEN_FIELDS = ("id", "review_id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages",
-                 "doi", "pmid", "registry_ids", "keywords", "url", "sort_key", "language", "publication_type")
+SCREEN_FIELDS = (
+    "id",
+    "review_id",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "registry_ids",
+    "keywords",
+    "url",
+    "sort_key",
+    "language",
+    "publication_type",
+)
 
 
 def screening_records(review: Review) -> QuerySet[Record]:
@@ -40,15 +69,16 @@ def screening_records(review: Review) -> QuerySet[Record]:
 
 def next_record(review: Review, stage: str, reviewer) -> Record | None:
     """The record the reviewer screens next (the queue must be synced: services.queue.queue_ensure_synced)."""
-    row = queue_rows(review, stage, reviewer.pk).values_list("record_id", flat=True)[:1]
-    return screening_records(review).filter(pk__in=row).first()
+    return queue.next_record(review, stage, reviewer.pk, SCREEN_FIELDS)
 
 
 def my_vote(record: Record, stage: str, reviewer) -> Vote | None:
     return Vote.objects.filter(record=record, stage=stage, reviewer=reviewer).select_related("reason").first()
 
 
-def history_neighbours(review: Review, stage: str, reviewer, vote: Vote | None) -> tuple[int | None, int | None]:
+def history_neighbours(
+    review: Review, stage: str, reviewer, vote: Vote | None
+) -> tuple[int | None, int | None]:
     """(previous, next) records in the order the reviewer voted; None for next means the queue head."""
     mine = Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
     if vote is None:
@@ -61,8 +91,12 @@ def history_neighbours(review: Review, stage: str, reviewer, vote: Vote | None) 
 def my_progress(review: Review, stage: str, reviewer) -> dict:
     done = Vote.objects.filter(review=review, stage=stage, reviewer=reviewer).count()
     remaining = QueueItem.objects.filter(review=review, stage=stage, reviewer=reviewer).count()
-    return {"done": done, "remaining": remaining, "total": done + remaining,
-            "percent": round(100 * done / (done + remaining)) if done + remaining else 100}
+    return {
+        "done": done,
+        "remaining": remaining,
+        "total": done + remaining,
+        "percent": round(100 * done / (done + remaining)) if done + remaining else 100,
+    }
 
 
 def team_progress(review: Review, stage: str) -> dict:
@@ -72,11 +106,17 @@ def team_progress(review: Review, stage: str) -> dict:
     verdicts = Verdict.objects.filter(stage=stage, record__in=eligible).aggregate(
         decided=Count("id"),
         included=Count("id", filter=Q(decision=VerdictDecision.INCLUDE)),
-        excluded=Count("id", filter=Q(decision=VerdictDecision.EXCLUDE)))
+        excluded=Count("id", filter=Q(decision=VerdictDecision.EXCLUDE)),
+    )
     conflicts = Conflict.objects.filter(stage=stage, status=ConflictStatus.OPEN, record__in=eligible).count()
     complete = verdicts["decided"] + conflicts
-    return {"total": total, **verdicts, "conflicts": conflicts, "awaiting_votes": total - complete,
-            "percent": round(100 * complete / total) if total else 100}
+    return {
+        "total": total,
+        **verdicts,
+        "conflicts": conflicts,
+        "awaiting_votes": total - complete,
+        "percent": round(100 * complete / total) if total else 100,
+    }
 
 
 # --- votes, verdicts, conflicts -------------------------------------------------------------------
@@ -84,7 +124,8 @@ def team_progress(review: Review, stage: str) -> dict:
 
 def _voting_complete(record_ref: str = "record_id", stage_ref: str = "stage") -> Q:
     return Q(Exists(Verdict.objects.filter(record=OuterRef(record_ref), stage=OuterRef(stage_ref)))) | Q(
-        Exists(Conflict.objects.filter(record=OuterRef(record_ref), stage=OuterRef(stage_ref))))
+        Exists(Conflict.objects.filter(record=OuterRef(record_ref), stage=OuterRef(stage_ref)))
+    )
 
 
 def votes_visible_to(review: Review, member: Membership) -> QuerySet[Vote]:
@@ -97,13 +138,20 @@ def votes_visible_to(review: Review, member: Membership) -> QuerySet[Vote]:
 
 def conflicts_of(review: Review) -> QuerySet[Conflict]:
     votes = Vote.objects.select_related("reviewer", "reason").order_by("reviewer__username")
-    return (Conflict.objects.filter(review=review)
-            .select_related("record", "resolved_by")
-            .defer("record__raw")
-            .prefetch_related(Prefetch("record__votes", queryset=votes, to_attr="all_votes"),
-                              Prefetch("record__verdicts", queryset=Verdict.objects.select_related(
-                                  "decided_by", "reason"), to_attr="all_verdicts"))
-            .order_by("status", "id"))
+    return (
+        Conflict.objects.filter(review=review)
+        .select_related("record", "resolved_by")
+        .defer("record__raw")
+        .prefetch_related(
+            Prefetch("record__votes", queryset=votes, to_attr="all_votes"),
+            Prefetch(
+                "record__verdicts",
+                queryset=Verdict.objects.select_related("decided_by", "reason"),
+                to_attr="all_verdicts",
+            ),
+        )
+        .order_by("status", "id")
+    )
 
 
 def conflict_votes(conflict: Conflict) -> list[Vote]:
@@ -119,8 +167,9 @@ def verdicts_of(review: Review) -> QuerySet[Verdict]:
     return Verdict.objects.filter(review=review).select_related("decided_by", "reason").order_by("id")
 
 
-def exclusion_reasons_of(review: Review, stage: str | None = Stage.FULL_TEXT, *, active_only: bool = True
-                         ) -> QuerySet[ExclusionReason]:
+def exclusion_reasons_of(
+    review: Review, stage: str | None = Stage.FULL_TEXT, *, active_only: bool = True
+) -> QuerySet[ExclusionReason]:
     reasons = ExclusionReason.objects.filter(review=review)
     reasons = reasons.filter(stage=stage) if stage else reasons
     return reasons.filter(is_active=True) if active_only else reasons
@@ -130,14 +179,24 @@ def exclusion_reasons_of(review: Review, stage: str | None = Stage.FULL_TEXT, *,
 
 
 def sought_reports(review: Review) -> QuerySet[Record]:
-    """Records included at title/abstract, i.e. sought for retrieval, with their retrieval and full-text verdict."""
-    included = Verdict.objects.filter(record=OuterRef("pk"), stage=Stage.TITLE_ABSTRACT,
-                                      decision=VerdictDecision.INCLUDE)
-    return (screening_records(review).filter(Exists(included), duplicate_of__isnull=True, removed_reason="")
-            .select_related("retrieval")
-            .prefetch_related(Prefetch("verdicts", queryset=Verdict.objects.filter(stage=Stage.FULL_TEXT)
-                                       .select_related("reason"), to_attr="fulltext_verdicts"))
-            .order_by("id"))
+    """Records included at title/abstract (sought for retrieval), with their retrieval and full-text verdict."""
+    included = Verdict.objects.filter(
+        record=OuterRef("pk"), stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE
+    )
+    return (
+        Record.objects.filter(review=review)
+        .defer("raw")
+        .filter(Exists(included), duplicate_of__isnull=True, removed_reason="")
+        .select_related("retrieval")
+        .prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=Verdict.objects.filter(stage=Stage.FULL_TEXT).select_related("reason"),
+                to_attr="fulltext_verdicts",
+            )
+        )
+        .order_by("id")
+    )
 
 
 def retrieval_of(review: Review, record_id: int) -> Retrieval | None:
@@ -148,14 +207,22 @@ def retrieval_of(review: Review, record_id: int) -> Retrieval | None:
 
 
 def included_reports(review: Review) -> QuerySet[Record]:
-    included = Verdict.objects.filter(record=OuterRef("pk"), stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)
+    included = Verdict.objects.filter(
+        record=OuterRef("pk"), stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE
+    )
     return screening_records(review).filter(Exists(included)).only(*SCREEN_FIELDS, "study_id").order_by("id")
 
 
 def studies_of(review: Review) -> QuerySet[Study]:
-    reports = Record.objects.only("id", "title", "authors", "year", "doi", "registry_ids", "study_id").order_by("id")
-    return (Study.objects.filter(review=review).annotate(reports_total=Count("records"))
-            .prefetch_related(Prefetch("records", queryset=reports, to_attr="reports")).order_by("label"))
+    reports = Record.objects.only(
+        "id", "title", "authors", "year", "doi", "registry_ids", "study_id"
+    ).order_by("id")
+    return (
+        Study.objects.filter(review=review)
+        .annotate(reports_total=Count("records"))
+        .prefetch_related(Prefetch("records", queryset=reports, to_attr="reports"))
+        .order_by("label")
+    )
 
 
 def study_suggestions(review: Review) -> list[Suggestion]:
@@ -176,13 +243,18 @@ def _independent_decisions(review: Review, stage: str) -> dict[int, dict[int, st
     ratings: dict[int, dict[int, str]] = defaultdict(dict)
     for record_id, reviewer_id, decision in complete.values_list("record_id", "reviewer_id", "decision"):
         ratings[record_id][reviewer_id] = decision
-    before_consensus = (VoteRevision.objects.filter(review=review, stage=stage, during_conflict=True)
-                        .order_by("-created_at", "-id").values_list("record_id", "reviewer_id", "decision"))
+    before_consensus = (
+        VoteRevision.objects.filter(review=review, stage=stage, during_conflict=True)
+        .order_by("-created_at", "-id")
+        .values_list("record_id", "reviewer_id", "decision")
+    )
     for record_id, reviewer_id, decision in before_consensus:  # the earliest revision is applied last
         if reviewer_id in ratings.get(record_id, {}):
             ratings[record_id][reviewer_id] = decision
-    return {record: {who: Decision.INCLUDE if d == Decision.MAYBE else d for who, d in votes.items()}
-            for record, votes in ratings.items()}
+    return {
+        record: {who: Decision.INCLUDE if d == Decision.MAYBE else d for who, d in votes.items()}
+        for record, votes in ratings.items()
+    }
 
 
 def _pairwise(ratings: dict[int, dict[int, str]], names: dict[int, str]) -> list[dict]:
@@ -193,9 +265,14 @@ def _pairwise(ratings: dict[int, dict[int, str]], names: dict[int, str]) -> list
         if not both:
             continue
         result = stats.cohen_kappa([x for x, _ in both], [y for _, y in both], categories=CATEGORIES)
-        pairs.append({"reviewers": [names.get(a, str(a)), names.get(b, str(b))], "items": len(both),
-                      "percent_agreement": stats.percent_agreement([list(p) for p in both], categories=CATEGORIES),
-                      "cohen": result.as_dict()})
+        pairs.append(
+            {
+                "reviewers": [names.get(a, str(a)), names.get(b, str(b))],
+                "items": len(both),
+                "percent_agreement": stats.percent_agreement([list(p) for p in both], categories=CATEGORIES),
+                "cohen": result.as_dict(),
+            }
+        )
     return pairs
 
 
@@ -205,8 +282,11 @@ def _multi_rater(ratings: dict[int, dict[int, str]], reviewers: list[int]) -> di
     m = max(sizes, key=lambda k: (sizes[k], k)) if sizes else 0
     full = [[x for x in row if x is not None] for row in rows if sum(x is not None for x in row) == m]
     fleiss = stats.fleiss_kappa(full, categories=CATEGORIES).as_dict() if m >= 2 else None
-    return {"fleiss": fleiss, "fleiss_items": len(full) if fleiss else 0,
-            "gwet_ac1": stats.gwet_ac1(rows, categories=CATEGORIES).as_dict()}
+    return {
+        "fleiss": fleiss,
+        "fleiss_items": len(full) if fleiss else 0,
+        "gwet_ac1": stats.gwet_ac1(rows, categories=CATEGORIES).as_dict(),
+    }
 
 
 def agreement(review: Review) -> dict:
@@ -217,10 +297,19 @@ def agreement(review: Review) -> dict:
     ids = {who for ratings in per_stage.values() for votes in ratings.values() for who in votes}
     names = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
     for stage, ratings in per_stage.items():
-        reviewers = sorted({who for votes in ratings.values() for who in votes}, key=lambda pk: names.get(pk, ""))
-        entry = {"stage": stage, "items": len(ratings), "reviewers": [names.get(pk) for pk in reviewers],
-                 "pairs": _pairwise(ratings, names), "fleiss": None, "fleiss_items": 0, "gwet_ac1": None,
-                 "maybe_counts_as": "include" if stage == Stage.TITLE_ABSTRACT else None}
+        reviewers = sorted(
+            {who for votes in ratings.values() for who in votes}, key=lambda pk: names.get(pk, "")
+        )
+        entry = {
+            "stage": stage,
+            "items": len(ratings),
+            "reviewers": [names.get(pk) for pk in reviewers],
+            "pairs": _pairwise(ratings, names),
+            "fleiss": None,
+            "fleiss_items": 0,
+            "gwet_ac1": None,
+            "maybe_counts_as": "include" if stage == Stage.TITLE_ABSTRACT else None,
+        }
         if len(reviewers) > 2:
             entry.update(_multi_rater(ratings, reviewers))
         result[stage] = entry
@@ -231,8 +320,13 @@ def progress_series(review: Review) -> dict[str, dict[str, list[tuple[dt.date, i
     """Per stage, cumulative votes cast and records decided, day by day."""
     series: dict[str, dict[str, list]] = {stage: {"votes": [], "decided": []} for stage in Stage.values}
     for model, key in ((Vote, "votes"), (Verdict, "decided")):
-        rows = (model.objects.filter(review=review).annotate(day=TruncDate("created_at"))
-                .values("stage", "day").annotate(n=Count("id")).order_by("stage", "day"))
+        rows = (
+            model.objects.filter(review=review)
+            .annotate(day=TruncDate("created_at"))
+            .values("stage", "day")
+            .annotate(n=Count("id"))
+            .order_by("stage", "day")
+        )
         daily = defaultdict(list)
         for row in rows:
             daily[row["stage"]].append((row["day"], row["n"]))
@@ -242,8 +336,12 @@ def progress_series(review: Review) -> dict[str, dict[str, list[tuple[dt.date, i
 
 
 def progress_chart(series: dict[str, list[tuple[dt.date, int]]]) -> Chart:
-    return line_chart([("Votes cast", "line-votes", series["votes"]),
-                       ("Records decided", "line-decided", series["decided"])])
+    return line_chart(
+        [
+            ("Votes cast", "line-votes", series["votes"]),
+            ("Records decided", "line-decided", series["decided"]),
+        ]
+    )
 
 
 def prisma_counts(review: Review) -> dict:
@@ -254,15 +352,22 @@ def prisma_counts(review: Review) -> dict:
         ta_excluded=Count("id", filter=Q(stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.EXCLUDE)),
         sought=Count("id", filter=Q(stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE)),
         ft_excluded=Count("id", filter=Q(stage=Stage.FULL_TEXT, decision=VerdictDecision.EXCLUDE)),
-        reports_included=Count("id", filter=Q(stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)))
+        reports_included=Count("id", filter=Q(stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)),
+    )
     retrievals = Retrieval.objects.filter(record__in=active).aggregate(
         not_retrieved=Count("id", filter=Q(status=RetrievalStatus.NOT_RETRIEVED)),
-        assessed=Count("id", filter=Q(status=RetrievalStatus.RETRIEVED)))
-    reasons = (verdicts.filter(stage=Stage.FULL_TEXT, decision=VerdictDecision.EXCLUDE)
-               .values("reason__label").annotate(n=Count("id")).order_by("-n", "reason__label"))
+        assessed=Count("id", filter=Q(status=RetrievalStatus.RETRIEVED)),
+    )
+    reasons = (
+        verdicts.filter(stage=Stage.FULL_TEXT, decision=VerdictDecision.EXCLUDE)
+        .values("reason__label")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason__label")
+    )
     included = verdicts.filter(stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)
-    studies = included.aggregate(grouped=Count("record__study", distinct=True),
-                                 loose=Count("id", filter=Q(record__study__isnull=True)))
+    studies = included.aggregate(
+        grouped=Count("record__study", distinct=True), loose=Count("id", filter=Q(record__study__isnull=True))
+    )
     return {
         "records_screened": active.count(),
         "records_excluded": by["ta_excluded"],

@@ -40,30 +40,48 @@ def _shown_record(review, stage: str, user, record_id: str | None):
     """The record asked for (one I voted on, or one in my queue), else the head of my queue."""
     queue_services.queue_ensure_synced(review=review, stage=stage, reviewer=user)
     if record_id and record_id.isdigit():
-        mine = (Vote.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists()
-                or QueueItem.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists())
+        mine = (
+            Vote.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists()
+            or QueueItem.objects.filter(
+                review=review, stage=stage, reviewer=user, record_id=record_id
+            ).exists()
+        )
         if mine:
             return selectors.screening_records(review).filter(pk=record_id).first()
     return selectors.next_record(review, stage, user)
 
 
-def _panel_context(review, member, stage: str, record, *, error: list[str] | None = None, note: str = "") -> dict:
+def _panel_context(
+    review, member, stage: str, record, *, error: list[str] | None = None, note: str = ""
+) -> dict:
     user = member.user
     vote = selectors.my_vote(record, stage, user) if record else None
     previous, following = selectors.history_neighbours(review, stage, user, vote)
     keywords = compile_keywords(review.include_keywords or [], review.exclude_keywords or [])
     outcome = None
     if vote is not None:
-        outcome = {"verdict": record.verdicts.filter(stage=stage).select_related("reason").first(),
-                   "conflict": record.conflicts.filter(stage=stage, status=ConflictStatus.OPEN).first()}
+        outcome = {
+            "verdict": record.verdicts.filter(stage=stage).select_related("reason").first(),
+            "conflict": record.conflicts.filter(stage=stage, status=ConflictStatus.OPEN).first(),
+        }
     return {
-        "review": review, "member": member, "stage": stage, "stage_label": Stage(stage).label, "record": record,
+        "review": review,
+        "member": member,
+        "stage": stage,
+        "stage_label": Stage(stage).label,
+        "record": record,
         "title_html": mark_safe(keywords.highlight(record.title)) if record else "",  # noqa: S308 - escaped by highlight
         "abstract_html": mark_safe(keywords.highlight(record.abstract)) if record else "",  # noqa: S308
-        "my_vote": vote, "outcome": outcome, "previous": previous, "following": following,
+        "my_vote": vote,
+        "outcome": outcome,
+        "previous": previous,
+        "following": following,
         "reasons": list(selectors.exclusion_reasons_of(review)) if stage == Stage.FULL_TEXT else [],
-        "retrieval": selectors.retrieval_of(review, record.pk) if record and stage == Stage.FULL_TEXT else None,
-        "error": error or [], "note": note if error else (vote.note if vote else ""),
+        "retrieval": selectors.retrieval_of(review, record.pk)
+        if record and stage == Stage.FULL_TEXT
+        else None,
+        "error": error or [],
+        "note": note if error else (vote.note if vote else ""),
     }
 
 
@@ -75,8 +93,11 @@ def screen(request, slug: str, stage: str):
     context = _panel_context(review, member, stage, record)
     if request.htmx:
         return render(request, "screening/_panel.html", context)
-    context.update(nav=f"screen-{stage}", mine=selectors.my_progress(review, stage, request.user),
-                   team=selectors.team_progress(review, stage))
+    context.update(
+        nav=f"screen-{stage}",
+        mine=selectors.my_progress(review, stage, request.user),
+        team=selectors.team_progress(review, stage),
+    )
     return render(request, "screening/screen.html", context)
 
 
@@ -86,15 +107,29 @@ def vote(request, slug: str, stage: str):
     review, member = review_for(request.user, slug, role=Role.REVIEWER)
     form = VoteForm(request.POST)
     if not form.is_valid():
-        return _panel_error(request, review, member, stage, request.POST.get("record"),
-                            [f"{field}: {', '.join(errors)}" for field, errors in form.errors.items()])
+        return _panel_error(
+            request,
+            review,
+            member,
+            stage,
+            request.POST.get("record"),
+            [f"{field}: {', '.join(errors)}" for field, errors in form.errors.items()],
+        )
     values = form.cleaned_data
     try:
-        vote_services.vote_cast(review=review, actor=request.user, record_id=values["record"], stage=stage,
-                                decision=values["decision"], reason=values["reason"], note=values["note"])
+        vote_services.vote_cast(
+            review=review,
+            actor=request.user,
+            record_id=values["record"],
+            stage=stage,
+            decision=values["decision"],
+            reason=values["reason"],
+            note=values["note"],
+        )
     except ValidationError as error:
-        return _panel_error(request, review, member, stage, str(values["record"]), error.messages,
-                            note=values["note"])
+        return _panel_error(
+            request, review, member, stage, str(values["record"]), error.messages, note=values["note"]
+        )
     if not request.htmx:
         return redirect("screening:screen", slug=slug, stage=stage)
     record = _shown_record(review, stage, request.user, None)
@@ -136,8 +171,11 @@ def undo(request, slug: str, stage: str):
 def progress(request, slug: str, stage: str):
     review, member = review_for(request.user, slug)
     mine = selectors.my_progress(review, stage, request.user) if member.is_reviewer else None
-    return render(request, "screening/_progress.html", {
-        "review": review, "stage": stage, "mine": mine, "team": selectors.team_progress(review, stage)})
+    return render(
+        request,
+        "screening/_progress.html",
+        {"review": review, "stage": stage, "mine": mine, "team": selectors.team_progress(review, stage)},
+    )
 
 
 # --- conflicts ------------------------------------------------------------------------------------
@@ -155,9 +193,21 @@ def conflict_list(request, slug: str):
         conflicts = conflicts.filter(stage=request.GET["stage"])
     page = Paginator(conflicts, 25).get_page(request.GET.get("page"))
     rows = [(c, selectors.conflict_votes(c)) for c in page]
-    return render(request, "screening/conflicts.html", _context(
-        review, member, "conflicts", page=page, rows=rows, status=status, stage=request.GET.get("stage", ""),
-        may_resolve=can_resolve_conflicts(review, member), stages=Stage.choices))
+    return render(
+        request,
+        "screening/conflicts.html",
+        _context(
+            review,
+            member,
+            "conflicts",
+            page=page,
+            rows=rows,
+            status=status,
+            stage=request.GET.get("stage", ""),
+            may_resolve=can_resolve_conflicts(review, member),
+            stages=Stage.choices,
+        ),
+    )
 
 
 @login_required
@@ -168,7 +218,9 @@ def conflict_detail(request, slug: str, pk: int):
     form = ResolveForm(request.POST or None)
     if request.method == "POST":
         if not may_resolve:
-            raise PermissionDenied("Only the arbiter (or the owner, if the review allows it) resolves conflicts.")
+            raise PermissionDenied(
+                "Only the arbiter (or the owner, if the review allows it) resolves conflicts."
+            )
         if form.is_valid():
             try:
                 vote_services.conflict_resolve(conflict=conflict, actor=request.user, **form.cleaned_data)
@@ -178,17 +230,30 @@ def conflict_detail(request, slug: str, pk: int):
                 messages.success(request, "Conflict resolved.")
                 return redirect(_next_conflict_url(review, conflict))
     keywords = compile_keywords(review.include_keywords or [], review.exclude_keywords or [])
-    return render(request, "screening/conflict_detail.html", _context(
-        review, member, "conflicts", conflict=conflict, votes=selectors.conflict_votes(conflict),
-        verdict=selectors.conflict_verdict(conflict), form=form, may_resolve=may_resolve,
-        reasons=list(selectors.exclusion_reasons_of(review)) if conflict.stage == Stage.FULL_TEXT else [],
-        abstract_html=mark_safe(keywords.highlight(conflict.record.abstract)),  # noqa: S308 - escaped
-        title_html=mark_safe(keywords.highlight(conflict.record.title)),  # noqa: S308 - escaped by highlight
-    ), status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "screening/conflict_detail.html",
+        _context(
+            review,
+            member,
+            "conflicts",
+            conflict=conflict,
+            votes=selectors.conflict_votes(conflict),
+            verdict=selectors.conflict_verdict(conflict),
+            form=form,
+            may_resolve=may_resolve,
+            reasons=list(selectors.exclusion_reasons_of(review)) if conflict.stage == Stage.FULL_TEXT else [],
+            abstract_html=mark_safe(keywords.highlight(conflict.record.abstract)),  # noqa: S308 - escaped
+            title_html=mark_safe(keywords.highlight(conflict.record.title)),  # noqa: S308 - escaped by highlight
+        ),
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def _next_conflict_url(review, conflict) -> str:
-    following = selectors.conflicts_of(review).filter(status=ConflictStatus.OPEN).exclude(pk=conflict.pk).first()
+    following = (
+        selectors.conflicts_of(review).filter(status=ConflictStatus.OPEN).exclude(pk=conflict.pk).first()
+    )
     if following:
         return reverse("screening:conflict", kwargs={"slug": review.slug, "pk": following.pk})
     return reverse("screening:conflicts", kwargs={"slug": review.slug})
@@ -209,10 +274,20 @@ def fulltext(request, slug: str):
         reports = reports.filter(retrieval__status=status)
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     reasons = selectors.exclusion_reasons_of(review)
-    return render(request, "screening/fulltext.html", _context(
-        review, member, "fulltext", page=page, status=status,
-        may_retrieve=member.is_owner or member.is_reviewer,
-        reasons=reasons, reasons_form=ReasonsForm(initial={"labels": "\n".join(r.label for r in reasons)})))
+    return render(
+        request,
+        "screening/fulltext.html",
+        _context(
+            review,
+            member,
+            "fulltext",
+            page=page,
+            status=status,
+            may_retrieve=member.is_owner or member.is_reviewer,
+            reasons=reasons,
+            reasons_form=ReasonsForm(initial={"labels": "\n".join(r.label for r in reasons)}),
+        ),
+    )
 
 
 @login_required
@@ -220,8 +295,11 @@ def fulltext(request, slug: str):
 def retrieval(request, slug: str, record_id: int):
     review, member = review_for(request.user, slug)
     action = request.POST.get("action")
-    forms = {"attach": AttachForm(request.POST, request.FILES), "link": LinkForm(request.POST),
-             "not_retrieved": NotRetrievedForm(request.POST)}
+    forms = {
+        "attach": AttachForm(request.POST, request.FILES),
+        "link": LinkForm(request.POST),
+        "not_retrieved": NotRetrievedForm(request.POST),
+    }
     form = forms.get(action)
     if form is None:
         messages.error(request, "Choose what to record: a PDF, a link, or not retrieved.")
@@ -239,12 +317,15 @@ def retrieval(request, slug: str, record_id: int):
 
 def _retrieval_apply(review, user, record_id: int, action: str, values: dict) -> None:
     if action == "attach":
-        fulltext_services.retrieval_attach_pdf(review=review, actor=user, record_id=record_id, upload=values["file"])
+        fulltext_services.retrieval_attach_pdf(
+            review=review, actor=user, record_id=record_id, upload=values["file"]
+        )
     elif action == "link":
         fulltext_services.retrieval_link(review=review, actor=user, record_id=record_id, url=values["url"])
     else:
-        fulltext_services.retrieval_not_retrieved(review=review, actor=user, record_id=record_id,
-                                                  reason=values["reason"])
+        fulltext_services.retrieval_not_retrieved(
+            review=review, actor=user, record_id=record_id, reason=values["reason"]
+        )
 
 
 @login_required
@@ -260,7 +341,9 @@ def reasons(request, slug: str):
     review, _ = review_for(request.user, slug, role=Role.OWNER)
     form = ReasonsForm(request.POST)
     if form.is_valid():
-        fulltext_services.exclusion_reasons_set(review=review, actor=request.user, labels=form.cleaned_data["labels"])
+        fulltext_services.exclusion_reasons_set(
+            review=review, actor=request.user, labels=form.cleaned_data["labels"]
+        )
         messages.success(request, "Exclusion reasons saved.")
     return redirect("screening:fulltext", slug=slug)
 
@@ -275,10 +358,20 @@ def studies(request, slug: str):
         _studies_post(request, review)
         return redirect("screening:studies", slug=slug)
     reports = list(selectors.included_reports(review))
-    return render(request, "screening/studies.html", _context(
-        review, member, "studies", reports=reports, studies=selectors.studies_of(review),
-        suggestions=selectors.study_suggestions(review), reports_by_id={r.pk: r for r in reports},
-        may_group=member.is_owner or member.is_reviewer))
+    return render(
+        request,
+        "screening/studies.html",
+        _context(
+            review,
+            member,
+            "studies",
+            reports=reports,
+            studies=selectors.studies_of(review),
+            suggestions=selectors.study_suggestions(review),
+            reports_by_id={r.pk: r for r in reports},
+            may_group=member.is_owner or member.is_reviewer,
+        ),
+    )
 
 
 def _studies_post(request, review) -> None:
@@ -286,16 +379,22 @@ def _studies_post(request, review) -> None:
     record_ids = [int(pk) for pk in request.POST.getlist("records") if pk.isdigit()]
     try:
         if action == "group":
-            study = study_services.study_group(review=review, actor=request.user, record_ids=record_ids,
-                                               label=request.POST.get("label", ""))
+            study = study_services.study_group(
+                review=review, actor=request.user, record_ids=record_ids, label=request.POST.get("label", "")
+            )
         elif action == "split":
-            study = study_services.study_split(review=review, actor=request.user,
-                                               study_id=int(request.POST.get("study", 0)), record_ids=record_ids,
-                                               label=request.POST.get("label", ""))
+            study = study_services.study_split(
+                review=review,
+                actor=request.user,
+                study_id=int(request.POST.get("study", 0)),
+                record_ids=record_ids,
+                label=request.POST.get("label", ""),
+            )
         elif action == "merge":
             ids = [int(pk) for pk in request.POST.getlist("studies") if pk.isdigit()]
-            study = study_services.study_merge(review=review, actor=request.user,
-                                               target_id=int(request.POST.get("study", 0)), other_ids=ids)
+            study = study_services.study_merge(
+                review=review, actor=request.user, target_id=int(request.POST.get("study", 0)), other_ids=ids
+            )
         else:
             messages.error(request, "Unknown action.")
             return
@@ -316,11 +415,20 @@ def dashboard(request, slug: str):
     stages = []
     agreement = selectors.agreement(review)
     for stage, label in Stage.choices:
-        stages.append({"stage": stage, "label": label, "agreement": agreement[stage],
-                       "team": selectors.team_progress(review, stage),
-                       "chart": selectors.progress_chart(series[stage])})
-    return render(request, "screening/dashboard.html", _context(
-        review, member, "agreement", stages=stages, prisma=selectors.prisma_counts(review)))
+        stages.append(
+            {
+                "stage": stage,
+                "label": label,
+                "agreement": agreement[stage],
+                "team": selectors.team_progress(review, stage),
+                "chart": selectors.progress_chart(series[stage]),
+            }
+        )
+    return render(
+        request,
+        "screening/dashboard.html",
+        _context(review, member, "agreement", stages=stages, prisma=selectors.prisma_counts(review)),
+    )
 
 
 def index(request, slug: str) -> HttpResponse:

@@ -12,7 +12,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import selectors
-from ..models import Membership, Record, Review, Role, SearchSource
+from ..models import (
+    AuditEvent, DedupRun, DuplicateCandidate, ImportBatch, Membership, Record, Review, Role, SearchSource,
+)
 from ..permissions import ReviewMemberPermission
 from ..services import duplicates as dup_services
 from ..services import imports as import_services
@@ -60,13 +62,21 @@ class ReviewScoped:
     review: Review
     member: Membership
 
+    def get_queryset(self):
+        # Schema generation has no request or review: answer with the (empty) class-level queryset.
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return self.scoped_queryset()
+
 
 class MembershipViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                         viewsets.GenericViewSet):
     serializer_class = serializers.MembershipSerializer
     filterset_class = filters.MembershipFilter
 
-    def get_queryset(self):
+    queryset = Membership.objects.none()
+
+    def scoped_queryset(self):
         return selectors.members_of(self.review)
 
     @extend_schema(request=serializers.MembershipWriteSerializer, responses=serializers.MembershipSerializer)
@@ -95,7 +105,9 @@ class SearchSourceViewSet(ReviewScoped, viewsets.ModelViewSet):
     ordering_fields = ["name", "date_searched"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
+    queryset = SearchSource.objects.none()
+
+    def scoped_queryset(self):
         return selectors.sources_of_review(self.review)
 
     def perform_create(self, serializer):
@@ -115,7 +127,9 @@ class ImportBatchViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveMod
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     ordering_fields = ["created_at"]
 
-    def get_queryset(self):
+    queryset = ImportBatch.objects.none()
+
+    def scoped_queryset(self):
         return selectors.imports_of(self.review)
 
     @extend_schema(request=serializers.ImportUploadSerializer, responses={202: serializers.ImportBatchSerializer})
@@ -146,7 +160,9 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
     filterset_class = filters.RecordFilter
     ordering_fields = ["id", "year", "title", "sort_key"]
 
-    def get_queryset(self):
+    queryset = Record.objects.none()
+
+    def scoped_queryset(self):
         qs = selectors.records_of(self.review)
         return qs.defer(None) if self.action == "retrieve" else qs
 
@@ -184,7 +200,9 @@ class DuplicateCandidateViewSet(ReviewScoped, mixins.ListModelMixin, mixins.Retr
     filterset_class = filters.DuplicateCandidateFilter
     ordering_fields = ["score", "id"]
 
-    def get_queryset(self):
+    queryset = DuplicateCandidate.objects.none()
+
+    def scoped_queryset(self):
         return selectors.candidates_of(self.review, status=None)
 
     @extend_schema(request=None)
@@ -212,7 +230,9 @@ class DedupRunViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelM
     serializer_class = serializers.DedupRunSerializer
     filterset_fields = ["status"]
 
-    def get_queryset(self):
+    queryset = DedupRun.objects.none()
+
+    def scoped_queryset(self):
         return self.review.dedup_runs.all()
 
     @extend_schema(request=None, responses={202: serializers.DedupRunSerializer})
@@ -226,7 +246,9 @@ class AuditEventViewSet(ReviewScoped, mixins.ListModelMixin, viewsets.GenericVie
     serializer_class = serializers.AuditEventSerializer
     filterset_fields = ["verb", "record", "batch"]
 
-    def get_queryset(self):
+    queryset = AuditEvent.objects.none()
+
+    def scoped_queryset(self):
         return self.review.events.select_related("actor").order_by("-created_at", "-id")
 
 

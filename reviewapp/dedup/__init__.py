@@ -3,7 +3,11 @@
     candidates = find_duplicates(records)          # pairs: "auto" merges and a "review" queue
     groups = clusters((c.a, c.b) for c in candidates if c.decision == "auto")
 
-See ``find_duplicates`` for the pipeline and the modules it names for each step.
+Pipeline, one module each: ``prepare`` normalises every record once (titles without notices or
+translations, surnames, journal words, volume/issue/page numbers, DOI/PMID/NCT); ``blocking`` pairs
+only records that share a cheap key; ``compare`` measures field agreement with rapidfuzz;
+``decide`` turns that evidence into "auto", "review" or nothing. The rules and their reasons are
+in ``decide``; ``benchmarks/dedup_bench.py`` measures them on four labelled sets.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from rapidfuzz import fuzz
 
 from .blocking import candidate_pairs
 from .cluster import clusters
-from .compare import gather
+from .compare import gather, journal_similarity, same_surname
 from .decide import decide
 from .model import AUTO, REVIEW, Candidate, DedupRecord
-from .prepare import Prepared
+from .prepare import Prepared, forget_shared_dois
+from .text import surname_key
 
 __all__ = ["AUTO", "REVIEW", "Candidate", "DedupRecord", "clusters", "find_duplicates"]
 
@@ -32,26 +37,57 @@ def find_duplicates(
 
     Pipeline: normalise each record once (``prepare``), pair records sharing a blocking key
     (``blocking``), compare the fields of each pair (``compare``) and decide (``decide``).
-    ``progress(done, total)`` is called about a hundred times while pairs are compared.
-    Records without a title are kept and can still match on DOI, PMID or a full citation.
+    Records without a title are kept; they merge on a DOI or PMID only.
+
+    ``progress(done, total)`` is called about a hundred times with ``total`` twice the number
+    of records: the first half covers normalising, the second comparing.
     """
-    prepared = [Prepared(index, record) for index, record in enumerate(records)]
+    records = list(records)
+    n = len(records)
+    report = _Progress(progress, n)
+    prepared = []
+    for index, record in enumerate(records):
+        prepared.append(Prepared(index, record))
+        report(0, index, n)
+    forget_shared_dois(prepared)
     codes = candidate_pairs(prepared)
-    n, total = len(prepared), len(codes)
-    step = max(total // _PROGRESS_STEPS, 1)
     found = []
     for done, code in enumerate(codes):
-        if progress and done % step == 0:
-            progress(done, total)
+        report(1, done, len(codes))
         a, b = prepared[code // n], prepared[code % n]
         if a.record_id == b.record_id or not _worth_comparing(a, b):
             continue
         decision, score, reasons = decide(a, b, gather(a, b))
         if decision:
             found.append(_candidate(a.record_id, b.record_id, score, decision, reasons))
-    if progress:
-        progress(total, total)
+    report.finish()
+    _forget_caches()
     return _collapse_review(found)
+
+
+def _forget_caches() -> None:
+    """The name and journal caches only pay off within one run; a worker should not keep them."""
+    for cached in (surname_key, same_surname, journal_similarity):
+        cached.cache_clear()
+
+
+class _Progress:
+    """Maps phase 0 (normalising) and phase 1 (comparing) onto 0..2n; calls back about every 1 %."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, n: int) -> None:
+        self.callback, self.half = callback, n
+        self.step = max(2 * n // _PROGRESS_STEPS, 1)
+        self.last = -self.step
+
+    def __call__(self, phase: int, done: int, of: int) -> None:
+        position = phase * self.half + done * self.half // max(of, 1)
+        if self.callback is not None and position - self.last >= self.step:
+            self.last = position
+            self.callback(position, 2 * self.half)
+
+    def finish(self) -> None:
+        if self.callback is not None:
+            self.callback(2 * self.half, 2 * self.half)
 
 
 def _collapse_review(found: list[Candidate]) -> list[Candidate]:
@@ -61,23 +97,21 @@ def _collapse_review(found: list[Candidate]) -> list[Candidate]:
     same two groups would only ask the same question again.
     """
     auto = [c for c in found if c.decision == AUTO]
-    group_of = {record_id: n for n, group in enumerate(clusters((c.a, c.b) for c in auto)) for record_id in group}
-    best: dict[tuple, Candidate] = {}
+    groups = clusters((c.a, c.b) for c in auto)
+    group_of = {record_id: n for n, group in enumerate(groups) for record_id in group}
+    best: dict[frozenset, Candidate] = {}
     for c in found:
         if c.decision != REVIEW:
             continue
-        x, y = group_of.get(c.a, ("record", c.a)), group_of.get(c.b, ("record", c.b))
-        if x == y:
-            continue
-        key = (x, y) if str(x) <= str(y) else (y, x)
-        if key not in best or c.score > best[key].score:
+        key = frozenset((group_of.get(c.a, ("record", c.a)), group_of.get(c.b, ("record", c.b))))
+        if len(key) == 2 and (key not in best or c.score > best[key].score):
             best[key] = c
     return auto + sorted(best.values(), key=lambda c: -c.score)
 
 
 def _worth_comparing(a: Prepared, b: Prepared) -> bool:
     """Cheap filter so that most blocked pairs cost one C-level string ratio."""
-    if (a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid):
+    if (a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid) or (a.registry_ids & b.registry_ids):
         return True
     if a.page_first and a.page_first == b.page_first and a.volume == b.volume:
         return True
@@ -86,7 +120,9 @@ def _worth_comparing(a: Prepared, b: Prepared) -> bool:
     return fuzz.ratio(a.title_key, b.title_key, score_cutoff=_MIN_TITLE_RATIO) > 0
 
 
-def _candidate(x: int | str, y: int | str, score: float, decision: str, reasons: tuple[str, ...]) -> Candidate:
+def _candidate(
+    x: int | str, y: int | str, score: float, decision: str, reasons: tuple[str, ...]
+) -> Candidate:
     try:
         a, b = (x, y) if x < y else (y, x)  # type: ignore[operator]
     except TypeError:  # mixed int and str ids

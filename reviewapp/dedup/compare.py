@@ -14,19 +14,22 @@ from .text import CONFERENCE
 SAME, DIFFERENT = "same", "different"  # for exact-valued fields; None means one side is missing
 
 # Words whose presence in only one of two near-identical titles makes them different studies.
-SENSITIVE_WORDS = frozenset(
-    """men women male males female females boys girls man woman adult adults child children childhood
-    pediatric paediatric adolescent adolescents adolescence elderly older aged infant infants neonatal
-    neonates newborn preterm young juvenile vivo vitro rat rats mouse mice murine dog dogs canine cat cats
-    feline rabbit rabbits pig pigs porcine swine sheep ovine monkey monkeys primate primates bovine human
-    humans patients volunteers acute chronic subacute pre post before after early late with without not no
-    non versus increase increases increased decrease decreases decreased reduce reduces reduced enhance
-    enhances enhanced impair impairs impaired improve improves improved inhibit inhibits activate activates
-    positive negative high low higher lower agonist antagonist agonists antagonists left right systolic
-    diastolic type phase update updated protocol abstract interim final preliminary baseline followup
-    follow long short term outcome outcomes results design rationale part parts series""".split()
-)
-_YEAR_SCORES = {0: 1.0, 1: 0.7}
+SENSITIVE_WORDS = frozenset({
+    "men", "women", "male", "males", "female", "females", "boys", "girls", "man", "woman", "adult",
+    "adults", "child", "children", "childhood", "pediatric", "paediatric", "adolescent", "adolescents",
+    "adolescence", "elderly", "older", "aged", "infant", "infants", "neonatal", "neonates", "newborn",
+    "preterm", "young", "juvenile", "vivo", "vitro", "rat", "rats", "mouse", "mice", "murine", "dog",
+    "dogs", "canine", "cat", "cats", "feline", "rabbit", "rabbits", "pig", "pigs", "porcine", "swine",
+    "sheep", "ovine", "monkey", "monkeys", "primate", "primates", "bovine", "human", "humans", "patients",
+    "volunteers", "acute", "chronic", "subacute", "pre", "post", "before", "after", "early", "late", "with",
+    "without", "not", "no", "non", "versus", "increase", "increases", "increased", "decrease", "decreases",
+    "decreased", "reduce", "reduces", "reduced", "enhance", "enhances", "enhanced", "impair", "impairs",
+    "impaired", "improve", "improves", "improved", "inhibit", "inhibits", "activate", "activates",
+    "positive", "negative", "high", "low", "higher", "lower", "agonist", "antagonist", "agonists",
+    "antagonists", "left", "right", "systolic", "diastolic", "type", "phase", "update", "updated",
+    "protocol", "abstract", "interim", "final", "preliminary", "baseline", "followup", "follow", "long",
+    "short", "term", "outcome", "outcomes", "results", "design", "rationale", "part", "parts", "series",
+})  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class Evidence:
 
     title: float | None = None
     title_prefix: bool = False  # one title is the other plus a subtitle or translation
+    short_title: bool = False  # a few words that other articles may share
     kind_traps: list[str] = field(default_factory=list)
     wording_traps: list[str] = field(default_factory=list)
     authors: float | None = None
@@ -53,7 +57,6 @@ class Evidence:
     conference: bool = False  # either record is a meeting abstract
     kind_differs: bool = False  # conference abstract against full article
     doi_versions: bool = False  # DOIs of two versions of one work (Cochrane ".pub2" updates)
-
     registrations: bool = False  # both records are trial registrations, not articles
 
     @property
@@ -66,11 +69,24 @@ class Evidence:
 def gather(a: Prepared, b: Prepared) -> Evidence:
     """Compare every field of two records."""
     ev = Evidence()
+    _compare_titles(ev, a, b)
+    _compare_sources(ev, a, b)
+    _compare_identifiers(ev, a, b)
+    return ev
+
+
+def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
     if a.title_key and b.title_key:
         ev.title, ev.title_prefix = title_similarity(a, b)
+        ev.short_title = min(len(a.title_key), len(b.title_key)) < _SHORT_TITLE
         ev.kind_traps, ev.wording_traps = title_traps(a, b)
+    if a.abstract and b.abstract:
+        ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
     if a.surnames and b.surnames:
         ev.authors, ev.first_author = author_agreement(a.surnames, b.surnames)
+
+
+def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
     if a.year and b.year:
         ev.year_gap = abs(a.year - b.year)
     if a.journal and b.journal:
@@ -80,19 +96,19 @@ def gather(a: Prepared, b: Prepared) -> Evidence:
     ev.pages = _exact(a.page_first, b.page_first)
     ev.last_page = _exact(a.page_last, b.page_last)
     ev.page_span = a.page_first != a.page_last and ev.last_page == SAME
+    ev.conference = CONFERENCE in (a.conference, b.conference)
+    # One database labels the meeting supplement, the other does not: the same issue or page settles it.
+    known_and_different = bool(a.conference and b.conference) and a.conference != b.conference
+    ev.kind_differs = known_and_different and ev.issue != SAME and ev.pages != SAME
+
+
+def _compare_identifiers(ev: Evidence, a: Prepared, b: Prepared) -> None:
     ev.doi = _exact(a.doi, b.doi)
+    ev.doi_versions = ev.doi == DIFFERENT and _doi_stem(a.doi) == _doi_stem(b.doi)
     ev.pmid = _exact(a.pmid, b.pmid)
     if a.registry_ids and b.registry_ids:
         ev.registry = SAME if a.registry_ids & b.registry_ids else DIFFERENT
         ev.registrations = not (a.journal or b.journal or a.doi or b.doi)
-    if a.abstract and b.abstract:
-        ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
-    # One database labels the meeting supplement, the other does not: the same issue settles it.
-    ev.conference = CONFERENCE in (a.conference, b.conference)
-    ev.kind_differs = a.conference != b.conference and bool(a.conference and b.conference)
-    ev.kind_differs = ev.kind_differs and ev.issue != SAME and ev.pages != SAME
-    ev.doi_versions = ev.doi == DIFFERENT and _doi_stem(a.doi) == _doi_stem(b.doi)
-    return ev
 
 
 def _exact(x: str, y: str) -> str | None:
@@ -109,6 +125,7 @@ def _doi_stem(doi: str) -> str:
 
 
 _PREFIX_MIN = 40  # characters a truncated title must keep to still identify the article
+_SHORT_TITLE = 30
 
 
 def title_similarity(a: Prepared, b: Prepared) -> tuple[float, bool]:
@@ -136,7 +153,7 @@ def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
     if a.part_letter != b.part_letter:
         wording.append("title part differs")
     if a.title_key != b.title_key:
-        sensitive = sorted((set(a.words) ^ set(b.words)) & SENSITIVE_WORDS)
+        sensitive = sorted((set(a.title.split()) ^ set(b.title.split())) & SENSITIVE_WORDS)
         if sensitive:
             wording.append("title words differ: " + "/".join(sensitive[:4]))
     return kinds, wording
@@ -179,7 +196,7 @@ def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 
 
 def _abbreviates_word(short: str, word: str) -> bool:
-    """"natl" abbreviates "national": same first letter, the rest in order."""
+    """ "natl" abbreviates "national": same first letter, the rest in order."""
     if short == word:
         return True
     if not short or not word or short[0] != word[0] or len(short) > len(word):

@@ -36,22 +36,27 @@ def decide(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str | None, float, t
     conflicts = _conflicts(ev)
     support = _support(ev)
     score = _score(ev, conflicts)
-    if ev.kind_traps:
-        decision = REVIEW if _plausible(ev, support) else None
-    elif ev.identifier_match:
-        decision = _by_identifier(ev, conflicts)
-    elif ev.title is None:  # a title-less record merges on an identifier only
-        decision = REVIEW if len(support) >= _MIN_SUPPORT + 1 and not conflicts else None
-    elif a.generic or b.generic:  # "Editorial": only the citation can tell
-        decision = AUTO if not conflicts and _same_citation(ev, single_page=True) else None
-        decision = decision or (REVIEW if len(support) >= _MIN_SUPPORT + 1 and not conflicts else None)
-    else:
-        decision = _by_title(ev, conflicts, support)
+    decision = _route(ev, conflicts, support, generic=a.generic or b.generic)
+    # A weak pair is not worth a human's time, but one identifier and title with a contradiction
+    # (an erratum that kept the article's DOI?) always is.
     shared_identity = ev.identifier_match and _effective_title(ev) >= CLOSE_TITLE
     if decision == REVIEW and score < REVIEW_SCORE and not shared_identity:
-        decision = None  # but one identifier and title with a contradiction (an erratum?) deserves a look
+        decision = None
     reasons = _title_reason(ev) + tuple(support + conflicts + ev.kind_traps + ev.wording_traps)
     return decision, score, reasons
+
+
+def _route(ev: Evidence, conflicts: list[str], support: list[str], *, generic: bool) -> str | None:
+    if ev.kind_traps:  # an erratum, reply, protocol... is never the article itself
+        return REVIEW if _plausible(ev, support) else None
+    if ev.identifier_match:
+        return _by_identifier(ev, conflicts)
+    if ev.title is not None and not generic:
+        return _by_title(ev, conflicts, support)
+    # No title (merges on an identifier only) or one that names nothing, like "Editorial".
+    if ev.title is not None and not conflicts and _same_citation(ev, single_page=True):
+        return AUTO
+    return REVIEW if len(support) > _MIN_SUPPORT and not conflicts else None
 
 
 def _conflicts(ev: Evidence) -> list[str]:
@@ -176,15 +181,18 @@ def _by_identifier(ev: Evidence, conflicts: list[str]) -> str:
     Meeting supplements and errata are the ways two different items end up with one
     identifier; their pages, years or titles differ, so those pairs go to a human.
     """
-    moved = ev.pages == DIFFERENT and (ev.volume == DIFFERENT or (ev.journal is not None and ev.journal < 0.6))
+    moved = ev.pages == DIFFERENT and (
+        ev.volume == DIFFERENT or (ev.journal is not None and ev.journal < 0.6)
+    )
     if (ev.year_gap or 0) > 1 or moved:
         return REVIEW
     # A page range, not a single page: a meeting supplement's DOI can cover a page of abstracts.
     same_span = ev.page_span and _same_place(ev)
     wording_ok = not ev.wording_traps or same_span
     if ev.title is None:
-        return AUTO if "different pages" not in conflicts else REVIEW
-    if wording_ok and (ev.title >= 0.9 or ev.title_prefix):
+        return REVIEW if conflicts else AUTO
+    pasted = ev.kind_differs or ("different authors" in conflicts and not _same_place(ev))
+    if wording_ok and (ev.title >= 0.9 or ev.title_prefix) and not pasted:
         return AUTO
     if same_span and _authors_agree(ev) and (ev.journal or 0) >= 0.85:
         return AUTO  # retitled or translated record of the same article
@@ -195,15 +203,28 @@ def _by_title(ev: Evidence, conflicts: list[str], support: list[str]) -> str | N
     title = _effective_title(ev)
     wording_ok = not ev.wording_traps or (ev.page_span and _same_place(ev))
     if not conflicts and wording_ok:
-        year_ok = ev.year_gap != 1 or ev.pages == SAME or ev.volume == SAME  # online vs print year
+        year_ok = ev.year_gap != 1 or ev.pages == SAME or ev.volume == SAME or _same_text(ev)
         venue = any(field in support for field in _VENUE)
-        if title >= AUTO_TITLE and len(support) >= _MIN_SUPPORT and venue and year_ok:
+        if title >= AUTO_TITLE and _enough_support(ev, support) and venue and year_ok:
             return AUTO
         if title >= CLOSE_TITLE and _authors_agree(ev) and _same_place(ev):
             return AUTO
     if not conflicts and _same_citation(ev):
         return REVIEW  # a translated or retitled record, or two items sharing pages: a human decides
     return REVIEW if _plausible(ev, support) else None
+
+
+def _same_text(ev: Evidence) -> bool:
+    """Identical title and abstract in the same journal, not a meeting abstract: the same article
+    even when its online and print years differ."""
+    return ev.title == 1.0 and (ev.abstract or 0) >= 0.95 and (ev.journal or 0) >= 0.85 and not ev.conference
+
+
+def _enough_support(ev: Evidence, support: list[str]) -> bool:
+    """Three agreeing fields; a short title ("Depression in primary care") also needs the authors."""
+    if ev.short_title and "same authors" not in support:
+        return len(support) >= _MIN_SUPPORT + 1
+    return len(support) >= _MIN_SUPPORT
 
 
 def _plausible(ev: Evidence, support: list[str]) -> bool:

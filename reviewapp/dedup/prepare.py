@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from . import text
 from .model import DedupRecord
 
 # Titles that name a kind of item rather than an article; they say nothing about identity.
 GENERIC_TITLES = frozenset(
-    fold_key.replace(" ", "")
-    for fold_key in (
-        "editorial", "editorials", "letter", "letters", "letter to the editor", "reply", "response", "in reply",
-        "authors reply", "comment", "comments", "commentary", "correspondence", "introduction", "preface",
-        "foreword", "erratum", "errata", "correction", "corrections", "corrigendum", "retraction", "news",
-        "obituary", "in memoriam", "in this issue", "abstracts", "abstract", "index", "contents",
-        "table of contents", "book review", "book reviews", "untitled", "no title", "editors note",
-        "guest editorial", "reviewers", "acknowledgement", "acknowledgements", "acknowledgment",
-        "announcement", "announcements", "meeting abstracts", "poster", "posters", "summary",
-        "conclusions", "discussion", "overview", "case report", "case reports", "highlights",
+    title.replace(" ", "")
+    for title in (
+        "editorial", "editorials", "guest editorial", "editors note", "letter", "letters",
+        "letter to the editor", "reply", "response", "in reply", "authors reply", "comment", "comments",
+        "commentary", "correspondence", "introduction", "preface", "foreword", "erratum", "errata",
+        "correction", "corrections", "corrigendum", "retraction", "news", "obituary", "in memoriam",
+        "in this issue", "abstracts", "abstract", "index", "contents", "table of contents", "book review",
+        "book reviews", "untitled", "no title", "reviewers", "acknowledgement", "acknowledgements",
+        "acknowledgment", "announcement", "announcements", "meeting abstracts", "poster", "posters",
+        "summary", "conclusions", "discussion", "overview", "case report", "case reports", "highlights",
     )
 )  # fmt: skip
 # Placeholders for a missing title (#NAME? is a spreadsheet formula error).
 _NO_TITLE = frozenset(("#name?", "unknown", "na", "n/a", "[no title available]", "no title", "untitled"))
 _MIN_SPECIFIC_TITLE = 12  # characters of title key; "Depression" alone identifies nothing
 _ABSTRACT_CHARS = 400
+_MIN_ABSTRACT = 100
 _MAX_AUTHORS = 12  # consortium lists add cost but no evidence
 
 
@@ -30,7 +33,7 @@ class Prepared:
     """Normalised view of a DedupRecord. Missing values are "" / None / empty tuples."""
 
     __slots__ = (
-        "index", "record_id", "title", "title_key", "words", "markers", "numbers", "part_letter",
+        "index", "record_id", "title", "title_key", "markers", "numbers", "part_letter",
         "generic", "surnames", "year", "journal", "conference", "volume", "issue", "page_first",
         "page_last", "doi", "pmid", "registry_ids", "abstract",
     )  # fmt: skip
@@ -38,36 +41,47 @@ class Prepared:
     def __init__(self, index: int, record: DedupRecord) -> None:
         self.index = index
         self.record_id = record.id
-        self._prepare_title(record.title or "")
-        self.surnames = _surnames(record.authors)
         self.year = _year(record.year)
-        journal = record.journal or ""
+        self._prepare_text(record)
+        self._prepare_source(record)
+        self._prepare_identifiers(record)
+
+    def _prepare_text(self, record: DedupRecord) -> None:
+        raw = record.title or ""
+        cleaned = "" if raw.strip().lower() in _NO_TITLE else text.clean_title(raw)
+        folded = text.fold(cleaned)
+        self.title = folded
+        self.title_key = folded.replace(" ", "")
+        self.markers = text.title_markers(cleaned)
+        self.numbers = text.title_numbers(folded.split())
+        self.part_letter = text.title_part_letter(folded)
+        self.generic = len(self.title_key) < _MIN_SPECIFIC_TITLE or self.title_key in GENERIC_TITLES
+        self.surnames = _surnames(record.authors)
+        abstract = (
+            text.fold(record.abstract[: _ABSTRACT_CHARS + 100])[:_ABSTRACT_CHARS] if record.abstract else ""
+        )
+        # "No abstract available" and other boilerplate would look like agreement.
+        self.abstract = abstract if len(abstract) >= _MIN_ABSTRACT else ""
+
+    def _prepare_source(self, record: DedupRecord) -> None:
+        journal, volume, issue = record.journal or "", record.volume or "", record.issue or ""
         self.journal = text.journal_words(journal)
         # Embase-style records carry the citation in the journal field: "Brain Res.631 (2) ()(pp 270-276)".
         cited_volume, cited_issue, cited_pages = text.citation_in_journal(journal)
-        self.volume = _volume(record.volume or "") or cited_volume
-        self.issue = text.first_number(text.demangle_pages(record.issue or "")) or cited_issue
+        self.volume = _volume(volume) or cited_volume
+        self.issue = text.first_number(text.demangle_pages(issue)) or cited_issue
         pages = record.pages or cited_pages
         if self.year and pages.strip().startswith(str(self.year)):
             pages = ""  # some exports put the year (or a mangled date) in the pages field
         self.page_first, self.page_last = text.page_range(pages)
-        kind = text.venue_kind(journal, record.volume or "", record.issue or "")
+        kind = text.venue_kind(journal, volume, issue)
         self.conference = text.CONFERENCE if "abstract" in self.markers else kind
+
+    def _prepare_identifiers(self, record: DedupRecord) -> None:
         self.doi = text.normalise_doi(record.doi or "")
         self.pmid = text.normalise_pmid(str(record.pmid or ""))
-        self.registry_ids = frozenset(filter(None, map(text.normalise_registry_id, record.registry_ids or ())))
-        self.abstract = text.fold(record.abstract[: _ABSTRACT_CHARS + 100])[:_ABSTRACT_CHARS] if record.abstract else ""
-
-    def _prepare_title(self, raw: str) -> None:
-        cleaned = "" if raw.strip().lower() in _NO_TITLE else text.clean_title(raw)
-        folded = text.fold(cleaned)
-        self.title = folded
-        self.words = tuple(folded.split())
-        self.title_key = folded.replace(" ", "")
-        self.markers = text.title_markers(cleaned)
-        self.numbers = text.title_numbers(list(self.words))
-        self.part_letter = text.title_part_letter(folded)
-        self.generic = len(self.title_key) < _MIN_SPECIFIC_TITLE or self.title_key in GENERIC_TITLES
+        registry_ids = frozenset(filter(None, map(text.normalise_registry_id, record.registry_ids or ())))
+        self.registry_ids = registry_ids or text.NONE
 
 
 def _volume(raw: str) -> str:
@@ -78,15 +92,41 @@ def _volume(raw: str) -> str:
 
 
 def _surnames(authors: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    if not authors:
+        return ()
     if isinstance(authors, str):  # tolerate a single unsplit string
         authors = authors.split(";")
     keys = (text.surname_key(name) for name in list(authors)[:_MAX_AUTHORS] if name)
     return tuple(key for key in keys if key and key != "anonymous")
 
 
+_FIRST_YEAR, _LAST_YEAR = 1800, date.today().year + 2
+
+
 def _year(value: object) -> int | None:
+    """The year, or None when it cannot be one (a page number or typo: 1517, 2146)."""
     try:
         year = int(str(value).strip()[:4]) if value not in (None, "") else None
     except ValueError:
         return None
-    return year if year and 1000 < year < 3000 else None
+    return year if year and _FIRST_YEAR <= year <= _LAST_YEAR else None
+
+
+_HUB_TITLES = 3  # distinct titles on one DOI that make it an issue's or supplement's DOI
+_HUB_PREFIX = 24  # title characters compared, so typos late in a title do not count as another title
+
+
+def forget_shared_dois(records: list[Prepared]) -> None:
+    """Drop DOIs that several differently titled records carry.
+
+    Meeting supplements and some databases give every abstract of an issue the issue's DOI.
+    Taken as an identifier, it would chain all those abstracts into one "duplicate" group.
+    """
+    titles: dict[str, set[str]] = {}
+    for rec in records:
+        if rec.doi and rec.title_key:
+            titles.setdefault(rec.doi, set()).add(rec.title_key[:_HUB_PREFIX])
+    hubs = {doi for doi, seen in titles.items() if len(seen) >= _HUB_TITLES}
+    for rec in records:
+        if rec.doi in hubs:
+            rec.doi = ""

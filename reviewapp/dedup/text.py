@@ -57,18 +57,21 @@ _NOTICE_SUFFIX = re.compile(
 )
 _REFS_TAG = re.compile(r"\[\s*review\s*\]|\[\s*\d+\s*refs?\s*\]|\(\s*review\s*\)\s*\.?\s*$", re.IGNORECASE)
 _LANGUAGE_TAG = re.compile(r"[\[(]\s*(article in\s+)?[a-z]+(\s+text)?\s*[\])]\s*\.?\s*$", re.IGNORECASE)
-_LANGUAGES = frozenset(
-    "chinese russian french japanese spanish german bulgarian turkish portuguese lithuanian swedish italian "
-    "polish dutch czech danish norwegian finnish hungarian korean hebrew greek romanian croatian serbian "
-    "slovak slovenian ukrainian persian arabic english".split()
-)
+_LANGUAGES = frozenset({
+    "arabic", "bulgarian", "chinese", "croatian", "czech", "danish", "dutch", "english", "finnish", "french",
+    "german", "greek", "hebrew", "hungarian", "italian", "japanese", "korean", "lithuanian", "norwegian",
+    "persian", "polish", "portuguese", "romanian", "russian", "serbian", "slovak", "slovenian", "spanish",
+    "swedish", "turkish", "ukrainian",
+})  # fmt: skip
 # Embase appends the original-language title: "Donor heart preservation. Japanese\n<Japanese title>".
-_TRANSLATION = re.compile(r"[.?!]\s*(" + "|".join(sorted(_LANGUAGES)) + r")\s*(\n.*)?$", re.IGNORECASE | re.DOTALL)
+_TRANSLATION = re.compile(
+    r"[.?!]\s*(" + "|".join(sorted(_LANGUAGES)) + r")\s*(\n.*)?$", re.IGNORECASE | re.DOTALL
+)
 # The same article, later flagged, or labelled with its section: keep matching it to its plain copies.
 _SAME_ARTICLE_PREFIX = re.compile(
-    r"^\W*(retracted( article)?|withdrawn|reprint|short communication|original (article|research|contribution)|"
-    r"research (article|paper|letter)|brief (report|communication)|rapid communication|clinical investigation|"
-    r"review article|mini-?review|technical note|case report)\s*[:.\-]\s*",
+    r"^\W*(retracted( article)?|withdrawn|reprint|short communication|case report|technical note|"
+    r"original (article|research|contribution)|research (article|paper|letter)|brief (report|communication)|"
+    r"rapid communication|clinical investigation|review article|mini-?review)\s*[:.\-]\s*",
     re.IGNORECASE,
 )
 
@@ -78,7 +81,8 @@ def clean_title(raw: str) -> str:
     title = html.unescape(raw) if "&" in raw else raw
     title = _TAGS.sub(" ", title) if "<" in title else title
     title = _SAME_ARTICLE_PREFIX.sub("", title)
-    title = _TRANSLATION.sub("", title)
+    if "\n" in title or title.rstrip(" .").rsplit(".", 1)[-1].strip().lower() in _LANGUAGES:
+        title = _TRANSLATION.sub("", title)
     for _ in range(3):  # notices can be stacked: "... [Review] [42 refs] [Erratum appears in ...]"
         before = title
         title = _NOTICE_SUFFIX.sub("", title)
@@ -93,29 +97,48 @@ def clean_title(raw: str) -> str:
 
 # Kinds of publication that share a title with the article they are about.
 _MARKERS = (
-    ("erratum", re.compile(r"\b(erratum|errata|corrigendum|corrigenda)\b|\bnotice of correction\b|"
-                           r"^\W*(author |publisher )?corrections?\s*(:|\.|$|to\b|notice\b)")),
-    ("retraction notice", re.compile(r"^\W*(retraction|notice of retraction|withdrawal)\b|\bretraction (of|note|notice)\b")),
-    ("reply", re.compile(r"^\W*(in )?(reply|replies)\b|^\W*authors?'?s?'? (reply|response)\b|\b(reply|replies) to\b|"
-                         r"^\W*response to (the |a |an )?(letter|comment|commentary|critique|correspondence|editorial|"
-                         r"dr|drs|mr|prof|professor|authors?)\b|\bauthors?'? (reply|response)\b|^\W*rebuttal\b|"
-                         r"[:.]\s*(the )?(authors?'? )?(reply|response|rebuttal)\s*$")),
-    ("comment", re.compile(r"^\W*(re|comments?|commentary)\s*:|^\W*(comments?|commentary) (on|to|about|regarding)\b|"
-                           r"\[\s*comments?\s*\]|\bletter to the editor\b|^\W*letter\b|\bcomment on\b")),
+    ("erratum", re.compile(
+        r"\b(erratum|errata|corrigendum|corrigenda)\b|\bnotice of correction\b|"
+        r"^\W*(author |publisher )?corrections?\s*(:|\.|$|to\b|notice\b)")),
+    ("retraction notice", re.compile(
+        r"^\W*(retraction|notice of retraction|withdrawal)\b|\bretraction (of|note|notice)\b")),
+    ("reply", re.compile(
+        r"^\W*(in )?(reply|replies)\b|^\W*authors?'?s?'? (reply|response)\b|\b(reply|replies) to\b|"
+        r"^\W*response to (the |a |an )?(letter|comment|commentary|critique|correspondence|editorial|"
+        r"dr|drs|mr|prof|professor|authors?)\b|\bauthors?'? (reply|response)\b|^\W*rebuttal\b|"
+        r"[:.]\s*(the )?(authors?'? )?(reply|response|rebuttal)\s*$")),
+    ("comment", re.compile(
+        r"^\W*(re|comments?|commentary)\s*:|^\W*(comments?|commentary) (on|to|about|regarding)\b|"
+        r"\[\s*comments?\s*\]|\bletter to the editor\b|^\W*letter\b|\bcomment on\b")),
     ("protocol", re.compile(r"\bprotocols?\b|\b(rationale and|study) design\b|\bdesign and rationale\b")),
     ("abstract", re.compile(r"\[\s*proceedings\s*\]|^\W*proceedings\s*:|\babstract (no|number)\b")),
+)  # fmt: skip
+
+
+NONE: frozenset[str] = frozenset()  # shared, because empty frozensets are not interned
+# Every marker pattern needs one of these words; most titles have none, so most skip the regexes.
+_MARKER_HINTS = (
+    "errat", "corr", "retract", "withdraw", "repl", "respon", "rebut", "comment", "re:", "letter", "protocol",
+    "design", "proceedings", "abstract",
 )  # fmt: skip
 
 
 def title_markers(title: str) -> frozenset[str]:
     """The kinds of notice a (cleaned) title announces: erratum, reply, comment, protocol, ..."""
     lower = title.lower()
-    return frozenset(kind for kind, pattern in _MARKERS if pattern.search(lower))
+    if not any(hint in lower for hint in _MARKER_HINTS):
+        return NONE
+    return frozenset(kind for kind, pattern in _MARKERS if pattern.search(lower)) or NONE
 
 
-_NUMBER_WORDS = {w: str(n) for n, w in enumerate("two three four five six seven eight nine ten".split(), 2)}
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
-_SERIES_WORDS = frozenset("part parts phase stage type class grade section chapter series study trial report".split())
+_NUMBER_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+                 "nine": "9", "ten": "10"}  # fmt: skip
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+          "x": "10"}  # fmt: skip
+_SERIES_WORDS = frozenset({
+    "part", "parts", "phase", "stage", "type", "class", "grade", "section", "chapter", "series", "study",
+    "trial", "report",
+})  # fmt: skip
 _DIGITS = re.compile(r"\d+")
 
 
@@ -175,7 +198,7 @@ _NCT = re.compile(r"nct\s*-?\s*(\d{8})", re.IGNORECASE)
 
 
 def normalise_registry_id(value: str) -> str:
-    """"NCT" plus eight digits, or the folded value for other registries."""
+    """ "NCT" plus eight digits, or the folded value for other registries."""
     match = _NCT.search(value)
     return "nct" + match.group(1) if match else fold(value).replace(" ", "")
 
@@ -184,8 +207,9 @@ def normalise_registry_id(value: str) -> str:
 
 # "K.", "G.F.", "H.-T.", "Yu." (two-letter initials need their dot: "Li" and "De" are surnames).
 _INITIALS = re.compile(r"^(?:-?(?:[A-Z]\.?|[A-Z][a-z]\.))+$")
-_PARTICLES = frozenset("van von der den de del della da di le la du dos das ter ten vander".split())
-_SUFFIXES = frozenset("jr sr ii iii iv 2nd 3rd".split())
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "da", "di", "le", "la", "du", "dos",
+                        "das", "ter", "ten", "vander"})  # fmt: skip
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"})
 
 
 def surname(name: str) -> str:
@@ -227,10 +251,12 @@ def surname_key(name: str) -> str:
 
 # --- journal, volume, pages --------------------------------------------------------------------
 
-# Ovid/Embase put the whole citation in the journal field: "Biol Psychiatry.Conference: ...", "Foo.45 (8) ()(pp 1-2)".
+# Ovid/Embase put the whole citation in the journal field: "Foo.45 (8) ()(pp 1-2)", "Foo.Conference: ...".
 _JOURNAL_TAIL = re.compile(r"\.\s*(conference|\d)|\(\s*pp\b", re.IGNORECASE)
-_JOURNAL_STOP = frozenset("the of and in for on und de la le et".split())
-_CONFERENCE = re.compile(r"conference|congress|meeting|symposium|abstracts?\b|proceedings|annual|workshop", re.I)
+_JOURNAL_STOP = frozenset({"the", "of", "and", "in", "for", "on", "und", "de", "la", "le", "et"})
+_CONFERENCE = re.compile(
+    r"conference|congress|meeting|symposium|abstracts?\b|proceedings|annual|workshop", re.I
+)
 _SUPPLEMENT = re.compile(r"suppl|meeting|abstract|pagings|congress|conference", re.I)
 _PLAIN_ISSUE = re.compile(r"^\s*\d{1,4}\s*([-/]\s*\d{1,4})?\s*$")
 
@@ -276,7 +302,8 @@ def citation_in_journal(journal: str) -> tuple[str, str, str]:
     )
 
 
-_MONTHS = {m: str(i) for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTHS = {"jan": "1", "feb": "2", "mar": "3", "apr": "4", "may": "5", "jun": "6", "jul": "7", "aug": "8",
+           "sep": "9", "oct": "10", "nov": "11", "dec": "12"}  # fmt: skip
 _FIRST_NUMBER = re.compile(r"\d+")
 _PAGE_RANGE = re.compile(r"^\D{0,2}(\d+)\s*[-\u2010-\u2015\u2212]+\s*\D{0,2}(\d+)")
 

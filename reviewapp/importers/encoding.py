@@ -18,6 +18,7 @@ _VALIDATE_CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
 _SPOOL_LIMIT = 16 << 20
 _READ_CHUNK = 1 << 20
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def sniff_encoding(stream: BinaryIO) -> str:
@@ -72,13 +73,16 @@ def decode(data: bytes) -> str:
 
 def decode_head(head: bytes) -> str:
     """Best-effort text of the first bytes of a file, for format detection and error messages."""
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    text = ""
+    for bom, codec in _BOMS:
         if head.startswith(bom):
-            return _decode_partial(head[len(bom) :], codec)
-    codec = _bom_less_utf16(head[:_SNIFF_BYTES]) or "utf-8"
-    text = _decode_partial(head, codec)
-    if "\ufffd" in text and codec == "utf-8":
-        text = head.decode("latin-1")
+            text = _decode_partial(head[len(bom) :], codec)
+            break
+    else:
+        codec = _bom_less_utf16(head[:_SNIFF_BYTES]) or "utf-8"
+        text = _decode_partial(head, codec)
+        if "\ufffd" in text and codec == "utf-8":
+            text = head.decode("latin-1")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -133,33 +137,39 @@ class TextReader:
 
     def __iter__(self) -> Iterator[str]:
         """Lines, each ending in "\\n" except perhaps the last; only "\\n" ends a line."""
-        carry = ""
+        pending: list[str] = []  # pieces of a line longer than one chunk
         while chunk := self.read():
-            lines = (carry + chunk).split("\n")
-            carry = lines.pop()
+            if "\n" not in chunk:
+                pending.append(chunk)
+                continue
+            lines = chunk.split("\n")
+            if pending:
+                lines[0] = "".join(pending) + lines[0]
+                pending = []
+            last = lines.pop()
             for line in lines:
                 yield line + "\n"
-        if carry:
-            yield carry
+            if last:
+                pending.append(last)
+        if pending:
+            yield "".join(pending)
+
+
+@contextmanager
+def seekable(stream: BinaryIO) -> Iterator[BinaryIO]:
+    """``stream`` itself if it can seek (uploads normally can), else a spooled copy of it."""
+    if getattr(stream, "seekable", lambda: False)():
+        yield stream
+        return
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT) as spool:
+        while chunk := stream.read(_VALIDATE_CHUNK):
+            spool.write(chunk)
+        spool.seek(0)
+        yield spool  # type: ignore[misc]
 
 
 @contextmanager
 def text_stream(stream: BinaryIO) -> Iterator[TextReader]:
-    """A text view of ``stream`` (left open for the caller); non-seekable input is spooled first."""
-    seekable = _seekable(stream)
-    try:
-        yield TextReader(seekable, sniff_encoding(seekable))
-    finally:
-        if seekable is not stream:
-            seekable.close()
-
-
-def _seekable(stream: BinaryIO) -> BinaryIO:
-    """Uploads are normally seekable files; anything else is spooled to a temporary file first."""
-    if getattr(stream, "seekable", lambda: False)():
-        return stream
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT)
-    while chunk := stream.read(_VALIDATE_CHUNK):
-        spool.write(chunk)
-    spool.seek(0)
-    return spool  # type: ignore[return-value]
+    """A ``TextReader`` over ``stream`` with the encoding sniffed; the stream is left open."""
+    with seekable(stream) as source:
+        yield TextReader(source, sniff_encoding(source))

@@ -25,31 +25,34 @@ _LATEST_YEAR = 2100
 # lets the regex engine skip ahead fast; registries always print the prefix in capitals.
 _NCT = re.compile(r"NCT[\s-]?(\d{8})(?!\d)")
 _PAGE_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
-_PMID = re.compile(r"^\d{1,9}$", re.ASCII)
+_PMID = re.compile(r"^\d{1,8}$", re.ASCII)  # Embase accession numbers have 9+ digits
 
 
 def clean(value: str) -> str:
     """Unescape HTML entities and collapse every whitespace run to one space."""
     if "&" in value:
         value = html.unescape(value)
+    elif not ("  " in value or "\n" in value or "\t" in value or "\xa0" in value):
+        return value.strip()  # nothing to collapse: skip split/join, which copies every word
     return " ".join(value.split())
 
 
 def clean_all(values: list[str], *, split_lines: bool = False) -> list[str]:
     """``clean`` each value (each line of each value if ``split_lines``) and drop empty ones.
 
-    Checks the joined values once, so the usual case (nothing to clean) costs a join and a split.
+    One join and a few substring tests decide whether anything needs cleaning at all; usually
+    nothing does, and the list comes back as it went in (this runs for every record's authors).
     """
     if not values:
-        return []
-    sep = "\n" if split_lines else "\x1f"
-    joined = sep.join(values)
-    if "&" in joined or "  " in joined or "\t" in joined or "\n" in joined and not split_lines:
-        return [cleaned for value in values for cleaned in map(clean, value.split(sep)) if cleaned]
-    if " " + sep in joined or sep + " " in joined:
-        return [cleaned for cleaned in map(str.strip, joined.split(sep)) if cleaned]
-    cleaned = joined.strip().split(sep)
-    return [value for value in cleaned if value] if "" in cleaned else cleaned
+        return values
+    joined = "\x1f".join(values)
+    if "\n" in joined and split_lines:
+        values = joined.replace("\x1f", "\n").split("\n")
+    elif not ("&" in joined or "  " in joined or "\n" in joined or "\t" in joined or "\xa0" in joined):
+        if " \x1f" in joined or "\x1f " in joined or joined[0] == " " or joined[-1] == " ":
+            values = [value.strip() for value in values]
+        return [value for value in values if value] if "" in values else values
+    return [cleaned for cleaned in map(clean, values) if cleaned]
 
 
 def clean_lines(value: str) -> str:
@@ -64,7 +67,9 @@ def clean_lines(value: str) -> str:
 def doi(value: str) -> str:
     """Return the bare, lower-case DOI in ``value`` ("10.1000/x"), or "" if it holds none."""
     value = value.strip()
-    if value.startswith("10.") and " " not in value and "\n" not in value and "%" not in value:  # the usual, already bare DOI
+    if (
+        value.startswith("10.") and " " not in value and "\n" not in value and "%" not in value
+    ):  # the usual, already bare DOI
         return value.rstrip(_DOI_TRAILING_JUNK).lower()
     value = _DOI_SUFFIX_TAG.sub("", value)
     if "%2" in value.lower():
@@ -125,7 +130,7 @@ def registry_ids(text: str) -> list[str]:
 
 
 def pmid(value: str) -> str:
-    """A PubMed id if ``value`` is one (digits only), else ""."""
+    """A PubMed id if ``value`` is one (1-8 digits only), else ""."""
     value = value.strip()
     return value if _PMID.match(value) else ""
 

@@ -57,7 +57,7 @@ def review_update(*, review: Review, actor, **changes) -> Review:
     before = {key: getattr(review, key) for key in changes}
     for key, value in changes.items():
         setattr(review, key, value)
-    review.full_clean(exclude=["seed", "slug"])
+    review.full_clean(exclude=["seed", "slug", "created_by"])
     review.save()
     after = {key: getattr(review, key) for key in changes}
     if before != after:

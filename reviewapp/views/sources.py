@@ -85,6 +85,8 @@ def import_new(request, slug):
             )
         except ValidationError as exc:
             add_service_errors(form, exc, fields={"file": "files", "format": "format", "source": "source"})
+            form.add_error(None, "Nothing was imported. Choose the file(s) again: browsers forget a "
+                                 "chosen file when a form comes back.")
         else:
             names = ", ".join(batch.file_name for batch in batches)
             messages.success(request, f"Importing {names} into '{data['source'].name}'.")

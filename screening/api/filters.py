@@ -5,8 +5,16 @@ from django.db.models.functions import Cast
 from reviewapp.models import Record, Study
 
 from ..models import (
-    Conflict, ConflictStatus, Decision, ExclusionReason, RetrievalStatus, Stage, Verdict, VerdictDecision,
-    VerdictMethod, Vote,
+    Conflict,
+    ConflictStatus,
+    Decision,
+    ExclusionReason,
+    RetrievalStatus,
+    Stage,
+    Verdict,
+    VerdictDecision,
+    VerdictMethod,
+    Vote,
 )
 
 
@@ -59,7 +67,8 @@ class ExclusionReasonFilter(django_filters.FilterSet):
 
 class RetrievalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        method="filter_status", choices=[("sought", "sought (nothing yet)"), *RetrievalStatus.choices])
+        method="filter_status", choices=[("sought", "sought (nothing yet)"), *RetrievalStatus.choices]
+    )
     q = django_filters.CharFilter(method="filter_text", help_text="Words in the title")
 
     class Meta:
@@ -87,4 +96,6 @@ class StudyFilter(django_filters.FilterSet):
 
     def filter_registry_id(self, qs, name, value):
         ids_text = Cast("registry_ids", TextField())
-        return qs.annotate(registry_ids_text=ids_text).filter(registry_ids_text__icontains=value.strip().upper())
+        return qs.annotate(registry_ids_text=ids_text).filter(
+            registry_ids_text__icontains=value.strip().upper()
+        )

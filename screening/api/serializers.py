@@ -3,15 +3,36 @@ from rest_framework import serializers
 from reviewapp.models import Record, Study
 
 from ..models import (
-    Conflict, ConflictStatus, Decision, ExclusionReason, Stage, Verdict, VerdictDecision, Vote,
+    Conflict,
+    ConflictStatus,
+    Decision,
+    ExclusionReason,
+    Stage,
+    Verdict,
+    VerdictDecision,
+    Vote,
 )
 
 
 class ScreeningRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = Record
-        fields = ["id", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-                  "registry_ids", "keywords", "url"]
+        fields = [
+            "id",
+            "title",
+            "abstract",
+            "authors",
+            "year",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "registry_ids",
+            "keywords",
+            "url",
+        ]
 
 
 class RecordBriefSerializer(serializers.ModelSerializer):
@@ -22,7 +43,9 @@ class RecordBriefSerializer(serializers.ModelSerializer):
 
 class QueueNextSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
-    record = ScreeningRecordSerializer(allow_null=True, help_text="null when nothing is left for you to screen")
+    record = ScreeningRecordSerializer(
+        allow_null=True, help_text="null when nothing is left for you to screen"
+    )
 
 
 class StageQuerySerializer(serializers.Serializer):
@@ -35,17 +58,29 @@ class VoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "record", "stage", "reviewer", "decision", "reason", "reason_label", "note", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "record",
+            "stage",
+            "reviewer",
+            "decision",
+            "reason",
+            "reason_label",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class VoteWriteSerializer(serializers.Serializer):
     record = serializers.IntegerField()
     stage = serializers.ChoiceField(choices=Stage.choices)
-    decision = serializers.ChoiceField(choices=Decision.choices,
-                                       help_text="maybe (title/abstract only) counts as include for the verdict")
-    reason = serializers.IntegerField(required=False, allow_null=True,
-                                      help_text="Exclusion reason id: required to exclude at full text")
+    decision = serializers.ChoiceField(
+        choices=Decision.choices, help_text="maybe (title/abstract only) counts as include for the verdict"
+    )
+    reason = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Exclusion reason id: required to exclude at full text"
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -61,16 +96,28 @@ class VerdictSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Verdict
-        fields = ["id", "record", "stage", "decision", "method", "decided_by", "reason", "reason_label", "note",
-                  "created_at"]
+        fields = [
+            "id",
+            "record",
+            "stage",
+            "decision",
+            "method",
+            "decided_by",
+            "reason",
+            "reason_label",
+            "note",
+            "created_at",
+        ]
 
 
 class VoteOutcomeSerializer(serializers.Serializer):
     vote = VoteSerializer()
     created = serializers.BooleanField()
     changed = serializers.BooleanField()
-    record_status = serializers.ChoiceField(choices=["awaiting_votes", "conflict", "decided"],
-                                            help_text="awaiting_votes reveals nothing about other votes")
+    record_status = serializers.ChoiceField(
+        choices=["awaiting_votes", "conflict", "decided"],
+        help_text="awaiting_votes reveals nothing about other votes",
+    )
     verdict = VerdictSerializer(allow_null=True)
     conflict = serializers.IntegerField(allow_null=True)
 
@@ -83,7 +130,17 @@ class ConflictSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Conflict
-        fields = ["id", "record", "stage", "status", "votes", "verdict", "resolved_by", "resolved_at", "created_at"]
+        fields = [
+            "id",
+            "record",
+            "stage",
+            "status",
+            "votes",
+            "verdict",
+            "resolved_by",
+            "resolved_at",
+            "created_at",
+        ]
 
     def get_votes(self, conflict) -> list[dict]:
         from ..selectors import conflict_votes
@@ -100,8 +157,9 @@ class ConflictSerializer(serializers.ModelSerializer):
 class ConflictResolveSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=VerdictDecision.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.IntegerField(required=False, allow_null=True,
-                                      help_text="Exclusion reason id: required to exclude at full text")
+    reason = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Exclusion reason id: required to exclude at full text"
+    )
 
 
 class ExclusionReasonSerializer(serializers.ModelSerializer):
@@ -125,14 +183,27 @@ class RetrievalSerializer(serializers.ModelSerializer):
     size = serializers.IntegerField(source="retrieval.size", default=0, read_only=True)
     sha256 = serializers.CharField(source="retrieval.sha256", default="", read_only=True)
     url = serializers.CharField(source="retrieval.url", default="", read_only=True)
-    not_retrieved_reason = serializers.CharField(source="retrieval.not_retrieved_reason", default="", read_only=True)
+    not_retrieved_reason = serializers.CharField(
+        source="retrieval.not_retrieved_reason", default="", read_only=True
+    )
     has_pdf = serializers.SerializerMethodField()
     fulltext_verdict = serializers.SerializerMethodField()
 
     class Meta:
         model = Record
-        fields = ["record", "title", "year", "status", "file_name", "size", "sha256", "url", "has_pdf",
-                  "not_retrieved_reason", "fulltext_verdict"]
+        fields = [
+            "record",
+            "title",
+            "year",
+            "status",
+            "file_name",
+            "size",
+            "sha256",
+            "url",
+            "has_pdf",
+            "not_retrieved_reason",
+            "fulltext_verdict",
+        ]
 
     def _retrieval(self, record):
         return getattr(record, "retrieval", None)  # a missing one-to-one raises an AttributeError subclass
@@ -172,14 +243,16 @@ class StudySerializer(serializers.ModelSerializer):
 
 
 class StudyGroupSerializer(serializers.Serializer):
-    records = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
-                                    help_text="Ids of reports included at full text")
+    records = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, help_text="Ids of reports included at full text"
+    )
     label = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class StudyMergeSerializer(serializers.Serializer):
-    studies = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
-                                    help_text="Studies to merge into this one")
+    studies = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, help_text="Studies to merge into this one"
+    )
 
 
 class SuggestionSerializer(serializers.Serializer):

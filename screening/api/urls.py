@@ -15,7 +15,14 @@ router.register(f"{nested}/studies", views.StudyViewSet, basename="screening-stu
 
 urlpatterns = [
     *router.urls,
-    path("reviews/<slug:review_slug>/screening/agreement/", views.AgreementView.as_view(),
-         name="screening-agreement"),
-    path("reviews/<slug:review_slug>/screening/progress/", views.ProgressView.as_view(), name="screening-progress"),
+    path(
+        "reviews/<slug:review_slug>/screening/agreement/",
+        views.AgreementView.as_view(),
+        name="screening-agreement",
+    ),
+    path(
+        "reviews/<slug:review_slug>/screening/progress/",
+        views.ProgressView.as_view(),
+        name="screening-progress",
+    ),
 ]

@@ -13,10 +13,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reviewapp.models import Membership, Review
+from reviewapp.models import Membership, Record, Review, Study
 
 from .. import selectors
-from ..models import Stage
+from ..models import Conflict, ExclusionReason, Stage, Verdict, Vote
 from ..permissions import OWNER_OR_REVIEWER, REVIEWER, ScreeningPermission, may_resolve
 from ..services import fulltext as fulltext_services
 from ..services import queue as queue_services
@@ -24,8 +24,9 @@ from ..services import studies as study_services
 from ..services import votes as vote_services
 from . import filters, serializers
 
-STAGE_PARAM = OpenApiParameter("stage", enum=Stage.values, default=Stage.TITLE_ABSTRACT,
-                               description="title_abstract or full_text")
+STAGE_PARAM = OpenApiParameter(
+    "stage", enum=Stage.values, default=Stage.TITLE_ABSTRACT, description="title_abstract or full_text"
+)
 
 
 class ScreeningScoped:
@@ -63,6 +64,7 @@ class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
 class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Votes: yours, and (while the review is blind) others' only on records whose voting is complete."""
 
+    queryset = Vote.objects.none()  # for the schema; get_queryset scopes to the review
     serializer_class = serializers.VoteSerializer
     filterset_class = filters.VoteFilter
     ordering_fields = ["id", "updated_at"]
@@ -73,22 +75,35 @@ class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMi
         return selectors.votes_visible_to(self.review, self.member)
 
     def _outcome(self, outcome, created_status=status.HTTP_201_CREATED):
-        data = {"vote": outcome.vote, "created": outcome.created, "changed": outcome.changed,
-                "record_status": serializers.record_status(outcome), "verdict": outcome.verdict,
-                "conflict": outcome.conflict.pk if outcome.conflict else None}
+        data = {
+            "vote": outcome.vote,
+            "created": outcome.created,
+            "changed": outcome.changed,
+            "record_status": serializers.record_status(outcome),
+            "verdict": outcome.verdict,
+            "conflict": outcome.conflict.pk if outcome.conflict else None,
+        }
         code = created_status if outcome.created else status.HTTP_200_OK
         return Response(serializers.VoteOutcomeSerializer(data).data, status=code)
 
-    @extend_schema(request=serializers.VoteWriteSerializer,
-                   responses={201: serializers.VoteOutcomeSerializer, 200: serializers.VoteOutcomeSerializer})
+    @extend_schema(
+        request=serializers.VoteWriteSerializer,
+        responses={201: serializers.VoteOutcomeSerializer, 200: serializers.VoteOutcomeSerializer},
+    )
     def create(self, request, review_slug=None):
         """Cast a vote, or change yours on that record (201 when new, 200 when changed or repeated)."""
         data = serializers.VoteWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        outcome = vote_services.vote_cast(review=self.review, actor=request.user, record_id=values["record"],
-                                          stage=values["stage"], decision=values["decision"],
-                                          reason=values.get("reason"), note=values["note"])
+        outcome = vote_services.vote_cast(
+            review=self.review,
+            actor=request.user,
+            record_id=values["record"],
+            stage=values["stage"],
+            decision=values["decision"],
+            reason=values.get("reason"),
+            note=values["note"],
+        )
         return self._outcome(outcome)
 
     @extend_schema(request=serializers.VoteChangeSerializer, responses=serializers.VoteOutcomeSerializer)
@@ -98,9 +113,15 @@ class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = serializers.VoteChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        outcome = vote_services.vote_cast(review=self.review, actor=request.user, record_id=vote.record_id,
-                                          stage=vote.stage, decision=values["decision"],
-                                          reason=values.get("reason"), note=values["note"])
+        outcome = vote_services.vote_cast(
+            review=self.review,
+            actor=request.user,
+            record_id=vote.record_id,
+            stage=vote.stage,
+            decision=values["decision"],
+            reason=values.get("reason"),
+            note=values["note"],
+        )
         return self._outcome(outcome)
 
     @extend_schema(request=None, responses={204: None})
@@ -116,15 +137,22 @@ class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMi
         """Undo your most recent vote at a stage; answers the record, to be screened again."""
         data = serializers.StageQuerySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        record = vote_services.vote_undo_last(review=self.review, actor=request.user,
-                                              stage=data.validated_data["stage"])
-        return Response(serializers.ScreeningRecordSerializer(
-            selectors.screening_records(self.review).get(pk=record.pk)).data)
+        record = vote_services.vote_undo_last(
+            review=self.review, actor=request.user, stage=data.validated_data["stage"]
+        )
+        return Response(
+            serializers.ScreeningRecordSerializer(
+                selectors.screening_records(self.review).get(pk=record.pk)
+            ).data
+        )
 
 
-class ConflictViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConflictViewSet(
+    ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Records whose votes disagree, with both votes, notes and reasons; the arbiter resolves them."""
 
+    queryset = Conflict.objects.none()  # for the schema; get_queryset scopes to the review
     serializer_class = serializers.ConflictSerializer
     filterset_class = filters.ConflictFilter
     ordering_fields = ["id", "created_at"]
@@ -142,9 +170,12 @@ class ConflictViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
 
-class VerdictViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VerdictViewSet(
+    ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Stage decisions and how they were reached (agreement, consensus, arbitration)."""
 
+    queryset = Verdict.objects.none()  # for the schema; get_queryset scopes to the review
     serializer_class = serializers.VerdictSerializer
     filterset_class = filters.VerdictFilter
     ordering_fields = ["id", "created_at"]
@@ -153,11 +184,18 @@ class VerdictViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveMode
         return selectors.verdicts_of(self.review)
 
 
-class ExclusionReasonViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                             mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                             viewsets.GenericViewSet):
+class ExclusionReasonViewSet(
+    ScreeningScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """The review's exclusion reasons (the owner configures them; used ones are deactivated, not deleted)."""
 
+    queryset = ExclusionReason.objects.none()  # for the schema; get_queryset scopes to the review
     serializer_class = serializers.ExclusionReasonSerializer
     filterset_class = filters.ExclusionReasonFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -167,36 +205,53 @@ class ExclusionReasonViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.Retr
 
     def perform_create(self, serializer):
         serializer.instance = fulltext_services.exclusion_reason_create(
-            review=self.review, actor=self.request.user, label=serializer.validated_data["label"],
-            stage=serializer.validated_data.get("stage", Stage.FULL_TEXT))
+            review=self.review,
+            actor=self.request.user,
+            label=serializer.validated_data["label"],
+            stage=serializer.validated_data.get("stage", Stage.FULL_TEXT),
+        )
 
     def perform_update(self, serializer):
-        values = {k: v for k, v in serializer.validated_data.items() if k in ("label", "is_active", "position")}
-        fulltext_services.exclusion_reason_update(reason=serializer.instance, actor=self.request.user, **values)
+        values = {
+            k: v for k, v in serializer.validated_data.items() if k in ("label", "is_active", "position")
+        }
+        fulltext_services.exclusion_reason_update(
+            reason=serializer.instance, actor=self.request.user, **values
+        )
 
     def perform_destroy(self, instance):
         fulltext_services.exclusion_reason_update(reason=instance, actor=self.request.user, is_active=False)
 
-    @extend_schema(request=serializers.ExclusionReasonsSetSerializer,
-                   responses=serializers.ExclusionReasonSerializer(many=True))
+    @extend_schema(
+        request=serializers.ExclusionReasonsSetSerializer,
+        responses=serializers.ExclusionReasonSerializer(many=True),
+    )
     @action(detail=False, methods=["post"], url_path="set")
     def set_list(self, request, review_slug=None):
         """Make these labels the active reasons, in this order."""
         data = serializers.ExclusionReasonsSetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reasons = fulltext_services.exclusion_reasons_set(review=self.review, actor=request.user,
-                                                          **data.validated_data)
+        reasons = fulltext_services.exclusion_reasons_set(
+            review=self.review, actor=request.user, **data.validated_data
+        )
         return Response(self.get_serializer(reasons, many=True).data)
 
 
-class RetrievalViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RetrievalViewSet(
+    ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Reports sought for retrieval (included at title/abstract), by record id; attach a PDF, link, or
     mark not retrieved."""
 
+    queryset = Record.objects.none()  # for the schema; get_queryset scopes to the review
     serializer_class = serializers.RetrievalSerializer
     filterset_class = filters.RetrievalFilter
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    action_roles = {"attach": OWNER_OR_REVIEWER, "link": OWNER_OR_REVIEWER, "not_retrieved": OWNER_OR_REVIEWER}
+    action_roles = {
+        "attach": OWNER_OR_REVIEWER,
+        "link": OWNER_OR_REVIEWER,
+        "not_retrieved": OWNER_OR_REVIEWER,
+    }
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
@@ -205,14 +260,17 @@ class RetrievalViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveMo
     def _answer(self, pk):
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
-    @extend_schema(request={"multipart/form-data": serializers.RetrievalAttachSerializer},
-                   responses=serializers.RetrievalSerializer)
+    @extend_schema(
+        request={"multipart/form-data": serializers.RetrievalAttachSerializer},
+        responses=serializers.RetrievalSerializer,
+    )
     @action(detail=True, methods=["post"])
     def attach(self, request, review_slug=None, pk=None):
         data = serializers.RetrievalAttachSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fulltext_services.retrieval_attach_pdf(review=self.review, actor=request.user, record_id=int(pk),
-                                               upload=data.validated_data["file"])
+        fulltext_services.retrieval_attach_pdf(
+            review=self.review, actor=request.user, record_id=int(pk), upload=data.validated_data["file"]
+        )
         return self._answer(pk)
 
     @extend_schema(request=serializers.RetrievalLinkSerializer, responses=serializers.RetrievalSerializer)
@@ -220,17 +278,21 @@ class RetrievalViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveMo
     def link(self, request, review_slug=None, pk=None):
         data = serializers.RetrievalLinkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fulltext_services.retrieval_link(review=self.review, actor=request.user, record_id=int(pk),
-                                         url=data.validated_data["url"])
+        fulltext_services.retrieval_link(
+            review=self.review, actor=request.user, record_id=int(pk), url=data.validated_data["url"]
+        )
         return self._answer(pk)
 
-    @extend_schema(request=serializers.RetrievalNotRetrievedSerializer, responses=serializers.RetrievalSerializer)
+    @extend_schema(
+        request=serializers.RetrievalNotRetrievedSerializer, responses=serializers.RetrievalSerializer
+    )
     @action(detail=True, methods=["post"], url_path="not-retrieved")
     def not_retrieved(self, request, review_slug=None, pk=None):
         data = serializers.RetrievalNotRetrievedSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fulltext_services.retrieval_not_retrieved(review=self.review, actor=request.user, record_id=int(pk),
-                                                  reason=data.validated_data["reason"])
+        fulltext_services.retrieval_not_retrieved(
+            review=self.review, actor=request.user, record_id=int(pk), reason=data.validated_data["reason"]
+        )
         return self._answer(pk)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
@@ -250,9 +312,12 @@ def pdf_response(review: Review, record_id: int) -> FileResponse:
     return response
 
 
-class StudyViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StudyViewSet(
+    ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Studies and their reports; group reports, merge and split studies; suggestions from shared ids."""
 
+    queryset = Study.objects.none()  # for the schema; get_queryset scopes to the review
     serializer_class = serializers.StudySerializer
     filterset_class = filters.StudyFilter
     ordering_fields = ["label", "created_at"]
@@ -269,9 +334,12 @@ class StudyViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelM
         """Group reports into one study: a new one, the one some of them are in, or their studies merged."""
         data = serializers.StudyGroupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        study = study_services.study_group(review=self.review, actor=request.user,
-                                           record_ids=data.validated_data["records"],
-                                           label=data.validated_data["label"])
+        study = study_services.study_group(
+            review=self.review,
+            actor=request.user,
+            record_ids=data.validated_data["records"],
+            label=data.validated_data["label"],
+        )
         return self._answer(study, status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.StudyMergeSerializer, responses=serializers.StudySerializer)
@@ -279,8 +347,12 @@ class StudyViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelM
     def merge(self, request, review_slug=None, pk=None):
         data = serializers.StudyMergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        study = study_services.study_merge(review=self.review, actor=request.user, target_id=self.get_object().pk,
-                                           other_ids=data.validated_data["studies"])
+        study = study_services.study_merge(
+            review=self.review,
+            actor=request.user,
+            target_id=self.get_object().pk,
+            other_ids=data.validated_data["studies"],
+        )
         return self._answer(study)
 
     @extend_schema(request=serializers.StudyGroupSerializer, responses={201: serializers.StudySerializer})
@@ -289,9 +361,13 @@ class StudyViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelM
         """Move some reports of this study into a new study."""
         data = serializers.StudyGroupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        study = study_services.study_split(review=self.review, actor=request.user, study_id=self.get_object().pk,
-                                           record_ids=data.validated_data["records"],
-                                           label=data.validated_data["label"])
+        study = study_services.study_split(
+            review=self.review,
+            actor=request.user,
+            study_id=self.get_object().pk,
+            record_ids=data.validated_data["records"],
+            label=data.validated_data["label"],
+        )
         return self._answer(study, status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.SuggestionSerializer(many=True), filters=False)
@@ -320,6 +396,11 @@ class ProgressView(ScreeningScoped, APIView):
         if self.member.is_reviewer:
             queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
             mine = selectors.my_progress(self.review, stage, request.user)
-        return Response({"stage": stage, "mine": mine, "team": selectors.team_progress(self.review, stage),
-                         "prisma": selectors.prisma_counts(self.review)})
-
+        return Response(
+            {
+                "stage": stage,
+                "mine": mine,
+                "team": selectors.team_progress(self.review, stage),
+                "prisma": selectors.prisma_counts(self.review),
+            }
+        )

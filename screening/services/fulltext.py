@@ -15,7 +15,13 @@ from reviewapp.permissions import membership_for
 from reviewapp.services.audit import event_log
 
 from ..models import (
-    ExclusionReason, Retrieval, RetrievalStatus, Stage, Verdict, VerdictDecision, Vote,
+    ExclusionReason,
+    Retrieval,
+    RetrievalStatus,
+    Stage,
+    Verdict,
+    VerdictDecision,
+    Vote,
 )
 from .queue import queue_refresh_record
 
@@ -35,11 +41,17 @@ def _require_retriever(review: Review, actor) -> None:
 def _sought(review: Review, actor, record_id: int) -> tuple[Record, Retrieval | None]:
     """The record, locked, if it was included at title/abstract (and so is sought for retrieval)."""
     _require_retriever(review, actor)
-    record = (Record.objects.select_for_update(no_key=True).only("id", "review_id", "sort_key")
-              .filter(review=review, pk=record_id, duplicate_of__isnull=True, removed_reason="").first())
+    record = (
+        Record.objects.select_for_update(no_key=True)
+        .only("id", "review_id", "sort_key")
+        .filter(review=review, pk=record_id, duplicate_of__isnull=True, removed_reason="")
+        .first()
+    )
     if record is None:
         raise ValidationError({"record": "No such record in this review."})
-    if not Verdict.objects.filter(record=record, stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE).exists():
+    if not Verdict.objects.filter(
+        record=record, stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE
+    ).exists():
         raise ValidationError({"record": "Only records included at title/abstract are sought for retrieval."})
     return record, Retrieval.objects.filter(record=record).first()
 
@@ -47,10 +59,14 @@ def _sought(review: Review, actor, record_id: int) -> tuple[Record, Retrieval | 
 def _check_pdf(upload) -> str:
     """Refuse anything but a PDF within the size limit; returns the file's sha256."""
     if upload.size > settings.FULLTEXT_MAX_BYTES:
-        raise ValidationError({"file": f"The file is larger than {settings.FULLTEXT_MAX_BYTES // (1024 * 1024)} MB."})
+        raise ValidationError(
+            {"file": f"The file is larger than {settings.FULLTEXT_MAX_BYTES // (1024 * 1024)} MB."}
+        )
     content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
     if content_type not in PDF_CONTENT_TYPES:
-        raise ValidationError({"file": "Attach a PDF (the file was sent as “%s”)." % (content_type or "unknown")})
+        raise ValidationError(
+            {"file": "Attach a PDF (the file was sent as “%s”)." % (content_type or "unknown")}
+        )
     upload.seek(0)
     if upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
         raise ValidationError({"file": "This file is not a PDF (it does not start with %PDF-)."})
@@ -62,7 +78,9 @@ def _check_pdf(upload) -> str:
     return digest.hexdigest()
 
 
-def _save_retrieval(review: Review, record: Record, retrieval: Retrieval | None, actor, **values) -> Retrieval:
+def _save_retrieval(
+    review: Review, record: Record, retrieval: Retrieval | None, actor, **values
+) -> Retrieval:
     """Save the retrieval and put the report up for (or take it off) full-text screening.
 
     A replaced PDF stays in storage (its path is in the audit event): nothing is overwritten without a trace.
@@ -81,8 +99,9 @@ def _save_retrieval(review: Review, record: Record, retrieval: Retrieval | None,
 
 def _require_no_fulltext_votes(record: Record) -> None:
     if Vote.objects.filter(record=record, stage=Stage.FULL_TEXT).exists():
-        raise ValidationError("Full-text screening of this report has started; its full text can be added to, "
-                              "not withdrawn.")
+        raise ValidationError(
+            "Full-text screening of this report has started; its full text can be added to, not withdrawn."
+        )
 
 
 @transaction.atomic
@@ -90,11 +109,28 @@ def retrieval_attach_pdf(*, review: Review, actor, record_id: int, upload) -> Re
     """Store the report's PDF (through Django's storage API) and put the report up for full-text screening."""
     record, retrieval = _sought(review, actor, record_id)
     sha256 = _check_pdf(upload)
-    retrieval = _save_retrieval(review, record, retrieval, actor, upload=upload, status=RetrievalStatus.RETRIEVED,
-                                file_name=(upload.name or "")[:255], size=upload.size, sha256=sha256,
-                                not_retrieved_reason="")
-    event_log(review=review, actor=actor, verb="retrieval.attached", record=record, file_name=retrieval.file_name,
-              path=retrieval.file.name, size=upload.size, sha256=sha256)
+    retrieval = _save_retrieval(
+        review,
+        record,
+        retrieval,
+        actor,
+        upload=upload,
+        status=RetrievalStatus.RETRIEVED,
+        file_name=(upload.name or "")[:255],
+        size=upload.size,
+        sha256=sha256,
+        not_retrieved_reason="",
+    )
+    event_log(
+        review=review,
+        actor=actor,
+        verb="retrieval.attached",
+        record=record,
+        file_name=retrieval.file_name,
+        path=retrieval.file.name,
+        size=upload.size,
+        sha256=sha256,
+    )
     return retrieval
 
 
@@ -107,8 +143,9 @@ def retrieval_link(*, review: Review, actor, record_id: int, url: str) -> Retrie
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationError({"url": "Give an http(s) address."}) from None
-    retrieval = _save_retrieval(review, record, retrieval, actor, status=RetrievalStatus.RETRIEVED, url=url,
-                                not_retrieved_reason="")
+    retrieval = _save_retrieval(
+        review, record, retrieval, actor, status=RetrievalStatus.RETRIEVED, url=url, not_retrieved_reason=""
+    )
     event_log(review=review, actor=actor, verb="retrieval.linked", record=record, url=url)
     return retrieval
 
@@ -122,10 +159,27 @@ def retrieval_not_retrieved(*, review: Review, actor, record_id: int, reason: st
         raise ValidationError({"reason": "Say why the report could not be retrieved."})
     _require_no_fulltext_votes(record)
     before = retrieval.status if retrieval else "sought"
-    retrieval = _save_retrieval(review, record, retrieval, actor, status=RetrievalStatus.NOT_RETRIEVED,
-                                not_retrieved_reason=reason, file="", url="", file_name="", size=0, sha256="")
-    event_log(review=review, actor=actor, verb="retrieval.not_retrieved", record=record, reason=reason,
-              before=before)
+    retrieval = _save_retrieval(
+        review,
+        record,
+        retrieval,
+        actor,
+        status=RetrievalStatus.NOT_RETRIEVED,
+        not_retrieved_reason=reason,
+        file="",
+        url="",
+        file_name="",
+        size=0,
+        sha256="",
+    )
+    event_log(
+        review=review,
+        actor=actor,
+        verb="retrieval.not_retrieved",
+        record=record,
+        reason=reason,
+        before=before,
+    )
     return retrieval
 
 
@@ -139,7 +193,9 @@ def _require_owner(review: Review, actor) -> None:
 
 
 @transaction.atomic
-def exclusion_reason_create(*, review: Review, actor, label: str, stage: str = Stage.FULL_TEXT) -> ExclusionReason:
+def exclusion_reason_create(
+    *, review: Review, actor, label: str, stage: str = Stage.FULL_TEXT
+) -> ExclusionReason:
     _require_owner(review, actor)
     label = (label or "").strip()
     if not label:
@@ -150,16 +206,27 @@ def exclusion_reason_create(*, review: Review, actor, label: str, stage: str = S
             return exclusion_reason_update(reason=existing, actor=actor, is_active=True)
         raise ValidationError({"label": "This reason is in the list already."})
     last = ExclusionReason.objects.filter(review=review, stage=stage).aggregate(m=Max("position"))["m"]
-    reason = ExclusionReason.objects.create(review=review, stage=stage, label=label,
-                                            position=(last or 0) + 1)
-    event_log(review=review, actor=actor, verb="exclusion_reason.created", reason=reason.pk, label=label,
-              stage=stage)
+    reason = ExclusionReason.objects.create(review=review, stage=stage, label=label, position=(last or 0) + 1)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="exclusion_reason.created",
+        reason=reason.pk,
+        label=label,
+        stage=stage,
+    )
     return reason
 
 
 @transaction.atomic
-def exclusion_reason_update(*, reason: ExclusionReason, actor, label: str | None = None,
-                            is_active: bool | None = None, position: int | None = None) -> ExclusionReason:
+def exclusion_reason_update(
+    *,
+    reason: ExclusionReason,
+    actor,
+    label: str | None = None,
+    is_active: bool | None = None,
+    position: int | None = None,
+) -> ExclusionReason:
     """Rename, reorder or (de)activate a reason; a used reason is never deleted, only deactivated."""
     _require_owner(reason.review, actor)
     before = {"label": reason.label, "is_active": reason.is_active, "position": reason.position}
@@ -173,18 +240,28 @@ def exclusion_reason_update(*, reason: ExclusionReason, actor, label: str | None
         reason.position = position
     after = {"label": reason.label, "is_active": reason.is_active, "position": reason.position}
     if before != after:
-        if ExclusionReason.objects.filter(review=reason.review_id, stage=reason.stage, label=reason.label).exclude(
-                pk=reason.pk).exists():
+        if (
+            ExclusionReason.objects.filter(review=reason.review_id, stage=reason.stage, label=reason.label)
+            .exclude(pk=reason.pk)
+            .exists()
+        ):
             raise ValidationError({"label": "This reason is in the list already."})
         reason.save()
-        event_log(review=reason.review, actor=actor, verb="exclusion_reason.updated", reason=reason.pk,
-                  before=before, after=after)
+        event_log(
+            review=reason.review,
+            actor=actor,
+            verb="exclusion_reason.updated",
+            reason=reason.pk,
+            before=before,
+            after=after,
+        )
     return reason
 
 
 @transaction.atomic
-def exclusion_reasons_set(*, review: Review, actor, labels: list[str], stage: str = Stage.FULL_TEXT) -> list[
-        ExclusionReason]:
+def exclusion_reasons_set(
+    *, review: Review, actor, labels: list[str], stage: str = Stage.FULL_TEXT
+) -> list[ExclusionReason]:
     """Make `labels` the review's active reasons, in this order; reasons left out are deactivated."""
     _require_owner(review, actor)
     wanted = list(dict.fromkeys(label.strip() for label in labels if label and label.strip()))
@@ -193,7 +270,9 @@ def exclusion_reasons_set(*, review: Review, actor, labels: list[str], stage: st
     for position, label in enumerate(wanted, start=1):
         reason = current.pop(label, None)
         if reason is None:
-            reason = ExclusionReason.objects.create(review=review, stage=stage, label=label, position=position)
+            reason = ExclusionReason.objects.create(
+                review=review, stage=stage, label=label, position=position
+            )
         elif (reason.position, reason.is_active) != (position, True):
             reason.position, reason.is_active = position, True
             reason.save(update_fields=["position", "is_active", "updated_at"])

@@ -27,8 +27,11 @@ def _insert_select(model, columns: list[str], rows: QuerySet) -> int:
 
 
 def _queue_is_current(sync: QueueSync | None, review: Review) -> bool:
-    return (sync is not None and sync.records_version == review.records_version
-            and sync.votes_required == review.votes_required)
+    return (
+        sync is not None
+        and sync.records_version == review.records_version
+        and sync.votes_required == review.votes_required
+    )
 
 
 def queue_ensure_synced(*, review: Review, stage: str, reviewer) -> bool:
@@ -44,16 +47,26 @@ def queue_ensure_synced(*, review: Review, stage: str, reviewer) -> bool:
 def queue_sync(*, review: Review, stage: str, reviewer) -> QueueSync:
     """Make the reviewer's queue exactly the records offered to them: two set-based statements."""
     sync, _ = QueueSync.objects.get_or_create(
-        review=review, stage=stage, reviewer=reviewer,
-        defaults={"records_version": review.records_version, "votes_required": review.votes_required})
-    sync = QueueSync.objects.select_for_update().get(pk=sync.pk)  # one resync per reviewer and stage at a time
+        review=review,
+        stage=stage,
+        reviewer=reviewer,
+        defaults={"records_version": review.records_version, "votes_required": review.votes_required},
+    )
+    sync = QueueSync.objects.select_for_update().get(
+        pk=sync.pk
+    )  # one resync per reviewer and stage at a time
     version, needed = Review.objects.values_list("records_version", "votes_required").get(pk=review.pk)
     offered = offered_records(review, stage, reviewer.pk)
     mine = QueueItem.objects.filter(review=review, stage=stage, reviewer=reviewer)
     mine.exclude(record_id__in=offered.values("pk")).delete()
     missing = offered.exclude(pk__in=mine.values("record_id")).values_list(
-        "review_id", Value(stage), Value(reviewer.pk, output_field=IntegerField()), "pk", "votes_so_far",
-        F("sort_key"))
+        "review_id",
+        Value(stage),
+        Value(reviewer.pk, output_field=IntegerField()),
+        "pk",
+        "votes_so_far",
+        F("sort_key"),
+    )
     _insert_select(QueueItem, ["review", "stage", "reviewer", "record", "votes_so_far", "sort_key"], missing)
     sync.records_version, sync.votes_required = version, needed
     sync.save(update_fields=["records_version", "votes_required", "synced_at"])
@@ -78,11 +91,22 @@ def queue_refresh_record(*, review: Review, record: Record, stage: str) -> None:
         return
     voters = set(record.votes.filter(stage=stage).values_list("reviewer_id", flat=True))
     reviewers = QueueSync.objects.filter(
-        review=review, stage=stage,
+        review=review,
+        stage=stage,
         reviewer__in=Membership.objects.filter(review=review, is_reviewer=True).values("user_id"),
     ).values_list("reviewer_id", flat=True)
-    QueueItem.objects.bulk_create([
-        QueueItem(review=review, stage=stage, reviewer_id=reviewer_id, record=record,
-                  votes_so_far=row["votes_so_far"], sort_key=record.sort_key)
-        for reviewer_id in reviewers if reviewer_id not in voters
-    ], ignore_conflicts=True)
+    QueueItem.objects.bulk_create(
+        [
+            QueueItem(
+                review=review,
+                stage=stage,
+                reviewer_id=reviewer_id,
+                record=record,
+                votes_so_far=row["votes_so_far"],
+                sort_key=record.sort_key,
+            )
+            for reviewer_id in reviewers
+            if reviewer_id not in voters
+        ],
+        ignore_conflicts=True,
+    )

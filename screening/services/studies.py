@@ -24,15 +24,24 @@ def _included_reports(review: Review, record_ids) -> list[Record]:
     ids = sorted({int(pk) for pk in record_ids})
     if not ids:
         raise ValidationError({"records": "Choose at least one report."})
-    records = list(Record.objects.select_for_update(no_key=True).filter(review=review, pk__in=ids)
-                   .only("id", "review_id", "study_id", "title", "authors", "year", "registry_ids").order_by("id"))
+    records = list(
+        Record.objects.select_for_update(no_key=True)
+        .filter(review=review, pk__in=ids)
+        .only("id", "review_id", "study_id", "title", "authors", "year", "registry_ids")
+        .order_by("id")
+    )
     if len(records) != len(ids):
         raise ValidationError({"records": "Some of these records are not in this review."})
-    included = set(Verdict.objects.filter(record__in=ids, stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)
-                   .values_list("record_id", flat=True))
+    included = set(
+        Verdict.objects.filter(
+            record__in=ids, stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE
+        ).values_list("record_id", flat=True)
+    )
     missing = [pk for pk in ids if pk not in included]
     if missing:
-        raise ValidationError({"records": f"Only reports included at full text form studies (not: {missing})."})
+        raise ValidationError(
+            {"records": f"Only reports included at full text form studies (not: {missing})."}
+        )
     return records
 
 
@@ -70,8 +79,14 @@ def study_create(*, review: Review, actor, record_ids, label: str = "", notes: s
         raise ValidationError({"label": f"There is a study called “{label}” already."})
     study = Study.objects.create(review=review, label=label, notes=notes, registry_ids=_registry_ids(records))
     _assign(records, study)
-    event_log(review=review, actor=actor, verb="study.created", study=study.pk, label=label,
-              records=[r.pk for r in records])
+    event_log(
+        review=review,
+        actor=actor,
+        verb="study.created",
+        study=study.pk,
+        label=label,
+        records=[r.pk for r in records],
+    )
     return study
 
 
@@ -91,8 +106,14 @@ def study_group(*, review: Review, actor, record_ids, label: str = "") -> Study:
         _assign(loose, target)
         target.registry_ids = _registry_ids(loose, target.registry_ids)
         target.save(update_fields=["registry_ids", "updated_at"])
-        event_log(review=review, actor=actor, verb="study.reports_added", study=target.pk, label=target.label,
-                  records=[r.pk for r in loose])
+        event_log(
+            review=review,
+            actor=actor,
+            verb="study.reports_added",
+            study=target.pk,
+            label=target.label,
+            records=[r.pk for r in loose],
+        )
     return target
 
 
@@ -101,7 +122,10 @@ def study_merge(*, review: Review, actor, target_id: int, other_ids) -> Study:
     """Move every report of the other studies into the target study and delete the emptied studies."""
     _require_grouper(review, actor)
     other_ids = sorted({int(pk) for pk in other_ids} - {int(target_id)})
-    studies = {s.pk: s for s in Study.objects.select_for_update().filter(review=review, pk__in=[target_id, *other_ids])}
+    studies = {
+        s.pk: s
+        for s in Study.objects.select_for_update().filter(review=review, pk__in=[target_id, *other_ids])
+    }
     if len(studies) != len(other_ids) + 1:
         raise ValidationError({"studies": "Some of these studies are not in this review."})
     if not other_ids:
@@ -109,12 +133,22 @@ def study_merge(*, review: Review, actor, target_id: int, other_ids) -> Study:
     target = studies[int(target_id)]
     moved = list(Record.objects.filter(study_id__in=other_ids).values_list("id", flat=True))
     Record.objects.filter(study_id__in=other_ids).update(study=target)
-    target.registry_ids = sorted({*target.registry_ids, *(rid for pk in other_ids for rid in studies[pk].registry_ids)})
+    target.registry_ids = sorted(
+        {*target.registry_ids, *(rid for pk in other_ids for rid in studies[pk].registry_ids)}
+    )
     target.save(update_fields=["registry_ids", "updated_at"])
     labels = [studies[pk].label for pk in other_ids]
     Study.objects.filter(pk__in=other_ids).delete()
-    event_log(review=review, actor=actor, verb="study.merged", study=target.pk, label=target.label,
-              merged=other_ids, merged_labels=labels, records=moved)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="study.merged",
+        study=target.pk,
+        label=target.label,
+        merged=other_ids,
+        merged_labels=labels,
+        records=moved,
+    )
     return target
 
 
@@ -134,6 +168,13 @@ def study_split(*, review: Review, actor, study_id: int, record_ids, label: str 
     for record in records:
         record.study_id = None
     new = study_create(review=review, actor=actor, record_ids=[r.pk for r in records], label=label)
-    event_log(review=review, actor=actor, verb="study.split", study=study.pk, label=study.label, into=new.pk,
-              records=[r.pk for r in records])
+    event_log(
+        review=review,
+        actor=actor,
+        verb="study.split",
+        study=study.pk,
+        label=study.label,
+        into=new.pk,
+        records=[r.pk for r in records],
+    )
     return new

@@ -27,8 +27,18 @@ from reviewapp.permissions import can_resolve_conflicts, membership_for
 from reviewapp.services.audit import event_log
 
 from ..models import (
-    Conflict, ConflictStatus, Decision, ExclusionReason, Retrieval, RevisionKind, Stage, Verdict, VerdictDecision,
-    VerdictMethod, Vote, VoteRevision,
+    Conflict,
+    ConflictStatus,
+    Decision,
+    ExclusionReason,
+    Retrieval,
+    RevisionKind,
+    Stage,
+    Verdict,
+    VerdictDecision,
+    VerdictMethod,
+    Vote,
+    VoteRevision,
 )
 from ..queue import eligible_records
 from .queue import queue_after_new_vote, queue_refresh_record
@@ -62,9 +72,12 @@ class _State:
 
 
 def _lock(review: Review, record_id: int, stage: str) -> _State:
-    record = (Record.objects.select_for_update(no_key=True)
-              .only("id", "review_id", "sort_key", "duplicate_of_id", "removed_reason")
-              .filter(review=review, pk=record_id).first())
+    record = (
+        Record.objects.select_for_update(no_key=True)
+        .only("id", "review_id", "sort_key", "duplicate_of_id", "removed_reason")
+        .filter(review=review, pk=record_id)
+        .first()
+    )
     if record is None:
         raise ValidationError({"record": "No such record in this review."})
     votes = list(Vote.objects.filter(record=record, stage=stage).order_by("id"))
@@ -87,46 +100,68 @@ def _clean_reason(review: Review, stage: str, decision: str, reason) -> Exclusio
     if reason is None or reason == "":
         raise ValidationError({"reason": "A full-text exclusion needs a reason from the review's list."})
     reason_id = getattr(reason, "pk", reason)
-    found = ExclusionReason.objects.filter(review=review, stage=Stage.FULL_TEXT, pk=reason_id, is_active=True).first()
+    found = ExclusionReason.objects.filter(
+        review=review, stage=Stage.FULL_TEXT, pk=reason_id, is_active=True
+    ).first()
     if found is None:
         raise ValidationError({"reason": "Not one of this review's full-text exclusion reasons."})
     return found
 
 
 def _require_eligible(review: Review, state: _State) -> None:
-    if not eligible_records(review, state.stage).filter(pk=state.record.pk).exists():
-        raise ValidationError({"record": f"This record is not up for {Stage(state.stage).label.lower()} screening."})
+    if state.stage == Stage.TITLE_ABSTRACT:  # active: read with the lock already
+        eligible = state.record.duplicate_of_id is None and not state.record.removed_reason
+    else:
+        eligible = eligible_records(review, state.stage).filter(pk=state.record.pk).exists()
+    if not eligible:
+        raise ValidationError(
+            {"record": f"This record is not up for {Stage(state.stage).label.lower()} screening."}
+        )
 
 
 def _require_open_votes(state: _State, review: Review, *, retract: bool) -> None:
     """May a vote on this record still be changed or undone?"""
     if state.verdict and state.verdict.method != VerdictMethod.AGREEMENT:
-        raise ValidationError(f"This record was decided by {state.verdict.get_method_display().lower()}; "
-                              "its votes are closed.")
+        raise ValidationError(
+            f"This record was decided by {state.verdict.get_method_display().lower()}; its votes are closed."
+        )
     if state.conflict_open and retract:
         raise ValidationError("This record is in conflict: change your vote, or leave it to the arbiter.")
     if state.conflict_open and not review.allow_consensus:
         raise ValidationError("This record is in conflict and this review settles conflicts by arbitration.")
     if state.verdict and state.stage == Stage.TITLE_ABSTRACT and _fulltext_started(state.record):
-        raise ValidationError("The full text of this record is already being handled; its title/abstract "
-                              "votes are closed.")
+        raise ValidationError(
+            "The full text of this record is already being handled; its title/abstract votes are closed."
+        )
 
 
 def _fulltext_started(record: Record) -> bool:
-    return (Retrieval.objects.filter(record=record).exists()
-            or Vote.objects.filter(record=record, stage=Stage.FULL_TEXT).exists())
+    return (
+        Retrieval.objects.filter(record=record).exists()
+        or Vote.objects.filter(record=record, stage=Stage.FULL_TEXT).exists()
+    )
 
 
 def _keep_revision(vote: Vote, kind: str, *, during_conflict: bool) -> VoteRevision:
     return VoteRevision.objects.create(
-        review_id=vote.review_id, record_id=vote.record_id, stage=vote.stage, reviewer_id=vote.reviewer_id,
-        vote_id=vote.pk, decision=vote.decision, reason_id=vote.reason_id, note=vote.note,
-        voted_at=vote.updated_at, kind=kind, during_conflict=during_conflict)
+        review_id=vote.review_id,
+        record_id=vote.record_id,
+        stage=vote.stage,
+        reviewer_id=vote.reviewer_id,
+        vote_id=vote.pk,
+        decision=vote.decision,
+        reason_id=vote.reason_id,
+        note=vote.note,
+        voted_at=vote.updated_at,
+        kind=kind,
+        during_conflict=during_conflict,
+    )
 
 
 @transaction.atomic
-def vote_cast(*, review: Review, actor, record_id: int, stage: str, decision: str, reason=None,
-              note: str = "") -> VoteOutcome:
+def vote_cast(
+    *, review: Review, actor, record_id: int, stage: str, decision: str, reason=None, note: str = ""
+) -> VoteOutcome:
     """Cast or change the actor's vote; an identical repeat (a double submit) changes nothing."""
     _require_reviewer(review, actor)
     reason = _clean_reason(review, stage, decision, reason)
@@ -142,8 +177,13 @@ def vote_cast(*, review: Review, actor, record_id: int, stage: str, decision: st
         _vote_change(review, state, actor, vote, decision=decision, reason=reason, note=note)
     _settle(review, state, actor)
     if created:
-        queue_after_new_vote(record=state.record, stage=stage, voter=actor, votes=len(state.votes),
-                             still_open=state.verdict is None and not state.conflict_open)
+        queue_after_new_vote(
+            record=state.record,
+            stage=stage,
+            voter=actor,
+            votes=len(state.votes),
+            still_open=state.verdict is None and not state.conflict_open,
+        )
     return VoteOutcome(vote, created, not created, state.verdict, state.conflict)
 
 
@@ -151,9 +191,13 @@ def _vote_create(review: Review, state: _State, actor, **values) -> Vote:
     _require_eligible(review, state)
     if state.verdict or state.conflict_open or len(state.votes) >= review.votes_required:
         raise ValidationError("Voting on this record is complete.")
-    vote = Vote.objects.create(review=review, record=state.record, stage=state.stage, reviewer=actor, **values)
+    vote = Vote.objects.create(
+        review=review, record=state.record, stage=state.stage, reviewer=actor, **values
+    )
     state.votes.append(vote)
-    event_log(review=review, actor=actor, verb="vote.cast", record=state.record, stage=state.stage, vote=vote.pk)
+    event_log(
+        review=review, actor=actor, verb="vote.cast", record=state.record, stage=state.stage, vote=vote.pk
+    )
     return vote
 
 
@@ -163,8 +207,15 @@ def _vote_change(review: Review, state: _State, actor, vote: Vote, **values) -> 
     for name, value in values.items():
         setattr(vote, name, value)
     vote.save(update_fields=["decision", "reason", "note", "updated_at"])
-    event_log(review=review, actor=actor, verb="vote.changed", record=state.record, stage=state.stage,
-              vote=vote.pk, revision=revision.pk)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="vote.changed",
+        record=state.record,
+        stage=state.stage,
+        vote=vote.pk,
+        revision=revision.pk,
+    )
 
 
 @transaction.atomic
@@ -183,8 +234,15 @@ def vote_retract(*, review: Review, actor, vote_id: int) -> Record:
     revision = _keep_revision(vote, RevisionKind.RETRACTED, during_conflict=False)
     vote.delete()
     state.votes.remove(vote)
-    event_log(review=review, actor=actor, verb="vote.retracted", record=state.record, stage=state.stage,
-              vote=vote_id, revision=revision.pk)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="vote.retracted",
+        record=state.record,
+        stage=state.stage,
+        vote=vote_id,
+        revision=revision.pk,
+    )
     _settle(review, state, actor)
     queue_refresh_record(review=review, record=state.record, stage=state.stage)
     return state.record
@@ -192,8 +250,12 @@ def vote_retract(*, review: Review, actor, vote_id: int) -> Record:
 
 def vote_undo_last(*, review: Review, actor, stage: str) -> Record:
     """Undo the actor's most recent vote at `stage` (the U key)."""
-    last = (Vote.objects.filter(review=review, stage=stage, reviewer=actor)
-            .order_by("-updated_at", "-id").values_list("pk", flat=True).first())
+    last = (
+        Vote.objects.filter(review=review, stage=stage, reviewer=actor)
+        .order_by("-updated_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if last is None:
         raise ValidationError("You have no vote to undo at this stage.")
     return vote_retract(review=review, actor=actor, vote_id=last)
@@ -233,8 +295,15 @@ def _common_reason(votes: list[Vote]) -> int | None:
 def _withdraw_agreement(review: Review, state: _State, actor) -> None:
     if state.verdict is None:
         return
-    event_log(review=review, actor=actor, verb="verdict.withdrawn", record=state.record, stage=state.stage,
-              decision=state.verdict.decision, method=state.verdict.method)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="verdict.withdrawn",
+        record=state.record,
+        stage=state.stage,
+        decision=state.verdict.decision,
+        method=state.verdict.method,
+    )
     state.verdict.delete()
     state.verdict = None
 
@@ -245,31 +314,61 @@ def _open_conflict(review: Review, state: _State, actor) -> None:
     if state.conflict is None:
         state.conflict = Conflict.objects.create(review=review, record=state.record, stage=state.stage)
     else:  # defensive: votes are closed once a conflict is resolved, so this is not expected
-        state.conflict.status, state.conflict.resolved_at, state.conflict.resolved_by = ConflictStatus.OPEN, None, None
+        state.conflict.status, state.conflict.resolved_at, state.conflict.resolved_by = (
+            ConflictStatus.OPEN,
+            None,
+            None,
+        )
         state.conflict.save(update_fields=["status", "resolved_at", "resolved_by", "updated_at"])
-    event_log(review=review, actor=actor, verb="conflict.opened", record=state.record, stage=state.stage,
-              conflict=state.conflict.pk)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="conflict.opened",
+        record=state.record,
+        stage=state.stage,
+        conflict=state.conflict.pk,
+    )
 
 
 def _close_conflict(state: _State, actor) -> None:
     state.conflict.status, state.conflict.resolved_at, state.conflict.resolved_by = (
-        ConflictStatus.RESOLVED, timezone.now(), actor)
+        ConflictStatus.RESOLVED,
+        timezone.now(),
+        actor,
+    )
     state.conflict.save(update_fields=["status", "resolved_at", "resolved_by", "updated_at"])
 
 
-def _decide(review: Review, state: _State, actor, *, decision: str, reason_id: int | None, method: str,
-            note: str = "") -> None:
-    values = {"decision": decision, "reason_id": reason_id, "method": method, "note": note,
-              "decided_by": actor if method != VerdictMethod.AGREEMENT else None}
+def _decide(
+    review: Review, state: _State, actor, *, decision: str, reason_id: int | None, method: str, note: str = ""
+) -> None:
+    values = {
+        "decision": decision,
+        "reason_id": reason_id,
+        "method": method,
+        "note": note,
+        "decided_by": actor if method != VerdictMethod.AGREEMENT else None,
+    }
     if state.verdict is None:
-        state.verdict = Verdict.objects.create(review=review, record=state.record, stage=state.stage, **values)
+        state.verdict = Verdict.objects.create(
+            review=review, record=state.record, stage=state.stage, **values
+        )
     else:
         for name, value in values.items():
             setattr(state.verdict, name, value)
         state.verdict.save()
-    event_log(review=review, actor=actor, verb="verdict.reached", record=state.record, stage=state.stage,
-              decision=decision, method=method, reason=reason_id, note=note,
-              conflict=state.conflict.pk if state.conflict else None)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="verdict.reached",
+        record=state.record,
+        stage=state.stage,
+        decision=decision,
+        method=method,
+        reason=reason_id,
+        note=note,
+        conflict=state.conflict.pk if state.conflict else None,
+    )
 
 
 # --- arbitration --------------------------------------------------------------------------------
@@ -289,9 +388,23 @@ def conflict_resolve(*, conflict: Conflict, actor, decision: str, note: str = ""
     if not state.conflict_open:
         raise ValidationError("This conflict has been resolved already.")
     _close_conflict(state, actor)
-    _decide(review, state, actor, decision=decision, reason_id=reason.pk if reason else None,
-            method=VerdictMethod.ARBITRATION,
-            note=(note or "").strip())
-    event_log(review=review, actor=actor, verb="conflict.resolved", record=state.record, stage=state.stage,
-              conflict=state.conflict.pk, decision=decision, method=VerdictMethod.ARBITRATION)
+    _decide(
+        review,
+        state,
+        actor,
+        decision=decision,
+        reason_id=reason.pk if reason else None,
+        method=VerdictMethod.ARBITRATION,
+        note=(note or "").strip(),
+    )
+    event_log(
+        review=review,
+        actor=actor,
+        verb="conflict.resolved",
+        record=state.record,
+        stage=state.stage,
+        conflict=state.conflict.pk,
+        decision=decision,
+        method=VerdictMethod.ARBITRATION,
+    )
     return state.verdict

@@ -12,7 +12,7 @@ from ..factories import ImportBatchFactory, RecordFactory, SearchSourceFactory
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/reviews/perinatal-msc"
-READ_ENDPOINTS = ["", "/members/", "/sources/", "/imports/", "/records/", "/duplicates/", "/dedup-runs/",
+READ_ENDPOINTS = ["/", "/members/", "/sources/", "/imports/", "/records/", "/duplicates/", "/dedup-runs/",
                   "/events/"]
 
 

@@ -25,15 +25,15 @@ def test_create_import_dedup_export_round_trip(capsys, tmp_path):
     assert run(capsys, "create_review", "msc", "--title", "MSC review", "--owner", "owner")["slug"] == "msc"
     pubmed = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_pubmed_46.ris"),
                  "--source", "PubMed")
-    medline = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_medline_84.ris"),
-                  "--source", "MEDLINE")
-    assert (pubmed["records"], medline["records"]) == (46, 84)
+    wos = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_WoS_79.ris"),
+              "--source", "Web of Science")
+    assert (pubmed["records"], wos["records"]) == (46, 79)
     dedup = run(capsys, "find_duplicates", "msc")
-    assert dedup["records_checked"] == 130
+    assert dedup["records_checked"] == 125
     assert dedup["auto_merged"] > 0
     out = tmp_path / "msc.csv"
     summary = run(capsys, "export_review", "msc", "--format", "csv", "--out", str(out))
-    assert summary["records"] == 130
+    assert summary["records"] == 125
     with open(out, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     duplicates = [r for r in rows if r["status"] == "duplicate"]
@@ -41,7 +41,7 @@ def test_create_import_dedup_export_round_trip(capsys, tmp_path):
     keys = {r["source_key"] for r in rows}
     assert all(r["duplicate_of"] in keys for r in duplicates)
     canonical = {r["source_key"]: r for r in rows if r["status"] == "active"}
-    assert any(set(c["sources"].split("; ")) == {"MEDLINE", "PubMed"} for c in canonical.values())
+    assert any(set(c["sources"].split("; ")) == {"PubMed", "Web of Science"} for c in canonical.values())
 
 
 def test_import_records_creates_the_source_with_a_guessed_kind(capsys):
@@ -86,5 +86,5 @@ def test_load_demo_is_idempotent_and_prints_logins(capsys):
     first = run(capsys, "load_demo")
     second = run(capsys, "load_demo")
     assert first["created"] is True and second["created"] is False
-    assert first["records"] == 464
+    assert first["records"] == 380
     assert {login["username"] for login in first["logins"]} >= {"owner", "reviewer1", "reviewer2", "arbiter"}

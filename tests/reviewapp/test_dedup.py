@@ -25,8 +25,8 @@ ARTICLE = DedupRecord(
     issue="4",
     pages="512-519",
     doi="10.2337/dc14-1234",
-    abstract="Background: Obesity in adolescence is common. Methods: We randomised 120 adolescents to metformin "
-    "or placebo for 12 months. Results: Metformin reduced body mass index. Conclusions: Metformin helps.",
+    abstract="Background: Obesity in adolescence is common. Methods: We randomised 120 adolescents to "
+    "metformin or placebo for 12 months. Results: Metformin reduced body mass index. Conclusions: it helps.",
 )
 
 
@@ -62,7 +62,9 @@ def test_same_pmid_merges():
 
 
 def test_same_trial_registration_merges_two_registry_entries():
-    a = DedupRecord(id="ctgov", title="Metformin in obese adolescents", registry_ids=("NCT01234567",), year=2012)
+    a = DedupRecord(
+        id="ctgov", title="Metformin in obese adolescents", registry_ids=("NCT01234567",), year=2012
+    )
     b = DedupRecord(id="central", title="Metformin in Obese Adolescents.", registry_ids=("nct 01234567",))
 
     assert pair_decision(a, b) == AUTO
@@ -81,12 +83,18 @@ def test_trial_registration_and_its_results_article_are_not_merged():
 @pytest.mark.parametrize(
     "changes",
     [
-        {"title": "Metformin for weight-loss in obese adolescents - a randomized controlled trial."},  # spelling
+        {
+            "title": "Metformin for weight-loss in obese adolescents - a randomized controlled trial."
+        },  # spelling
         {"title": "METFORMIN FOR WEIGHT LOSS IN OBESE ADOLESCENTS: A RANDOMISED CONTROLLED TRIAL"},  # case
         {"title": "Metformin for weight loss in obese adolecents: a randomised controled trial"},  # typos
-        {"title": "Metformin for weight loss in obese adolescents: a randomised controlled trial [Review] [42 refs]"},
+        {"title": ARTICLE.title + " [Review] [42 refs]"},
         {"authors": ("Smíth, J.", "Jönes, K.", "Brówn, L."), "journal": "Diabetes care."},  # diacritics
-        {"authors": ("Smith J", "Jones K", "Brown L"), "pages": "512-9", "journal": "Diabetes Care (New York)"},
+        {
+            "authors": ("Smith J", "Jones K", "Brown L"),
+            "pages": "512-9",
+            "journal": "Diabetes Care (New York)",
+        },
         {"doi": "", "abstract": ""},  # no identifier at all
     ],
 )
@@ -97,7 +105,9 @@ def test_same_article_exported_differently_merges(changes):
 
 
 def test_subtitle_and_translation_tags_do_not_prevent_a_match():
-    original = variant(title="Effect of fluoxetine on sleep in depressed rats. German\nWirkung von Fluoxetin", doi="")
+    original = variant(
+        title="Effect of fluoxetine on sleep in depressed rats. German\nWirkung von Fluoxetin", doi=""
+    )
     other = variant(id=2, title="Effect of fluoxetine on sleep in depressed rats", doi="")
 
     assert pair_decision(original, other) == AUTO
@@ -130,18 +140,39 @@ def test_erratum_carrying_the_articles_doi_goes_to_review_not_auto():
 
 
 def test_reply_printed_under_the_letters_title_is_not_merged():
-    letter = DedupRecord(id=1, title="Antidepressants and suicide in adolescents", authors=("Green, A.",),
-                         year=2010, journal="BMJ", volume="340", pages="c1234", doi="")
+    letter = DedupRecord(
+        id=1,
+        title="Antidepressants and suicide in adolescents",
+        authors=("Green, A.",),
+        year=2010,
+        journal="BMJ",
+        volume="340",
+        pages="c1234",
+        doi="",
+    )
     reply = dataclasses.replace(letter, id=2, authors=("White, B.", "Black, C."))
 
     assert pair_decision(letter, reply) is None
 
 
 def test_conference_abstract_is_not_merged_with_the_full_paper():
-    abstract = variant(id=2, journal="Diabetes. Conference: 75th Scientific Sessions of the ADA", volume="64",
-                       issue="Suppl 1", pages="A123", doi="", year=2015)
-    no_pages = variant(id=3, journal="Diabetes Care. Conference: 75th Scientific Sessions", volume="", issue="",
-                       pages="", doi="")
+    abstract = variant(
+        id=2,
+        journal="Diabetes. Conference: 75th Scientific Sessions of the ADA",
+        volume="64",
+        issue="Suppl 1",
+        pages="A123",
+        doi="",
+        year=2015,
+    )
+    no_pages = variant(
+        id=3,
+        journal="Diabetes Care. Conference: 75th Scientific Sessions",
+        volume="",
+        issue="",
+        pages="",
+        doi="",
+    )
 
     found = decisions(ARTICLE, abstract, no_pages)
 
@@ -149,11 +180,59 @@ def test_conference_abstract_is_not_merged_with_the_full_paper():
     assert found.get((1, 3)) != AUTO
 
 
+def test_conference_abstract_that_carries_the_articles_doi_is_not_merged():
+    abstract = variant(
+        id=2,
+        journal="Diabetes Care. Conference: 75th Scientific Sessions",
+        issue="Suppl 1",
+        volume="",
+        pages="",
+        year=2015,
+    )
+
+    assert pair_decision(ARTICLE, abstract) == REVIEW
+
+
+def test_a_supplement_doi_on_many_abstracts_does_not_chain_them_together():
+    abstracts = [
+        DedupRecord(
+            id=n,
+            title=title,
+            authors=(author,),
+            year=2010,
+            journal="Eur Heart J",
+            volume="31",
+            issue="Suppl 1",
+            pages=str(40 + n),
+            doi="10.1093/eurheartj/ehq287",
+        )
+        for n, (title, author) in enumerate(
+            [
+                ("Remote preconditioning limits infarct size in vivo", "Arishiro, K."),
+                ("GSK3 inhibition reduces infarct size via mitochondria", "Andreadou, I."),
+                ("Postsystolic velocities quantify low grade myocardial ischaemia", "Hyler, S."),
+            ]
+        )
+    ]
+    untitled = DedupRecord(id=9, doi="10.1093/eurheartj/ehq287", year=2010)
+
+    assert [c for c in find_duplicates([*abstracts, untitled]) if c.decision == AUTO] == []
+
+
 def test_articles_whose_dois_share_a_prefix_are_not_merged():
-    a = variant(title="Depression in adolescents: a cohort study", doi="10.1016/j.jad.2015.01.001", pages="1-8",
-                abstract="")
-    b = variant(id=2, title="Depression in adults: a cohort study", doi="10.1016/j.jad.2015.01.002", pages="9-16",
-                abstract="")
+    a = variant(
+        title="Depression in adolescents: a cohort study",
+        doi="10.1016/j.jad.2015.01.001",
+        pages="1-8",
+        abstract="",
+    )
+    b = variant(
+        id=2,
+        title="Depression in adults: a cohort study",
+        doi="10.1016/j.jad.2015.01.002",
+        pages="9-16",
+        abstract="",
+    )
 
     assert pair_decision(a, b) != AUTO
 
@@ -167,10 +246,16 @@ def test_articles_whose_dois_share_a_prefix_are_not_merged():
     ],
 )
 def test_updates_of_a_cochrane_review_are_not_merged(year, volume, doi):
-    review_kwargs = dict(title="Exercise for depression", authors=("Cooney, G. M.", "Dwan, K.", "Greig, C. A."),
-                         journal="Cochrane Database Syst Rev", pages="CD004366", abstract="")
-    first = DedupRecord(id=1, year=2012, volume="9", doi="10.1002/14651858.CD004366.pub2" if doi else "",
-                        **review_kwargs)
+    review_kwargs = {
+        "title": "Exercise for depression",
+        "authors": ("Cooney, G. M.", "Dwan, K.", "Greig, C. A."),
+        "journal": "Cochrane Database Syst Rev",
+        "pages": "CD004366",
+        "abstract": "",
+    }
+    first = DedupRecord(
+        id=1, year=2012, volume="9", doi="10.1002/14651858.CD004366.pub2" if doi else "", **review_kwargs
+    )
     update = DedupRecord(id=2, year=year, volume=volume, doi=doi, **review_kwargs)
 
     assert pair_decision(first, update) != AUTO
@@ -179,10 +264,18 @@ def test_updates_of_a_cochrane_review_are_not_merged(year, volume, doi):
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        ("Ischaemic preconditioning of skeletal muscle. Part I: structural changes",
-         "Ischaemic preconditioning of skeletal muscle. Part II: functional changes"),
-        ("Ischaemic preconditioning of skeletal muscle. Part 1", "Ischaemic preconditioning of skeletal muscle. Part 2"),
-        ("Ischaemic preconditioning of skeletal muscle: part A", "Ischaemic preconditioning of skeletal muscle: part B"),
+        (
+            "Ischaemic preconditioning of skeletal muscle. Part I: structural changes",
+            "Ischaemic preconditioning of skeletal muscle. Part II: functional changes",
+        ),
+        (
+            "Ischaemic preconditioning of skeletal muscle. Part 1",
+            "Ischaemic preconditioning of skeletal muscle. Part 2",
+        ),
+        (
+            "Ischaemic preconditioning of skeletal muscle: part A",
+            "Ischaemic preconditioning of skeletal muscle: part B",
+        ),
         ("Antidepressant response in type 1 diabetes", "Antidepressant response in type 2 diabetes"),
         ("Fluoxetine and memory in women", "Fluoxetine and memory in men"),
     ],
@@ -195,9 +288,17 @@ def test_parts_of_a_series_are_not_merged(first, second):
 
 
 def test_protocol_is_not_merged_with_the_trial_results():
-    protocol = variant(id=2, title="Metformin for weight loss in obese adolescents: protocol for a randomised "
-                                   "controlled trial", journal="BMJ Open", volume="3", issue="2", pages="e002345",
-                       year=2013, doi="", abstract="")
+    protocol = variant(
+        id=2,
+        title="Metformin for weight loss in obese adolescents: protocol for a randomised controlled trial",
+        journal="BMJ Open",
+        volume="3",
+        issue="2",
+        pages="e002345",
+        year=2013,
+        doi="",
+        abstract="",
+    )
     same_year = variant(id=3, title=protocol.title, doi="", pages="", abstract="")
 
     found = decisions(ARTICLE, protocol, same_year)
@@ -207,8 +308,16 @@ def test_protocol_is_not_merged_with_the_trial_results():
 
 
 def test_generic_titles_match_only_on_the_full_citation():
-    editorial = DedupRecord(id=1, title="Editorial", authors=("Kasper, S.",), year=2017,
-                            journal="World Journal of Biological Psychiatry", volume="18", issue="4", pages="255")
+    editorial = DedupRecord(
+        id=1,
+        title="Editorial",
+        authors=("Kasper, S.",),
+        year=2017,
+        journal="World Journal of Biological Psychiatry",
+        volume="18",
+        issue="4",
+        pages="255",
+    )
     next_issue = dataclasses.replace(editorial, id=2, issue="5", pages="331")
     other_author = dataclasses.replace(editorial, id=3, authors=("Moller, H. J.",), pages="256")
     same_item = dataclasses.replace(editorial, id=4, journal="World J Biol Psychiatry")
@@ -263,6 +372,25 @@ def test_clusters_are_transitive():
 
 def test_clusters_of_no_pairs_is_empty():
     assert clusters([]) == []
+
+
+# --- the benchmark loader ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Adeli K.Lewis G. F.", ("Adeli, K.", "Lewis, G. F.")),
+        ("RawatA.K.LundquistF.", ("Rawat, A.K.", "Lundquist, F.")),
+        ("WangH.-T.LiR.", ("Wang, H.-T.", "Li, R.")),
+        ("Smith, J. and Doe, A.", ("Smith, J.", "Doe, A.")),
+        ("Anonymous", ()),
+    ],
+)
+def test_loader_splits_run_together_author_lists(raw, expected):
+    from benchmarks.dedup_bench import split_authors
+
+    assert split_authors(raw) == expected
 
 
 # --- labelled data ----------------------------------------------------------------------------

@@ -75,13 +75,24 @@ def test_an_import_leaves_one_event_with_counts(review, alice, source):
     assert event.batch == batch and event.actor == alice and event.data["records"] == 3
 
 
-def test_source_key_and_normalised_doi_are_kept(review, alice, source):
+@pytest.mark.parametrize("relpath", [
+    ("formats", "endnote_xml", "asysd_ris_export.ris.txt"),  # RIS ID tags
+    ("dedup", "dedupe-sweep", "copper.xml"),  # EndNote rec-number
+    ("formats", "pubmed_medline", "metaknowledge_medline_test.medline.txt"),  # PMID
+    ("formats", "ctgov", "ctg-studies_urology.csv"),  # NCT Number
+    ("formats", "scopus", "litstudy_scopus.csv"),  # EID
+])
+def test_the_identifier_each_entry_had_in_its_file_is_kept_as_source_key(review, alice, source, relpath):
+    import_file_now(review=review, source=source, actor=alice, path=shared(*relpath))
+    assert not Record.objects.filter(source_key="").exists()
+
+
+def test_dois_are_normalised_on_import(review, alice, source):
     import_file_now(review=review, source=source, actor=alice,
-                    path=shared("formats", "ris_by_database", "citesource_pubmed_46.ris"))
-    record = Record.objects.order_by("position").first()
-    assert record.source_key
-    assert all(not r.doi.startswith(("http", "doi:")) and r.doi == r.doi.lower()
-               for r in Record.objects.exclude(doi=""))
+                    path=shared("formats", "ris_by_database", "citesource_scopus_255.ris"))
+    dois = list(Record.objects.exclude(doi="").values_list("doi", flat=True))
+    assert len(dois) > 200
+    assert all(not d.startswith(("http", "doi:")) and d == d.lower() and d.startswith("10.") for d in dois)
 
 
 def test_failed_import_does_not_block_a_retry_of_the_same_file(review, alice, source):

@@ -37,8 +37,9 @@ def records(make_records):
 @pytest.fixture
 def cast(review):
     def cast_vote(user, record, decision, stage=Stage.TITLE_ABSTRACT, **kwargs):
-        return vote_services.vote_cast(review=review, actor=user, record_id=record.pk, stage=stage,
-                                       decision=decision, **kwargs)
+        return vote_services.vote_cast(
+            review=review, actor=user, record_id=record.pk, stage=stage, decision=decision, **kwargs
+        )
 
     return cast_vote
 
@@ -55,8 +56,9 @@ def retrieved(review, alice, bob, carol, cast):
     def make(record):
         cast(bob, record, "include")
         cast(carol, record, "include")
-        fulltext_services.retrieval_link(review=review, actor=alice, record_id=record.pk,
-                                         url=f"https://example.org/{record.pk}.pdf")
+        fulltext_services.retrieval_link(
+            review=review, actor=alice, record_id=record.pk, url=f"https://example.org/{record.pk}.pdf"
+        )
         return record
 
     return make

@@ -1,4 +1,4 @@
-"""The screening REST API: roles on every endpoint, blinding, votes, conflicts, retrieval, studies, agreement."""
+"""The screening REST API: roles on every endpoint, blinding, votes, conflicts, retrieval, studies, kappa."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,15 +16,29 @@ def _pdf(name="report.pdf", content=PDF, content_type="application/pdf"):
 # --- roles on every endpoint ------------------------------------------------------------------------
 
 READS = [
-    "/votes/", "/conflicts/", "/verdicts/", "/exclusion-reasons/", "/retrievals/", "/studies/",
-    "/studies/suggestions/", "/agreement/", "/progress/",
+    "/votes/",
+    "/conflicts/",
+    "/verdicts/",
+    "/exclusion-reasons/",
+    "/retrievals/",
+    "/studies/",
+    "/studies/suggestions/",
+    "/agreement/",
+    "/progress/",
 ]
 
 
 @pytest.mark.parametrize("path", READS)
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 200), ("reviewer", 200), ("arbiter", 200), ("viewer", 200), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 200),
+        ("reviewer", 200),
+        ("arbiter", 200),
+        ("viewer", 200),
+        ("outsider", 404),
+    ],
+)
 def test_every_member_reads_and_outsiders_get_404(api, team, records, path, persona, status):
     assert api(team[persona]).get(BASE + path).status_code == status
 
@@ -34,59 +48,112 @@ def test_anonymous_callers_are_refused(api, team, path):
     assert api().get(BASE + path).status_code in (401, 403)
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 403), ("reviewer", 200), ("arbiter", 403), ("viewer", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 403),
+        ("reviewer", 200),
+        ("arbiter", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+    ],
+)
 def test_only_reviewers_have_a_queue(api, team, records, persona, status):
     assert api(team[persona]).get(BASE + "/queue/next/").status_code == status
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 403), ("reviewer", 201), ("arbiter", 403), ("viewer", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 403),
+        ("reviewer", 201),
+        ("arbiter", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+    ],
+)
 def test_only_reviewers_vote(api, team, records, persona, status):
-    response = api(team[persona]).post(BASE + "/votes/", {"record": records[0].pk, "stage": "title_abstract",
-                                                          "decision": "include"}, format="json")
+    response = api(team[persona]).post(
+        BASE + "/votes/",
+        {"record": records[0].pk, "stage": "title_abstract", "decision": "include"},
+        format="json",
+    )
     assert response.status_code == status
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 200), ("reviewer", 403), ("reviewer2", 403), ("arbiter", 200), ("viewer", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 200),
+        ("reviewer", 403),
+        ("reviewer2", 403),
+        ("arbiter", 200),
+        ("viewer", 403),
+        ("outsider", 404),
+    ],
+)
 def test_the_arbiter_and_the_owner_resolve_conflicts(api, team, records, cast, persona, status):
     cast(team["reviewer"], records[0], "include")
     conflict = cast(team["reviewer2"], records[0], "exclude").conflict
-    response = api(team[persona]).post(f"{BASE}/conflicts/{conflict.pk}/resolve/",
-                                       {"decision": "include", "note": "fits the criteria"}, format="json")
+    response = api(team[persona]).post(
+        f"{BASE}/conflicts/{conflict.pk}/resolve/",
+        {"decision": "include", "note": "fits the criteria"},
+        format="json",
+    )
     assert response.status_code == status
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 201), ("reviewer", 403), ("arbiter", 403), ("viewer", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 201),
+        ("reviewer", 403),
+        ("arbiter", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+    ],
+)
 def test_the_owner_configures_exclusion_reasons(api, team, persona, status):
-    response = api(team[persona]).post(BASE + "/exclusion-reasons/", {"label": "wrong population"}, format="json")
+    response = api(team[persona]).post(
+        BASE + "/exclusion-reasons/", {"label": "wrong population"}, format="json"
+    )
     assert response.status_code == status
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 200), ("reviewer", 200), ("arbiter", 403), ("viewer", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 200),
+        ("reviewer", 200),
+        ("arbiter", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+    ],
+)
 def test_the_owner_and_reviewers_record_full_texts(api, team, records, cast, persona, status):
     cast(team["reviewer"], records[0], "include")
     cast(team["reviewer2"], records[0], "include")
-    response = api(team[persona]).post(f"{BASE}/retrievals/{records[0].pk}/link/",
-                                       {"url": "https://example.org/a.pdf"}, format="json")
+    response = api(team[persona]).post(
+        f"{BASE}/retrievals/{records[0].pk}/link/", {"url": "https://example.org/a.pdf"}, format="json"
+    )
     assert response.status_code == status
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("owner", 201), ("reviewer", 201), ("arbiter", 403), ("viewer", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 201),
+        ("reviewer", 201),
+        ("arbiter", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+    ],
+)
 def test_the_owner_and_reviewers_group_studies(api, team, records, included_at_fulltext, persona, status):
     included_at_fulltext(records[0], records[1])
-    response = api(team[persona]).post(BASE + "/studies/", {"records": [records[0].pk, records[1].pk]},
-                                       format="json")
+    response = api(team[persona]).post(
+        BASE + "/studies/", {"records": [records[0].pk, records[1].pk]}, format="json"
+    )
     assert response.status_code == status
 
 
@@ -149,7 +216,10 @@ def test_changing_a_vote_through_patch(api, bob, records, cast):
 
 def test_nobody_changes_someone_elses_vote(api, bob, carol, records, cast):
     vote = cast(bob, records[0], "include").vote
-    assert api(carol).patch(f"{BASE}/votes/{vote.pk}/", {"decision": "exclude"}, format="json").status_code == 404
+    assert (
+        api(carol).patch(f"{BASE}/votes/{vote.pk}/", {"decision": "exclude"}, format="json").status_code
+        == 404
+    )
     assert api(carol).delete(f"{BASE}/votes/{vote.pk}/").status_code == 404
     assert Vote.objects.get(pk=vote.pk).decision == "include"
 
@@ -163,8 +233,11 @@ def test_undo_answers_the_record_to_screen_again(api, bob, records, cast):
 
 def test_a_refused_vote_is_a_400_with_the_reason(api, bob, records, retrieved, reasons):
     retrieved(records[0])
-    response = api(bob).post(BASE + "/votes/", {"record": records[0].pk, "stage": "full_text",
-                                                "decision": "exclude"}, format="json")
+    response = api(bob).post(
+        BASE + "/votes/",
+        {"record": records[0].pk, "stage": "full_text", "decision": "exclude"},
+        format="json",
+    )
     assert response.status_code == 400
     assert "reason" in response.json()
 
@@ -173,8 +246,11 @@ def test_a_vote_on_a_record_of_another_review_is_refused(api, bob, records):
     from tests.factories import RecordFactory
 
     stranger = RecordFactory()
-    response = api(bob).post(BASE + "/votes/", {"record": stranger.pk, "stage": "title_abstract",
-                                                "decision": "include"}, format="json")
+    response = api(bob).post(
+        BASE + "/votes/",
+        {"record": stranger.pk, "stage": "title_abstract", "decision": "include"},
+        format="json",
+    )
     assert response.status_code == 400
     assert not Vote.objects.exists()
 
@@ -186,8 +262,9 @@ def _visible(api, user, **params):
     return api(user).get(BASE + "/votes/", params).json()["results"]
 
 
-def test_blind_votes_of_others_are_hidden_until_the_record_is_complete(api, review, bob, carol, dave, alice, vera,
-                                                                      records, cast):
+def test_blind_votes_of_others_are_hidden_until_the_record_is_complete(
+    api, review, bob, carol, dave, alice, vera, records, cast
+):
     cast(carol, records[0], "exclude", note="secret")
     for user in (bob, dave, alice, vera):
         assert _visible(api, user) == []
@@ -210,7 +287,10 @@ def test_the_arbiter_sees_votes_on_conflicts_only(api, bob, carol, dave, records
     cast(bob, records[1], "include")
     conflicts = api(dave).get(BASE + "/conflicts/").json()["results"]
     assert [c["record"]["id"] for c in conflicts] == [records[0].pk]
-    assert {v["reviewer"]: v["decision"] for v in conflicts[0]["votes"]} == {"bob": "include", "carol": "exclude"}
+    assert {v["reviewer"]: v["decision"] for v in conflicts[0]["votes"]} == {
+        "bob": "include",
+        "carol": "exclude",
+    }
     assert {v["record"] for v in _visible(api, dave)} == {records[0].pk}
 
 
@@ -227,8 +307,15 @@ def test_an_open_review_shows_votes_at_once(api, review, bob, carol, records, ca
 def test_resolving_a_conflict_gives_an_arbitration_verdict(api, bob, carol, dave, records, cast):
     cast(bob, records[0], "maybe", note="unclear source")
     conflict = cast(carol, records[0], "exclude", note="bone marrow").conflict
-    data = api(dave).post(f"{BASE}/conflicts/{conflict.pk}/resolve/",
-                          {"decision": "exclude", "note": "bone marrow only"}, format="json").json()
+    data = (
+        api(dave)
+        .post(
+            f"{BASE}/conflicts/{conflict.pk}/resolve/",
+            {"decision": "exclude", "note": "bone marrow only"},
+            format="json",
+        )
+        .json()
+    )
     assert data["status"] == "resolved" and data["resolved_by"] == "dave"
     assert data["verdict"]["method"] == "arbitration" and data["verdict"]["note"] == "bone marrow only"
     again = api(dave).post(f"{BASE}/conflicts/{conflict.pk}/resolve/", {"decision": "include"}, format="json")
@@ -240,7 +327,10 @@ def test_resolving_a_conflict_gives_an_arbitration_verdict(api, bob, carol, dave
 def test_conflicts_filter_by_status_and_stage(api, bob, carol, dave, records, cast):
     cast(bob, records[0], "include")
     cast(carol, records[0], "exclude")
-    assert api(dave).get(BASE + "/conflicts/", {"status": "open", "stage": "title_abstract"}).json()["count"] == 1
+    assert (
+        api(dave).get(BASE + "/conflicts/", {"status": "open", "stage": "title_abstract"}).json()["count"]
+        == 1
+    )
     assert api(dave).get(BASE + "/conflicts/", {"status": "resolved"}).json()["count"] == 0
     assert api(dave).get(BASE + "/conflicts/", {"stage": "full_text"}).json()["count"] == 0
 
@@ -266,10 +356,14 @@ def test_a_used_reason_is_retired_not_deleted(api, alice, bob, records, retrieve
     assert Vote.objects.get(record=records[0], stage=Stage.FULL_TEXT).reason_id == reasons[0].pk
 
 
-def test_attaching_a_pdf_stores_it_and_serves_it_to_members_only(api, bob, carol, vera, mallory, records, cast):
+def test_attaching_a_pdf_stores_it_and_serves_it_to_members_only(
+    api, bob, carol, vera, mallory, records, cast
+):
     cast(bob, records[0], "include")
     cast(carol, records[0], "include")
-    response = api(bob).post(f"{BASE}/retrievals/{records[0].pk}/attach/", {"file": _pdf()}, format="multipart")
+    response = api(bob).post(
+        f"{BASE}/retrievals/{records[0].pk}/attach/", {"file": _pdf()}, format="multipart"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "retrieved" and response.json()["has_pdf"]
     retrieval = Retrieval.objects.get(record=records[0])
@@ -280,35 +374,48 @@ def test_attaching_a_pdf_stores_it_and_serves_it_to_members_only(api, bob, carol
     assert api(mallory).get(f"{BASE}/retrievals/{records[0].pk}/pdf/").status_code == 404
 
 
-@pytest.mark.parametrize(("upload", "why"), [
-    (lambda: _pdf(content_type="text/html"), "type"),
-    (lambda: _pdf(content=b"<html>not a pdf</html>"), "magic"),
-    (lambda: _pdf(content=PDF + b"x" * 2048), "size"),
-])
+@pytest.mark.parametrize(
+    ("upload", "why"),
+    [
+        (lambda: _pdf(content_type="text/html"), "type"),
+        (lambda: _pdf(content=b"<html>not a pdf</html>"), "magic"),
+        (lambda: _pdf(content=PDF + b"x" * 2048), "size"),
+    ],
+)
 def test_a_file_that_is_not_a_small_pdf_is_refused(api, settings, bob, carol, records, cast, upload, why):
     settings.FULLTEXT_MAX_BYTES = 1024
     cast(bob, records[0], "include")
     cast(carol, records[0], "include")
-    response = api(bob).post(f"{BASE}/retrievals/{records[0].pk}/attach/", {"file": upload()}, format="multipart")
+    response = api(bob).post(
+        f"{BASE}/retrievals/{records[0].pk}/attach/", {"file": upload()}, format="multipart"
+    )
     assert response.status_code == 400
     assert not Retrieval.objects.exists()
 
 
 def test_only_records_included_at_title_abstract_are_sought(api, bob, records):
-    response = api(bob).post(f"{BASE}/retrievals/{records[0].pk}/link/", {"url": "https://example.org/x"},
-                             format="json")
+    response = api(bob).post(
+        f"{BASE}/retrievals/{records[0].pk}/link/", {"url": "https://example.org/x"}, format="json"
+    )
     assert response.status_code == 400
 
 
 def test_a_report_not_retrieved_is_counted_and_never_screened(api, bob, carol, records, cast):
     cast(bob, records[0], "include")
     cast(carol, records[0], "include")
-    response = api(bob).post(f"{BASE}/retrievals/{records[0].pk}/not-retrieved/",
-                             {"reason": "no response from the authors"}, format="json")
+    response = api(bob).post(
+        f"{BASE}/retrievals/{records[0].pk}/not-retrieved/",
+        {"reason": "no response from the authors"},
+        format="json",
+    )
     assert response.json()["status"] == RetrievalStatus.NOT_RETRIEVED
     assert api(bob).get(BASE + "/queue/next/?stage=full_text").json()["record"] is None
     prisma = api(bob).get(BASE + "/progress/").json()["prisma"]
-    assert (prisma["reports_sought"], prisma["reports_not_retrieved"], prisma["reports_assessed"]) == (1, 1, 0)
+    assert (prisma["reports_sought"], prisma["reports_not_retrieved"], prisma["reports_assessed"]) == (
+        1,
+        1,
+        0,
+    )
     listed = api(bob).get(BASE + "/retrievals/", {"status": "not_retrieved"}).json()
     assert [r["record"] for r in listed["results"]] == [records[0].pk]
 
@@ -322,8 +429,11 @@ def test_reports_sharing_an_nct_id_are_suggested_and_grouped(api, bob, make_reco
     included_at_fulltext(a, b, c)
     suggestions = api(bob).get(BASE + "/studies/suggestions/").json()["results"]
     assert suggestions == [{"report_ids": [a.pk, b.pk], "shared": ["NCT01234567"], "study_ids": []}]
-    study = api(bob).post(BASE + "/studies/", {"records": [a.pk, b.pk], "label": "Lian 2023"},
-                          format="json").json()
+    study = (
+        api(bob)
+        .post(BASE + "/studies/", {"records": [a.pk, b.pk], "label": "Lian 2023"}, format="json")
+        .json()
+    )
     assert study["reports_total"] == 2 and study["registry_ids"] == ["NCT01234567"]
     assert api(bob).get(BASE + "/studies/suggestions/").json()["results"] == []
     prisma = api(bob).get(BASE + "/progress/").json()["prisma"]
@@ -337,8 +447,9 @@ def test_studies_merge_and_split(api, bob, make_records, included_at_fulltext):
     second = api(bob).post(BASE + "/studies/", {"records": [b.pk, c.pk]}, format="json").json()
     merged = api(bob).post(f"{BASE}/studies/{first['id']}/merge/", {"studies": [second["id"]]}, format="json")
     assert merged.json()["reports_total"] == 3
-    split = api(bob).post(f"{BASE}/studies/{first['id']}/split/", {"records": [c.pk], "label": "Follow-up"},
-                          format="json")
+    split = api(bob).post(
+        f"{BASE}/studies/{first['id']}/split/", {"records": [c.pk], "label": "Follow-up"}, format="json"
+    )
     assert split.status_code == 201 and split.json()["label"] == "Follow-up"
     assert api(bob).get(BASE + "/studies/", {"label": "follow"}).json()["count"] == 1
 
@@ -351,8 +462,13 @@ def test_a_report_not_included_at_fulltext_cannot_join_a_study(api, bob, records
 
 
 def test_agreement_per_pair_of_reviewers(api, bob, carol, vera, records, cast):
-    decisions = [("include", "include"), ("exclude", "exclude"), ("maybe", "include"), ("include", "exclude"),
-                 ("exclude", "exclude")]
+    decisions = [
+        ("include", "include"),
+        ("exclude", "exclude"),
+        ("maybe", "include"),
+        ("include", "exclude"),
+        ("exclude", "exclude"),
+    ]
     for record, (b, c) in zip(records, decisions):
         cast(bob, record, b)
         cast(carol, record, c)
@@ -405,12 +521,21 @@ def test_the_schema_stays_valid_and_lists_screening(api, alice):
     response = api(alice).get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/queue/next/", "/votes/", "/conflicts/{id}/resolve/", "/retrievals/{id}/attach/",
-                 "/studies/suggestions/", "/agreement/", "/exclusion-reasons/set/"):
+    for path in (
+        "/queue/next/",
+        "/votes/",
+        "/conflicts/{id}/resolve/",
+        "/retrievals/{id}/attach/",
+        "/studies/suggestions/",
+        "/agreement/",
+        "/exclusion-reasons/set/",
+    ):
         assert f"/api/v1/reviews/{{review_slug}}/screening{path}" in paths
 
 
-def test_next_record_costs_a_constant_number_of_queries(api, bob, make_records, django_assert_max_num_queries):
+def test_next_record_costs_a_constant_number_of_queries(
+    api, bob, make_records, django_assert_max_num_queries
+):
     make_records(30)
     client = api(bob)
     client.get(BASE + "/queue/next/")  # first call synchronises the queue
@@ -418,17 +543,25 @@ def test_next_record_costs_a_constant_number_of_queries(api, bob, make_records, 
         assert client.get(BASE + "/queue/next/").status_code == 200
 
 
-def test_a_vote_costs_a_constant_number_of_queries(api, bob, carol, make_records, django_assert_max_num_queries):
+def test_a_vote_costs_a_constant_number_of_queries(
+    api, bob, carol, make_records, django_assert_max_num_queries
+):
     records = make_records(30)
     client = api(bob)
     client.get(BASE + "/queue/next/")
     api(carol).get(BASE + "/queue/next/")
     with django_assert_max_num_queries(20):
-        response = client.post(BASE + "/votes/", {"record": records[5].pk, "stage": "title_abstract",
-                                                  "decision": "include"}, format="json")
+        response = client.post(
+            BASE + "/votes/",
+            {"record": records[5].pk, "stage": "title_abstract", "decision": "include"},
+            format="json",
+        )
     assert response.status_code == 201
     with django_assert_max_num_queries(24):
-        api(carol).post(BASE + "/votes/", {"record": records[5].pk, "stage": "title_abstract",
-                                           "decision": "exclude"}, format="json")
+        api(carol).post(
+            BASE + "/votes/",
+            {"record": records[5].pk, "stage": "title_abstract", "decision": "exclude"},
+            format="json",
+        )
     assert Conflict.objects.filter(record=records[5]).exists()
     assert not Verdict.objects.filter(record=records[5]).exists()

@@ -18,8 +18,11 @@ def _next(review, user, stage=Stage.TITLE_ABSTRACT):
 def _drain(review, user, stage=Stage.TITLE_ABSTRACT):
     """The records the queue offers, in order, without voting (by reading the rows)."""
     _next(review, user, stage)
-    return list(QueueItem.objects.filter(review=review, stage=stage, reviewer=user)
-                .order_by("-votes_so_far", "sort_key").values_list("record_id", flat=True))
+    return list(
+        QueueItem.objects.filter(review=review, stage=stage, reviewer=user)
+        .order_by("-votes_so_far", "sort_key")
+        .values_list("record_id", flat=True)
+    )
 
 
 def _bump(review):
@@ -126,7 +129,8 @@ def test_a_stale_queue_row_is_skipped(review, records, bob):
     from screening.models import Verdict
 
     head = _next(review, bob)
-    Verdict.objects.create(review=review, record=head, stage=Stage.TITLE_ABSTRACT, decision="include",
-                           method="agreement")
+    Verdict.objects.create(
+        review=review, record=head, stage=Stage.TITLE_ABSTRACT, decision="include", method="agreement"
+    )
     assert QueueItem.objects.filter(reviewer=bob, record=head).exists()
     assert _next(review, bob).pk != head.pk

@@ -7,17 +7,29 @@ from django.db import IntegrityError, transaction
 from reviewapp.models import AuditEvent
 from reviewapp.selectors import record_timeline
 from screening.models import (
-    Conflict, ConflictStatus, Decision, Retrieval, RevisionKind, Stage, Verdict, VerdictMethod, Vote, VoteRevision,
+    Conflict,
+    ConflictStatus,
+    Decision,
+    Retrieval,
+    RevisionKind,
+    Stage,
+    Verdict,
+    VerdictMethod,
+    Vote,
+    VoteRevision,
 )
 from screening.services import votes as vote_services
 
 
-@pytest.mark.parametrize(("first", "second", "verdict"), [
-    ("include", "include", "include"),
-    ("exclude", "exclude", "exclude"),
-    ("maybe", "include", "include"),
-    ("maybe", "maybe", "include"),
-])
+@pytest.mark.parametrize(
+    ("first", "second", "verdict"),
+    [
+        ("include", "include", "include"),
+        ("exclude", "exclude", "exclude"),
+        ("maybe", "include", "include"),
+        ("maybe", "maybe", "include"),
+    ],
+)
 def test_agreeing_votes_decide_the_record_by_agreement(records, bob, carol, cast, first, second, verdict):
     record = records[0]
     cast(bob, record, first)
@@ -57,15 +69,27 @@ def test_changing_a_vote_keeps_the_earlier_one(records, bob, cast):
     vote = Vote.objects.get(record=record)
     assert (vote.decision, vote.note) == ("exclude", "adipose MSCs only")
     revision = VoteRevision.objects.get(record=record)
-    assert (revision.decision, revision.note, revision.kind) == ("include", "first look", RevisionKind.CHANGED)
-    assert [e.verb for e in record_timeline(record) if e.verb.startswith("vote.")] == ["vote.cast", "vote.changed"]
+    assert (revision.decision, revision.note, revision.kind) == (
+        "include",
+        "first look",
+        RevisionKind.CHANGED,
+    )
+    assert [e.verb for e in record_timeline(record) if e.verb.startswith("vote.")] == [
+        "vote.cast",
+        "vote.changed",
+    ]
 
 
 def test_one_vote_per_record_stage_and_reviewer_is_a_database_constraint(records, bob, cast):
     cast(bob, records[0], "include")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Vote.objects.create(review=records[0].review, record=records[0], stage=Stage.TITLE_ABSTRACT, reviewer=bob,
-                            decision="exclude")
+        Vote.objects.create(
+            review=records[0].review,
+            record=records[0],
+            stage=Stage.TITLE_ABSTRACT,
+            reviewer=bob,
+            decision="exclude",
+        )
 
 
 def test_maybe_at_full_text_is_refused_by_the_service_and_the_database(records, bob, retrieved, cast):
@@ -73,7 +97,9 @@ def test_maybe_at_full_text_is_refused_by_the_service_and_the_database(records, 
     with pytest.raises(ValidationError):
         cast(bob, record, "maybe", stage=Stage.FULL_TEXT)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Vote.objects.create(review=record.review, record=record, stage=Stage.FULL_TEXT, reviewer=bob, decision="maybe")
+        Vote.objects.create(
+            review=record.review, record=record, stage=Stage.FULL_TEXT, reviewer=bob, decision="maybe"
+        )
 
 
 def test_a_fulltext_exclusion_without_a_reason_is_refused(records, bob, retrieved, reasons, cast):
@@ -82,8 +108,9 @@ def test_a_fulltext_exclusion_without_a_reason_is_refused(records, bob, retrieve
         cast(bob, record, "exclude", stage=Stage.FULL_TEXT)
     assert "reason" in refused.value.message_dict
     with pytest.raises(IntegrityError), transaction.atomic():
-        Vote.objects.create(review=record.review, record=record, stage=Stage.FULL_TEXT, reviewer=bob,
-                            decision="exclude")
+        Vote.objects.create(
+            review=record.review, record=record, stage=Stage.FULL_TEXT, reviewer=bob, decision="exclude"
+        )
 
 
 def test_fulltext_exclusions_that_agree_carry_the_reason(records, bob, carol, retrieved, reasons, cast):
@@ -163,10 +190,15 @@ def test_consensus_is_refused_when_the_review_arbitrates_only(review, records, b
 def test_the_arbiter_decides_a_conflict_with_a_note(records, bob, carol, dave, cast):
     cast(bob, records[0], "include")
     conflict = cast(carol, records[0], "exclude").conflict
-    verdict = vote_services.conflict_resolve(conflict=conflict, actor=dave, decision="include",
-                                             note="perinatal source confirmed")
+    verdict = vote_services.conflict_resolve(
+        conflict=conflict, actor=dave, decision="include", note="perinatal source confirmed"
+    )
     assert (verdict.decision, verdict.method, verdict.decided_by, verdict.note) == (
-        "include", VerdictMethod.ARBITRATION, dave, "perinatal source confirmed")
+        "include",
+        VerdictMethod.ARBITRATION,
+        dave,
+        "perinatal source confirmed",
+    )
     conflict.refresh_from_db()
     assert (conflict.status, conflict.resolved_by) == (ConflictStatus.RESOLVED, dave)
     verbs = [e.verb for e in record_timeline(records[0])]
@@ -190,12 +222,19 @@ def test_votes_are_closed_after_arbitration(records, bob, carol, dave, cast):
         cast(bob, records[0], "exclude")
 
 
-@pytest.mark.parametrize(("persona", "owner_can_resolve", "allowed"), [
-    ("dave", False, True), ("alice", True, True), ("alice", False, False), ("bob", True, False),
-    ("vera", True, False),
-])
-def test_who_may_resolve_a_conflict(request, review, records, bob, carol, dave, vera, alice, cast, persona,
-                                    owner_can_resolve, allowed):
+@pytest.mark.parametrize(
+    ("persona", "owner_can_resolve", "allowed"),
+    [
+        ("dave", False, True),
+        ("alice", True, True),
+        ("alice", False, False),
+        ("bob", True, False),
+        ("vera", True, False),
+    ],
+)
+def test_who_may_resolve_a_conflict(
+    request, review, records, bob, carol, dave, vera, alice, cast, persona, owner_can_resolve, allowed
+):
     review.owner_can_resolve = owner_can_resolve
     review.save()
     cast(bob, records[0], "include")

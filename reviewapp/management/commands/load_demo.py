@@ -1,4 +1,4 @@
-"""A ready-to-click demo review: five people with roles, four database exports, duplicates found."""
+"""A ready-to-click demo review: five people with roles, three database exports, duplicates found."""
 
 import datetime as dt
 from pathlib import Path
@@ -23,7 +23,6 @@ PEOPLE = [  # username, password, roles
 ]
 SOURCES = [  # name, kind, file, search string
     ("PubMed", SourceKind.DATABASE, "citesource_pubmed_46.ris", '("gambling"[tiab]) AND ("COVID-19"[tiab])'),
-    ("MEDLINE (Ovid)", SourceKind.DATABASE, "citesource_medline_84.ris", "exp Gambling/ and exp COVID-19/"),
     ("Web of Science Core Collection", SourceKind.DATABASE, "citesource_WoS_79.ris", "TS=(gambl* AND covid*)"),
     ("Scopus", SourceKind.DATABASE, "citesource_scopus_255.ris", "TITLE-ABS-KEY(gambl* AND covid*)"),
 ]
