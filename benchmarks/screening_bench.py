@@ -3,8 +3,8 @@
 A review of 100,000 records (loaded with COPY, not through the import pipeline); bob and carol have ~30,000
 votes each (25,000 on the same records: agreements and some conflicts; 5,000 each on records the other has not
 seen); dave arbitrates. Then bob and carol screen (next record, vote) while dave resolves conflicts, all
-at once in three processes (like three gunicorn workers), through Django's test client (the full middleware, session
-auth and DRF stack). Prints one JSON line.
+at once in three processes (like three gunicorn workers), through Django's test client (the full middleware,
+session auth and DRF stack). Prints one JSON line.
 
 The benchmark creates (and drops) its own database on the server given by --pg:
     .venv/bin/python benchmarks/screening_bench.py [--pg postgres://postgres@127.0.0.1:5432]

@@ -56,13 +56,17 @@ def record_states(review: Review) -> dict[str, int]:
 
 
 def sources_of_records(records) -> dict[int, list[str]]:
-    """For canonical records: every source the record, or a duplicate merged into it, came from."""
+    """Every source a record came from: its own, plus those of duplicates merged into it."""
     ids = [r.pk for r in records]
+    wanted = set(ids)
     names: dict[int, set[str]] = defaultdict(set)
     rows = Record.objects.filter(Q(pk__in=ids) | Q(duplicate_of__in=ids)).values_list(
         "id", "duplicate_of_id", "source__name")
     for rid, dup_of, name in rows:
-        names[dup_of or rid].add(name)
+        if rid in wanted:
+            names[rid].add(name)  # a record always came from its own source
+        if dup_of in wanted:
+            names[dup_of].add(name)
     return {rid: sorted(names.get(rid, ())) for rid in ids}
 
 

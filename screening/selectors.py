@@ -179,7 +179,7 @@ def exclusion_reasons_of(
 
 
 def sought_reports(review: Review) -> QuerySet[Record]:
-    """Records included at title/abstract (sought for retrieval), with their retrieval and full-text verdict."""
+    """Records included at title/abstract (sought for retrieval), with retrieval and full-text verdict."""
     included = Verdict.objects.filter(
         record=OuterRef("pk"), stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE
     )

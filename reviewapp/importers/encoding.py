@@ -21,8 +21,12 @@ _READ_CHUNK = 1 << 20
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
-def sniff_encoding(stream: BinaryIO) -> str:
-    """The codec for ``stream``; leaves the stream where it found it (it must be seekable)."""
+def sniff_encoding(stream: BinaryIO, *, validate_utf8: bool = True) -> str:
+    """The codec for ``stream``; leaves the stream where it found it (it must be seekable).
+
+    Without a BOM, UTF-8 is told from Latin-1 by reading the whole stream once, unless the caller
+    (the RIS reader, which decodes entry by entry) says it will fall back on its own.
+    """
     start = stream.tell()
     head = stream.read(_SNIFF_BYTES)
     stream.seek(start)
@@ -33,6 +37,8 @@ def sniff_encoding(stream: BinaryIO) -> str:
     bom_less_utf16 = _bom_less_utf16(head)
     if bom_less_utf16:
         return bom_less_utf16
+    if not validate_utf8:
+        return "utf-8"
     return "utf-8" if _is_utf8(stream) else "latin-1"
 
 
@@ -94,8 +100,9 @@ def _decode_partial(data: bytes, codec: str) -> str:
 class TextReader:
     """An upload as UTF-8 with "\\n" newlines, read as byte chunks, text chunks or lines.
 
-    UTF-8 input passes through as bytes (the fast path the RIS reader uses); any other codec is
-    transcoded chunk by chunk. "\\r\\n" and a bare "\\r" (old Mac exports, and Web of Science
+    UTF-8 input passes through as bytes (the fast path the RIS reader uses; if the caller skipped
+    validation, those bytes may really be Latin-1 and the RIS reader decodes each entry with a
+    fallback); any other codec is transcoded chunk by chunk. "\\r\\n" and a bare "\\r" (old Mac exports, and Web of Science
     RIS, which puts bare CRs inside lines) both become "\\n". ``io.TextIOWrapper`` would do
     this too, but it is twice as slow on a 260 MB file.
     """
@@ -169,7 +176,7 @@ def seekable(stream: BinaryIO) -> Iterator[BinaryIO]:
 
 
 @contextmanager
-def text_stream(stream: BinaryIO) -> Iterator[TextReader]:
+def text_stream(stream: BinaryIO, *, validate_utf8: bool = True) -> Iterator[TextReader]:
     """A ``TextReader`` over ``stream`` with the encoding sniffed; the stream is left open."""
     with seekable(stream) as source:
-        yield TextReader(source, sniff_encoding(source))
+        yield TextReader(source, sniff_encoding(source, validate_utf8=validate_utf8))

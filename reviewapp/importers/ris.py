@@ -11,6 +11,7 @@ its tags come from one regex split instead of a per-line Python loop.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
 from collections.abc import Iterator
@@ -18,6 +19,15 @@ from collections.abc import Iterator
 from .base import ParsedRecord, ParseError
 from .encoding import TextReader
 from .normalize import clean, clean_all, clean_lines, doi, doi_from_url, pages, pmid, registry_ids, year
+
+# ``_record`` passes ParsedRecord's fields positionally; if base.py changes them, fail at import
+# rather than silently putting a title into the abstract.
+_FIELD_ORDER = (
+    *("raw", "line", "source_key", "title", "abstract", "authors", "year", "journal", "volume"),
+    *("issue", "pages", "doi", "pmid", "registry_ids", "keywords", "language", "publication_type", "url"),
+)
+if tuple(field.name for field in dataclasses.fields(ParsedRecord)) != _FIELD_ORDER:
+    raise ImportError("ParsedRecord's fields changed: update ris._record, which passes them by position")
 
 _CHUNK = 1 << 17  # 128 KB: 1 MB chunks were 30% slower (fresh pages for every buffer)
 _START = b"\nTY  -"
@@ -66,7 +76,10 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
             if buf.find(_END, pos, start) >= 0:
                 _check_gap(buf, pos, start, line, filename)
             line += buf.count(b"\n", pos, start + 1)
-            raw = buf[start + 1 : stop].decode("utf-8", "replace")
+            try:
+                raw = buf[start + 1 : stop].decode("utf-8")
+            except UnicodeDecodeError:  # a Latin-1 export (or one stray byte): see TextReader
+                raw = buf[start + 1 : stop].decode("latin-1")
             record = _record(raw, line)
             if record is None:
                 yield from _split_missing_er(raw, line)
@@ -141,25 +154,26 @@ def _record(raw: str, line: int) -> ParsedRecord | None:
     ty = parts[0][5:]
     get = fields.get
     urls = [url.strip() for url in (ur, get("L2"), get("L1"), get("LK")) if url]
+    # Positional, in ParsedRecord field order (checked at import): keyword arguments cost 6%.
     return ParsedRecord(
-        raw,
-        line,
-        (id_ or an).strip() or _scopus_eid(ur),
-        clean(ti or t1 or get("CT") or get("ST") or get("BT") or ""),
-        clean_lines(ab or n2),
-        _authors(fields, tags, parts),
-        year(py or y1 or da or get("Y2") or ""),
-        clean(jf or jo or t2 or get("J2") or get("JA") or get("J1") or get("T3") or ""),
-        (vl or get("VO") or "").strip(),
-        (is_ or get("CP") or "").strip(),
-        pages(sp, ep),
-        _doi(do, fields, urls),
-        _pmid(fields, an, urls),
-        registry_ids(raw),
-        clean_all(_all(tags, parts, "KW"), split_lines=True) if "KW" in fields else [],
-        la.strip(),
-        ty.strip(),
-        urls[0] if urls else "",
+        raw,  # raw
+        line,  # line
+        (id_ or an).strip() or _scopus_eid(ur),  # source_key
+        clean(ti or t1 or get("CT") or get("ST") or get("BT") or ""),  # title
+        clean_lines(ab or n2),  # abstract
+        _authors(fields, tags, parts),  # authors
+        year(py or y1 or da or get("Y2") or ""),  # year
+        clean(jf or jo or t2 or get("J2") or get("JA") or get("J1") or get("T3") or ""),  # journal
+        (vl or get("VO") or "").strip(),  # volume
+        (is_ or get("CP") or "").strip(),  # issue
+        pages(sp, ep),  # pages
+        _doi(do, fields, urls),  # doi
+        _pmid(fields, an, urls),  # pmid
+        registry_ids(raw),  # registry_ids
+        clean_all(_all(tags, parts, "KW"), split_lines=True) if "KW" in fields else [],  # keywords
+        la.strip(),  # language
+        ty.strip(),  # publication_type
+        urls[0] if urls else "",  # url
     )
 
 

@@ -491,6 +491,15 @@ def test_latin1_export_is_decoded_when_it_is_not_valid_utf8():
     assert records[0].title == "Ärzte in Österreich"
 
 
+def test_latin1_ris_whose_first_entries_are_plain_ascii_decodes_every_entry():
+    text = ris("TI  - Plain ASCII first", "TI  - Études café") * 3
+
+    records = parse_bytes(text.replace("\n", "\r\n").encode("latin-1"))
+
+    assert [record.title for record in records][:2] == ["Plain ASCII first", "Études café"]
+    assert len(records) == 6
+
+
 @pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
 def test_crlf_and_bare_cr_line_endings_give_the_same_records_and_lines(newline):
     records = parse_bytes(TWO_ENTRIES.replace("\n", newline).encode())
