@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AuditEvent, DuplicateCandidate, ImportBatch, Membership, Record, Review, SearchSource, Study
+from .models import (
+    AuditEvent,
+    DuplicateCandidate,
+    ImportBatch,
+    Membership,
+    Record,
+    Review,
+    SearchSource,
+    Study,
+)
 
 
 class MembershipInline(admin.TabularInline):

@@ -7,7 +7,14 @@ from collections import defaultdict
 from django.db.models import Count, Q, QuerySet
 
 from .models import (
-    AuditEvent, CandidateStatus, DedupRun, DuplicateCandidate, ImportBatch, Membership, Record, Review,
+    AuditEvent,
+    CandidateStatus,
+    DedupRun,
+    DuplicateCandidate,
+    ImportBatch,
+    Membership,
+    Record,
+    Review,
     SearchSource,
 )
 
@@ -15,9 +22,13 @@ from .models import (
 def reviews_for(user) -> QuerySet[Review]:
     if not user.is_authenticated:
         return Review.objects.none()
-    return Review.objects.filter(memberships__user=user).annotate(
-        records_total=Count("records", distinct=True),
-    ).order_by("-created_at")
+    return (
+        Review.objects.filter(memberships__user=user)
+        .annotate(
+            records_total=Count("records", distinct=True),
+        )
+        .order_by("-created_at")
+    )
 
 
 def members_of(review: Review) -> QuerySet[Membership]:
@@ -25,14 +36,22 @@ def members_of(review: Review) -> QuerySet[Membership]:
 
 
 def sources_of_review(review: Review) -> QuerySet[SearchSource]:
-    return SearchSource.objects.filter(review=review).annotate(
-        records_total=Count("records", distinct=True),
-        imports_total=Count("imports", distinct=True),
-    ).order_by("name")
+    return (
+        SearchSource.objects.filter(review=review)
+        .annotate(
+            records_total=Count("records", distinct=True),
+            imports_total=Count("imports", distinct=True),
+        )
+        .order_by("name")
+    )
 
 
 def imports_of(review: Review) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.filter(review=review).select_related("source", "created_by").order_by("-created_at")
+    return (
+        ImportBatch.objects.filter(review=review)
+        .select_related("source", "created_by")
+        .order_by("-created_at")
+    )
 
 
 def records_of(review: Review) -> QuerySet[Record]:
@@ -61,7 +80,8 @@ def sources_of_records(records) -> dict[int, list[str]]:
     wanted = set(ids)
     names: dict[int, set[str]] = defaultdict(set)
     rows = Record.objects.filter(Q(pk__in=ids) | Q(duplicate_of__in=ids)).values_list(
-        "id", "duplicate_of_id", "source__name")
+        "id", "duplicate_of_id", "source__name"
+    )
     for rid, dup_of, name in rows:
         if rid in wanted:
             names[rid].add(name)  # a record always came from its own source
@@ -70,9 +90,12 @@ def sources_of_records(records) -> dict[int, list[str]]:
     return {rid: sorted(names.get(rid, ())) for rid in ids}
 
 
-def candidates_of(review: Review, status: str | None = CandidateStatus.PENDING) -> QuerySet[DuplicateCandidate]:
+def candidates_of(
+    review: Review, status: str | None = CandidateStatus.PENDING
+) -> QuerySet[DuplicateCandidate]:
     qs = DuplicateCandidate.objects.filter(review=review).select_related(
-        "record_a__source", "record_b__source", "decided_by")
+        "record_a__source", "record_b__source", "decided_by"
+    )
     return qs.filter(status=status) if status else qs
 
 
@@ -82,9 +105,13 @@ def latest_dedup_run(review: Review) -> DedupRun | None:
 
 def record_timeline(record: Record) -> QuerySet[AuditEvent]:
     """Everything that happened to a record: its import, merges, removals, votes, decisions."""
-    return AuditEvent.objects.filter(
-        Q(record=record) | Q(other_record=record) | Q(batch_id=record.batch_id, verb="import.succeeded")
-    ).select_related("actor").order_by("created_at", "id")
+    return (
+        AuditEvent.objects.filter(
+            Q(record=record) | Q(other_record=record) | Q(batch_id=record.batch_id, verb="import.succeeded")
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
 
 
 # --- Added for the browser pages (reviewapp/views/) ---------------------------------------------------------
@@ -116,8 +143,11 @@ def duplicates_of_record(record: Record) -> QuerySet[Record]:
 
 def candidates_of_record(record: Record) -> QuerySet[DuplicateCandidate]:
     """Every scored pair the record is part of, decided or not."""
-    return DuplicateCandidate.objects.filter(Q(record_a=record) | Q(record_b=record)).select_related(
-        "record_a", "record_b", "decided_by").order_by("-score", "id")
+    return (
+        DuplicateCandidate.objects.filter(Q(record_a=record) | Q(record_b=record))
+        .select_related("record_a", "record_b", "decided_by")
+        .order_by("-score", "id")
+    )
 
 
 def source_choices(review: Review) -> QuerySet[SearchSource]:

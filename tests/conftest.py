@@ -74,8 +74,14 @@ def mallory(db):
 
 @pytest.fixture
 def team(alice, bob, carol, dave, vera, mallory):
-    return {"owner": alice, "reviewer": bob, "reviewer2": carol, "arbiter": dave, "viewer": vera,
-            "outsider": mallory}
+    return {
+        "owner": alice,
+        "reviewer": bob,
+        "reviewer2": carol,
+        "arbiter": dave,
+        "viewer": vera,
+        "outsider": mallory,
+    }
 
 
 @pytest.fixture

@@ -72,4 +72,6 @@ class RecordFactory(factory.django.DjangoModelFactory):
     year = 2021
     journal = "Stem Cell Res Ther"
     raw = factory.LazyAttribute(lambda o: f"TY  - JOUR\nTI  - {o.title}\nER  - ")
-    sort_key = factory.LazyAttribute(lambda o: int(hashlib.sha1(str(o.position).encode()).hexdigest()[:12], 16))
+    sort_key = factory.LazyAttribute(
+        lambda o: int(hashlib.sha1(str(o.position).encode()).hexdigest()[:12], 16)
+    )

@@ -1,7 +1,15 @@
 import django_filters
 from django.db.models import Q
 
-from ..models import CandidateStatus, DuplicateCandidate, ImportBatch, Membership, Record, SearchSource, SourceKind
+from ..models import (
+    CandidateStatus,
+    DuplicateCandidate,
+    ImportBatch,
+    Membership,
+    Record,
+    SearchSource,
+    SourceKind,
+)
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -11,15 +19,27 @@ class RecordFilter(django_filters.FilterSet):
     has_abstract = django_filters.BooleanFilter(method="filter_has_abstract")
     has_title = django_filters.BooleanFilter(method="filter_has_title")
     status = django_filters.ChoiceFilter(
-        method="filter_status", choices=[("active", "active"), ("duplicate", "duplicate"), ("removed", "removed")],
-        help_text="Duplicate status: active (goes on to screening), duplicate, removed")
+        method="filter_status",
+        choices=[("active", "active"), ("duplicate", "duplicate"), ("removed", "removed")],
+        help_text="Duplicate status: active (goes on to screening), duplicate, removed",
+    )
     q = django_filters.CharFilter(method="filter_text", help_text="Words in the title or abstract")
     doi = django_filters.CharFilter(field_name="doi", lookup_expr="iexact")
     batch = django_filters.NumberFilter(field_name="batch_id")
 
     class Meta:
         model = Record
-        fields = ["source", "year_min", "year_max", "has_abstract", "has_title", "status", "q", "doi", "batch"]
+        fields = [
+            "source",
+            "year_min",
+            "year_max",
+            "has_abstract",
+            "has_title",
+            "status",
+            "q",
+            "doi",
+            "batch",
+        ]
 
     def filter_source(self, qs, name, value):
         return qs.filter(source_id=int(value)) if value.isdigit() else qs.filter(source__name__iexact=value)
@@ -59,8 +79,10 @@ class ImportBatchFilter(django_filters.FilterSet):
 
 
 class MembershipFilter(django_filters.FilterSet):
-    role = django_filters.ChoiceFilter(method="filter_role", choices=[
-        ("owner", "owner"), ("reviewer", "reviewer"), ("arbiter", "arbiter"), ("viewer", "viewer")])
+    role = django_filters.ChoiceFilter(
+        method="filter_role",
+        choices=[("owner", "owner"), ("reviewer", "reviewer"), ("arbiter", "arbiter"), ("viewer", "viewer")],
+    )
 
     class Meta:
         model = Membership

@@ -2,7 +2,16 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from ..models import (
-    AuditEvent, DedupRun, DuplicateCandidate, ImportBatch, Membership, Record, Review, Role, SearchSource, SourceKind,
+    AuditEvent,
+    DedupRun,
+    DuplicateCandidate,
+    ImportBatch,
+    Membership,
+    Record,
+    Review,
+    Role,
+    SearchSource,
+    SourceKind,
 )
 
 User = get_user_model()
@@ -13,9 +22,21 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["slug", "title", "description", "votes_required", "blind", "allow_consensus", "owner_can_resolve",
-                  "inclusion_criteria", "exclusion_criteria", "include_keywords", "exclude_keywords",
-                  "created_at", "my_roles"]
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "votes_required",
+            "blind",
+            "allow_consensus",
+            "owner_can_resolve",
+            "inclusion_criteria",
+            "exclusion_criteria",
+            "include_keywords",
+            "exclude_keywords",
+            "created_at",
+            "my_roles",
+        ]
         read_only_fields = ["created_at", "my_roles"]
 
     def get_my_roles(self, review) -> list[str]:
@@ -42,8 +63,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MembershipWriteSerializer(serializers.Serializer):
     username = serializers.CharField()
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
-    password = serializers.CharField(required=False, write_only=True,
-                                     help_text="Creates the account if no user has this username.")
+    password = serializers.CharField(
+        required=False, write_only=True, help_text="Creates the account if no user has this username."
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
 
 
@@ -53,7 +75,16 @@ class SearchSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SearchSource
-        fields = ["id", "name", "kind", "date_searched", "search_string", "notes", "records_total", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "date_searched",
+            "search_string",
+            "notes",
+            "records_total",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
 
@@ -63,8 +94,24 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportBatch
-        fields = ["id", "source", "file_name", "sha256", "size", "requested_format", "format", "forced", "status",
-                  "records_count", "error", "error_line", "progress", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "source",
+            "file_name",
+            "sha256",
+            "size",
+            "requested_format",
+            "format",
+            "forced",
+            "status",
+            "records_count",
+            "error",
+            "error_line",
+            "progress",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
     def get_progress(self, batch) -> dict:
         from ..services.imports import import_progress
@@ -77,7 +124,8 @@ class ImportUploadSerializer(serializers.Serializer):
     source = serializers.IntegerField(required=False, help_text="Search source id")
     source_name = serializers.CharField(required=False, help_text="Or a source name (created if missing)")
     format = serializers.ChoiceField(
-        choices=["auto", "ris", "medline", "endnote-xml", "bibtex", "csv", "wos"], default="auto")
+        choices=["auto", "ris", "medline", "endnote-xml", "bibtex", "csv", "wos"], default="auto"
+    )
     force = serializers.BooleanField(default=False)
 
 
@@ -87,10 +135,34 @@ class RecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Record
-        fields = ["id", "source", "batch", "position", "source_key", "title", "abstract", "authors", "year",
-                  "journal", "volume", "issue", "pages", "doi", "pmid", "registry_ids", "keywords", "language",
-                  "publication_type", "url", "duplicate_of", "removed_reason", "removed_note", "study", "status",
-                  "created_at"]
+        fields = [
+            "id",
+            "source",
+            "batch",
+            "position",
+            "source_key",
+            "title",
+            "abstract",
+            "authors",
+            "year",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "registry_ids",
+            "keywords",
+            "language",
+            "publication_type",
+            "url",
+            "duplicate_of",
+            "removed_reason",
+            "removed_note",
+            "study",
+            "status",
+            "created_at",
+        ]
 
     def get_status(self, record) -> str:
         if record.duplicate_of_id:
@@ -115,8 +187,21 @@ class CandidateRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Record
-        fields = ["id", "source", "source_key", "title", "authors", "year", "journal", "volume", "issue", "pages",
-                  "doi", "pmid", "duplicate_of"]
+        fields = [
+            "id",
+            "source",
+            "source_key",
+            "title",
+            "authors",
+            "year",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "duplicate_of",
+        ]
 
 
 class DuplicateCandidateSerializer(serializers.ModelSerializer):
@@ -134,8 +219,17 @@ class DedupRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DedupRun
-        fields = ["id", "status", "records_checked", "candidates_found", "auto_merged", "queued_for_review",
-                  "progress", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "records_checked",
+            "candidates_found",
+            "auto_merged",
+            "queued_for_review",
+            "progress",
+            "created_at",
+            "finished_at",
+        ]
 
     def get_progress(self, run) -> dict:
         from ..services.duplicates import dedup_progress

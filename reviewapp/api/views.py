@@ -13,7 +13,15 @@ from rest_framework.response import Response
 
 from .. import selectors
 from ..models import (
-    AuditEvent, DedupRun, DuplicateCandidate, ImportBatch, Membership, Record, Review, Role, SearchSource,
+    AuditEvent,
+    DedupRun,
+    DuplicateCandidate,
+    ImportBatch,
+    Membership,
+    Record,
+    Review,
+    Role,
+    SearchSource,
 )
 from ..permissions import ReviewMemberPermission
 from ..services import duplicates as dup_services
@@ -24,8 +32,9 @@ from . import filters, serializers
 User = get_user_model()
 
 
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                    viewsets.GenericViewSet):
+class ReviewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     """Reviews the user is a member of. Create with POST; settings are the owner's."""
 
     serializer_class = serializers.ReviewSerializer
@@ -51,8 +60,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upd
         return Response(self.get_serializer(review).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        review_services.review_update(review=serializer.instance, actor=self.request.user,
-                                      **serializer.validated_data)
+        review_services.review_update(
+            review=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
 
 
 class ReviewScoped:
@@ -69,8 +79,13 @@ class ReviewScoped:
         return self.scoped_queryset()
 
 
-class MembershipViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-                        viewsets.GenericViewSet):
+class MembershipViewSet(
+    ReviewScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = serializers.MembershipSerializer
     filterset_class = filters.MembershipFilter
 
@@ -87,12 +102,17 @@ class MembershipViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveMode
         values = data.validated_data
         user = User.objects.filter(username=values["username"]).first()
         if user is None and values.get("password"):
-            user = review_services.user_create(username=values["username"], password=values["password"],
-                                               email=values.get("email", ""))
+            user = review_services.user_create(
+                username=values["username"], password=values["password"], email=values.get("email", "")
+            )
         if user is None:
-            return Response({"username": [f"No user '{values['username']}'; give a password to create one."]},
-                            status=status.HTTP_400_BAD_REQUEST)
-        member = review_services.member_set(review=self.review, actor=request.user, user=user, roles=values["roles"])
+            return Response(
+                {"username": [f"No user '{values['username']}'; give a password to create one."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        member = review_services.member_set(
+            review=self.review, actor=request.user, user=user, roles=values["roles"]
+        )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
@@ -111,15 +131,19 @@ class SearchSourceViewSet(ReviewScoped, viewsets.ModelViewSet):
         return selectors.sources_of_review(self.review)
 
     def perform_create(self, serializer):
-        serializer.instance = review_services.source_create(review=self.review, actor=self.request.user,
-                                                            **serializer.validated_data)
+        serializer.instance = review_services.source_create(
+            review=self.review, actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        review_services.source_update(source=serializer.instance, actor=self.request.user,
-                                      **serializer.validated_data)
+        review_services.source_update(
+            source=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
 
 
-class ImportBatchViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportBatchViewSet(
+    ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Upload an export (multipart) → 202 with the import id; poll it for progress."""
 
     serializer_class = serializers.ImportBatchSerializer
@@ -132,7 +156,9 @@ class ImportBatchViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveMod
     def scoped_queryset(self):
         return selectors.imports_of(self.review)
 
-    @extend_schema(request=serializers.ImportUploadSerializer, responses={202: serializers.ImportBatchSerializer})
+    @extend_schema(
+        request=serializers.ImportUploadSerializer, responses={202: serializers.ImportBatchSerializer}
+    )
     def create(self, request, review_slug=None):
         data = serializers.ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -140,8 +166,14 @@ class ImportBatchViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveMod
         source = self._source(values)
         upload = values["file"]
         batch = import_services.import_start(
-            review=self.review, source=source, actor=request.user, fileobj=upload, file_name=upload.name,
-            fmt=values["format"], force=values["force"])
+            review=self.review,
+            source=source,
+            actor=request.user,
+            fileobj=upload,
+            file_name=upload.name,
+            fmt=values["format"],
+            force=values["force"],
+        )
         batch.refresh_from_db()
         return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
@@ -149,8 +181,9 @@ class ImportBatchViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveMod
         if values.get("source"):
             return get_object_or_404(SearchSource, review=self.review, pk=values["source"])
         if values.get("source_name"):
-            return review_services.source_get_or_create(review=self.review, actor=self.request.user,
-                                                        name=values["source_name"])
+            return review_services.source_get_or_create(
+                review=self.review, actor=self.request.user, name=values["source_name"]
+            )
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError({"source": ["Give a source id or a source_name."]})
@@ -167,7 +200,9 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
         return qs.defer(None) if self.action == "retrieve" else qs
 
     def get_serializer_class(self):
-        return serializers.RecordDetailSerializer if self.action == "retrieve" else serializers.RecordSerializer
+        return (
+            serializers.RecordDetailSerializer if self.action == "retrieve" else serializers.RecordSerializer
+        )
 
     @extend_schema(responses=serializers.AuditEventSerializer(many=True))
     @action(detail=True)
@@ -182,7 +217,9 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
     def remove(self, request, review_slug=None, pk=None):
         data = serializers.RecordRemoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        record = dup_services.record_remove(record=self.get_object(), actor=request.user, **data.validated_data)
+        record = dup_services.record_remove(
+            record=self.get_object(), actor=request.user, **data.validated_data
+        )
         return Response(serializers.RecordSerializer(record).data)
 
     @extend_schema(request=None, responses=serializers.RecordSerializer)
@@ -192,8 +229,9 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
         return Response(serializers.RecordSerializer(record).data)
 
 
-class DuplicateCandidateViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                                viewsets.GenericViewSet):
+class DuplicateCandidateViewSet(
+    ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Candidate duplicate pairs; the uncertain ones (status=pending) are the human queue."""
 
     serializer_class = serializers.DuplicateCandidateSerializer
@@ -209,22 +247,30 @@ class DuplicateCandidateViewSet(ReviewScoped, mixins.ListModelMixin, mixins.Retr
     @action(detail=True, methods=["post"])
     def merge(self, request, review_slug=None, pk=None):
         candidate = dup_services.candidate_merge(candidate=self.get_object(), actor=request.user)
-        return Response(self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data)
+        return Response(
+            self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def reject(self, request, review_slug=None, pk=None):
         candidate = dup_services.candidate_reject(candidate=self.get_object(), actor=request.user)
-        return Response(self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data)
+        return Response(
+            self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def undo(self, request, review_slug=None, pk=None):
         candidate = dup_services.candidate_undo(candidate=self.get_object(), actor=request.user)
-        return Response(self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data)
+        return Response(
+            self.get_serializer(selectors.candidates_of(self.review, None).get(pk=candidate.pk)).data
+        )
 
 
-class DedupRunViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DedupRunViewSet(
+    ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Runs of duplicate detection; POST starts one (a task) and returns it with progress."""
 
     serializer_class = serializers.DedupRunSerializer
@@ -250,6 +296,3 @@ class AuditEventViewSet(ReviewScoped, mixins.ListModelMixin, viewsets.GenericVie
 
     def scoped_queryset(self):
         return self.review.events.select_related("actor").order_by("-created_at", "-id")
-
-
-

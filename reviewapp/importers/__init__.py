@@ -141,6 +141,10 @@ def _not_an_export(text: str, filename: str) -> str:
         return "XML file, but not EndNote XML (no <records> element); export as EndNote XML or RIS"
     if first_line.lower().startswith(("<!doctype html", "<html")):
         return f"not a {_expected(filename)}: it is a web page (HTML), not an export"
+    if first_line.startswith(("{", "[")):
+        return f"not a {_expected(filename)}: it is JSON data, not a bibliographic export"
+    if len(cells := csv_formats.header_cells(text.lstrip())) > 2:
+        return csv_formats.no_title_column(cells)
     return f"not a {_expected(filename)}: line 1 starts with {first_line!r}, which no supported format does"
 
 

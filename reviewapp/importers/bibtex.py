@@ -20,6 +20,7 @@ from .encoding import TextReader
 _ENTRY_START = re.compile(r"\s*@\s*([A-Za-z]+)\s*([{(])")
 _FIELD_NAME = re.compile(r"\s*,?\s*([A-Za-z][\w\-:.+]*)\s*=\s*")
 _BARE_VALUE = re.compile(r"[^\s,#}\)]+")
+_SPACE = re.compile(r"\s*")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _SKIPPED_TYPES = frozenset(("comment", "preamble"))
 _MONTHS = dict(
@@ -106,31 +107,39 @@ def _fields(body: str, macros: dict[str, str]) -> dict[str, str]:
 
 
 def _value(body: str, position: int, macros: dict[str, str]) -> tuple[str, int]:
+    """One field value starting at ``position``: its parts joined by "#"; and where it ends."""
     parts = []
-    while position < len(body):
-        char = body[position]
-        if char == "{":
-            end = _closing_brace(body, position)
-            parts.append(body[position + 1 : end])
-            position = end + 1
-        elif char == '"':
-            end = position + 1
-            while end < len(body) and (body[end] != '"' or body[end - 1] == "\\"):
-                end += 1
-            parts.append(body[position + 1 : end])
-            position = end + 1
-        else:
-            bare = _BARE_VALUE.match(body, position)
-            if bare is None:
-                break
-            parts.append(macros.get(bare.group(0).lower(), bare.group(0)))
-            position = bare.end()
-        rest = body[position:].lstrip()
-        if not rest.startswith("#"):
+    while (part := _value_part(body, position, macros)) is not None:
+        text, position = part
+        parts.append(text)
+        after = _SPACE.match(body, position).end()  # type: ignore[union-attr]
+        if not body.startswith("#", after):
             break
-        position = len(body) - len(rest) + 1
-        position += len(body[position:]) - len(body[position:].lstrip())
+        position = _SPACE.match(body, after + 1).end()  # type: ignore[union-attr]
     return "".join(parts), position
+
+
+def _value_part(body: str, position: int, macros: dict[str, str]) -> tuple[str, int] | None:
+    """A {braced} or "quoted" string, or a bare number or @string macro name."""
+    if position >= len(body):
+        return None
+    if body[position] == "{":
+        end = _closing_brace(body, position)
+        return body[position + 1 : end], end + 1
+    if body[position] == '"':
+        end = _closing_quote(body, position)
+        return body[position + 1 : end], end + 1
+    bare = _BARE_VALUE.match(body, position)
+    if bare is None:
+        return None
+    return macros.get(bare.group(0).lower(), bare.group(0)), bare.end()
+
+
+def _closing_quote(body: str, start: int) -> int:
+    end = start + 1
+    while end < len(body) and (body[end] != '"' or body[end - 1] == "\\"):
+        end += 1
+    return end
 
 
 def _closing_brace(body: str, start: int) -> int:

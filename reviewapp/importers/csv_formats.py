@@ -26,6 +26,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "id",
         "key",
         "record id",
+        "record_id",
         "accession number",
     ),
     "title": ("title", "document title", "article title", "item title", "study title", "ti"),
@@ -60,6 +61,7 @@ _KEYWORD_COLUMNS = (
 )  # fmt: skip
 _TITLE_HEADERS = frozenset(_COLUMNS["title"])
 _FIELD_LIMIT = 64 * 1024 * 1024  # Scopus reference lists and WoS cited references are long
+_SCOPUS_AUTHOR_ID = re.compile(r"\s*\(\d+\)$")  # "Phillips, James C. (57202138757)"
 # Springer glues its author names together: "Araz R. AlievNigar T. Ismayilova".
 _GLUED_NAMES = re.compile(r"(?<=[a-z.])(?<!\bMc)(?<!\bMac)(?=[A-Z][a-z])")
 
@@ -76,17 +78,22 @@ class _Layout:
     wos: bool
 
 
+def header_cells(text: str) -> list[str]:
+    """The first line of ``text`` split as a CSV/TSV header, lower-cased."""
+    header = text.split("\n", 1)[0]
+    cells = next(csv.reader([header], delimiter=_delimiter(header)), [])
+    return [cell.strip().lstrip("\ufeff").lower() for cell in cells]
+
+
 def looks_like_csv(text: str) -> bool:
     """A first line that splits into several cells, one of them a title column we know."""
-    header = text.split("\n", 1)[0]
-    delimiter = _delimiter(header)
-    cells = next(csv.reader([header], delimiter=delimiter), [])
-    return len(cells) > 1 and any(cell.strip().lower() in _TITLE_HEADERS for cell in cells)
+    cells = header_cells(text)
+    return len(cells) > 1 and not _TITLE_HEADERS.isdisjoint(cells)
 
 
 def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
     """Yield one ``ParsedRecord`` per data row; raise ``ParseError`` if there are none."""
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # process-wide, only ever raised
     lines = _LineTracker(iter(text))
     header_line = next(lines, "")
     lines.take()  # the header is not a record's raw text
@@ -138,13 +145,9 @@ def _delimiter(header: str) -> str:
 
 
 def _layout(header_line: str, filename: str) -> _Layout:
-    header = [
-        cell.strip().lstrip("\ufeff").lower()
-        for cell in next(csv.reader([header_line], delimiter=_delimiter(header_line)), [])
-    ]
-    if not _TITLE_HEADERS.intersection(header):
-        shown = ", ".join(header[:8]) or "(nothing)"
-        raise ParseError(f"CSV header has no title column (it has: {shown})", filename=filename, line=1)
+    header = header_cells(header_line)
+    if _TITLE_HEADERS.isdisjoint(header):
+        raise ParseError(no_title_column(header), filename=filename, line=1)
     position = {name: index for index, name in reversed(list(enumerate(header))) if name}
     wos = header[:2] == ["pt", "au"]
     columns = {field: _find(position, names, wos) for field, names in _COLUMNS.items()}
@@ -161,6 +164,11 @@ def _layout(header_line: str, filename: str) -> _Layout:
     )
 
 
+def no_title_column(header: list[str]) -> str:
+    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    return f"a table without a title column (its columns: {shown}), so not a bibliographic export"
+
+
 def _find(position: dict[str, int], names: tuple[str, ...], wos: bool) -> int | None:
     for name in names:
         if name == "id" and wos:
@@ -171,7 +179,7 @@ def _find(position: dict[str, int], names: tuple[str, ...], wos: bool) -> int | 
 
 
 def _author_splitter(header: list[str]) -> Callable[[str], list[str]]:
-    if "eid" in header and "author full names" not in header:
+    if "eid" in header:
         return _split_scopus_authors
     if "item doi" in header:
         return _split_springer_authors
@@ -179,24 +187,29 @@ def _author_splitter(header: list[str]) -> Callable[[str], list[str]]:
 
 
 def _split_scopus_authors(value: str) -> list[str]:
-    # Older Scopus exports separate "Phillips J.C., Braun R." by commas, newer ones by semicolons.
+    # Older Scopus exports separate "Phillips J.C., Braun R." by commas, newer ones by semicolons;
+    # "Author full names" adds each author's Scopus id: "Phillips, James C. (57202138757)".
     if value.strip().startswith("[No author"):
         return []
-    return norm.split_list(value, ";" if ";" in value else ",")
+    names = norm.split_list(value, ";" if ";" in value else ",")
+    return [_SCOPUS_AUTHOR_ID.sub("", name) for name in names]
 
 
 def _split_springer_authors(value: str) -> list[str]:
     return norm.split_list(_GLUED_NAMES.sub(";", value))
 
 
-def _cell(row: list[str], layout: _Layout, field: str) -> str:
-    index = layout.columns.get(field)
-    if index is None:
-        return ""
+def _at(row: list[str], layout: _Layout, index: int) -> str:
+    """The cell under header column ``index``, allowing for Scopus rows with surplus fields."""
     surplus = len(row) - layout.width
     if surplus > 0 and index > layout.realign_after:
         index += surplus
     return row[index] if index < len(row) else ""
+
+
+def _cell(row: list[str], layout: _Layout, field: str) -> str:
+    index = layout.columns.get(field)
+    return "" if index is None else _at(row, layout, index)
 
 
 def _record(row: list[str], raw: str, line: int, layout: _Layout) -> ParsedRecord:
@@ -227,10 +240,9 @@ def _record(row: list[str], raw: str, line: int, layout: _Layout) -> ParsedRecor
 
 
 def _keywords(row: list[str], layout: _Layout) -> list[str]:
-    surplus = max(len(row) - layout.width, 0)
-    keywords: list[str] = []
-    for index in layout.keyword_columns:
-        index += surplus if index > layout.realign_after else 0
-        if index < len(row):
-            keywords += norm.split_list(row[index], ";|")
+    keywords = [
+        keyword
+        for index in layout.keyword_columns
+        for keyword in norm.split_list(_at(row, layout, index), ";|")
+    ]
     return list(dict.fromkeys(keywords))

@@ -17,7 +17,14 @@ from typing import BinaryIO
 _VALIDATE_CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
 _SPOOL_LIMIT = 16 << 20
-_READ_CHUNK = 1 << 20
+_READ_CHUNK = 1 << 17  # larger buffers cost fresh memory pages on every read
+# Files that are not UTF-8 are read as Latin-1, except that bytes 0x80-0x9F (control characters
+# in Latin-1, never meant in a bibliography) get their Windows-1252 meaning: curly quotes, dashes.
+_WINDOWS_1252 = {
+    byte: char
+    for byte, char in zip(range(0x80, 0xA0), bytes(range(0x80, 0xA0)).decode("cp1252", "replace"))
+    if char != "\ufffd"
+}
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
@@ -62,6 +69,8 @@ def _is_utf8(stream: BinaryIO) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         while chunk := stream.read(_VALIDATE_CHUNK):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue  # nothing to check, and no character left open by the previous chunk
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -69,6 +78,11 @@ def _is_utf8(stream: BinaryIO) -> bool:
     finally:
         stream.seek(start)
     return True
+
+
+def latin1(data: bytes) -> str:
+    """Latin-1 text with Windows-1252 quotes and dashes where Latin-1 has control characters."""
+    return data.decode("latin-1").translate(_WINDOWS_1252)
 
 
 def decode(data: bytes) -> str:
@@ -88,7 +102,7 @@ def decode_head(head: bytes) -> str:
         codec = _bom_less_utf16(head[:_SNIFF_BYTES]) or "utf-8"
         text = _decode_partial(head, codec)
         if "\ufffd" in text and codec == "utf-8":
-            text = head.decode("latin-1")
+            text = latin1(head)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -100,11 +114,11 @@ def _decode_partial(data: bytes, codec: str) -> str:
 class TextReader:
     """An upload as UTF-8 with "\\n" newlines, read as byte chunks, text chunks or lines.
 
-    UTF-8 input passes through as bytes (the fast path the RIS reader uses; if the caller skipped
-    validation, those bytes may really be Latin-1 and the RIS reader decodes each entry with a
-    fallback); any other codec is transcoded chunk by chunk. "\\r\\n" and a bare "\\r" (old Mac exports, and Web of Science
-    RIS, which puts bare CRs inside lines) both become "\\n". ``io.TextIOWrapper`` would do
-    this too, but it is twice as slow on a 260 MB file.
+    UTF-8 input passes through as bytes: the fast path the RIS reader uses (if the caller skipped
+    validation those bytes may really be Latin-1, and the RIS reader falls back entry by entry).
+    Any other codec is transcoded chunk by chunk. "\\r\\n" and a bare "\\r" (old Mac exports,
+    and Web of Science RIS, which puts bare CRs inside lines) both become "\\n".
+    ``io.TextIOWrapper`` would do this too, but it is twice as slow on a 260 MB file.
     """
 
     def __init__(self, stream: BinaryIO, encoding: str):
@@ -122,7 +136,10 @@ class TextReader:
         if self._passthrough:
             chunk = data.removeprefix(codecs.BOM_UTF8) if self._at_start else data
         else:
-            chunk = self._source_decoder.decode(data, final=not data).encode("utf-8")
+            text = self._source_decoder.decode(data, final=not data)
+            if self.encoding == "latin-1":
+                text = text.translate(_WINDOWS_1252)
+            chunk = text.encode("utf-8")
         self._at_start = False
         if self._held_cr:
             chunk, self._held_cr = b"\r" + chunk, False

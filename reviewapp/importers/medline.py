@@ -16,6 +16,9 @@ from .encoding import TextReader
 
 Fields = dict[str, list[str]]
 
+# A tag is padded to four columns ("TI  - "), but ERIC writes five-letter ones ("ISSN - ").
+_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,4}) {0,3}-(?: |$)")
+
 
 def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
     """Yield one ``ParsedRecord`` per MEDLINE record; raise ``ParseError`` if there are none."""
@@ -27,28 +30,23 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
         raise ParseError("no MEDLINE records found (no lines like 'PMID- 12345678')", filename=filename)
 
 
-# A tag is padded to four columns ("TI  - "), but ERIC writes five-letter ones ("ISSN - ").
-_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,4}) {0,3}-(?: |$)")
-
-
 def _entries(text: TextReader) -> Iterator[tuple[int, list[str]]]:
     """(first line number, lines) per record: blank lines separate records, and so does a second PMID."""
     lines: list[str] = []
-    start = 0
+    start, has_pmid = 0, False
     for number, line in enumerate(text, start=1):
-        if not line.strip():
+        if not line.strip() or (has_pmid and line.startswith("PMID-")):
             if lines:
                 yield start, lines
-            lines = []
-            continue
-        if line.startswith("PMID-") and any(seen.startswith("PMID-") for seen in lines):
-            yield start, lines
-            lines = []
+            lines, has_pmid = [], False
+            if not line.strip():
+                continue
         if not lines:
             if not _TAG_LINE.match(line):
                 continue  # text outside records (a header, a note) is not part of any entry
             start = number
         lines.append(line)
+        has_pmid = has_pmid or line.startswith("PMID-")
     if lines:
         yield start, lines
 

@@ -23,7 +23,7 @@ _LATEST_YEAR = 2100
 
 # Case-sensitive on purpose: "nct" is inside "function" and "distinct", and a literal prefix
 # lets the regex engine skip ahead fast; registries always print the prefix in capitals.
-_NCT = re.compile(r"NCT[\s-]?(\d{8})(?!\d)")
+_NCT = re.compile(r"NCT[\s-]?(\d{8})(?!\d)", re.ASCII)
 _PAGE_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 _PMID = re.compile(r"^\d{1,8}$", re.ASCII)  # Embase accession numbers have 9+ digits
 
@@ -141,11 +141,3 @@ def split_list(value: str, separators: str = ";") -> list[str]:
     for sep in separators:
         items = [piece for item in items for piece in item.split(sep)]
     return [cleaned for cleaned in map(clean, items) if cleaned]
-
-
-def first(*values: str) -> str:
-    """The first non-empty value, so field fallbacks read as a priority list."""
-    for value in values:
-        if value:
-            return value
-    return ""

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from .base import ParsedRecord, ParseError
-from .encoding import TextReader
+from .encoding import TextReader, latin1
 from .normalize import clean, clean_all, clean_lines, doi, doi_from_url, pages, pmid, registry_ids, year
 
 # ``_record`` passes ParsedRecord's fields positionally; if base.py changes them, fail at import
@@ -79,7 +79,7 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
             try:
                 raw = buf[start + 1 : stop].decode("utf-8")
             except UnicodeDecodeError:  # a Latin-1 export (or one stray byte): see TextReader
-                raw = buf[start + 1 : stop].decode("latin-1")
+                raw = latin1(buf[start + 1 : stop])
             record = _record(raw, line)
             if record is None:
                 yield from _split_missing_er(raw, line)

@@ -38,6 +38,9 @@ class ReviewCommand(BaseCommand):
         try:
             return super().execute(*args, **options)
         except ValidationError as exc:
-            messages = [f"{k}: {m}" for k, ms in exc.message_dict.items() for m in ms] if hasattr(
-                exc, "error_dict") else exc.messages
+            messages = (
+                [f"{k}: {m}" for k, ms in exc.message_dict.items() for m in ms]
+                if hasattr(exc, "error_dict")
+                else exc.messages
+            )
             raise CommandError("; ".join(messages)) from exc

@@ -3,7 +3,9 @@ from __future__ import annotations
 from ..models import AuditEvent, Review
 
 
-def event_log(*, review: Review, actor, verb: str, record=None, other_record=None, batch=None, **data) -> AuditEvent:
+def event_log(
+    *, review: Review, actor, verb: str, record=None, other_record=None, batch=None, **data
+) -> AuditEvent:
     """Write one audit event; call inside the transaction that makes the change."""
     return AuditEvent.objects.create(
         review=review,

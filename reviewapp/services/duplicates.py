@@ -7,8 +7,6 @@ is in exactly one pre-screening state.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,13 +15,32 @@ from django.utils import timezone
 
 from .. import dedup
 from ..models import (
-    MERGED_STATUSES, AuditEvent, CandidateStatus, DedupRun, DuplicateCandidate, ImportStatus, Record,
-    RemovalReason, Review,
+    MERGED_STATUSES,
+    AuditEvent,
+    CandidateStatus,
+    DedupRun,
+    DuplicateCandidate,
+    ImportStatus,
+    Record,
+    RemovalReason,
+    Review,
 )
 from .audit import event_log
 
-_FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-           "registry_ids", "abstract")
+_FIELDS = (
+    "id",
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "registry_ids",
+    "abstract",
+)
 
 
 def progress_key(run_id: int) -> str:
@@ -36,8 +53,10 @@ def _bump(review: Review) -> None:
 
 def _completeness(row: dict) -> tuple:
     """Which record of a cluster to keep: the most complete, then the earliest imported."""
-    filled = sum(bool(row.get(name)) for name in ("title", "abstract", "doi", "journal", "pages", "year",
-                                                   "volume", "pmid"))
+    filled = sum(
+        bool(row.get(name))
+        for name in ("title", "abstract", "doi", "journal", "pages", "year", "volume", "pmid")
+    )
     return (filled, len(row.get("authors") or []), -row["id"])
 
 
@@ -46,7 +65,9 @@ def dedup_run_start(*, review: Review, actor) -> DedupRun:
     from ..tasking import enqueue
     from ..tasks import find_duplicates_task
 
-    running = DedupRun.objects.filter(review=review, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).first()
+    running = DedupRun.objects.filter(
+        review=review, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+    ).first()
     if running:
         return running
     run = DedupRun.objects.create(review=review, created_by=actor)
@@ -62,8 +83,11 @@ def dedup_run_execute(*, run_id: int) -> DedupRun:
             return run
         run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
         run.save(update_fields=["status", "started_at", "updated_at"])
-    summary = duplicates_find(review=run.review, actor=run.created_by,
-                              progress=lambda done, total: cache.set(progress_key(run_id), [done, total], 3600))
+    summary = duplicates_find(
+        review=run.review,
+        actor=run.created_by,
+        progress=lambda done, total: cache.set(progress_key(run_id), [done, total], 3600),
+    )
     DedupRun.objects.filter(pk=run_id).update(
         status=ImportStatus.SUCCEEDED, finished_at=timezone.now(), updated_at=timezone.now(), **summary
     )
@@ -80,39 +104,71 @@ def dedup_progress(run: DedupRun) -> dict:
 
 def _as_dedup_record(row: dict) -> dedup.DedupRecord:
     return dedup.DedupRecord(
-        id=row["id"], title=row["title"] or "", authors=tuple(row["authors"] or ()), year=row["year"],
-        journal=row["journal"] or "", volume=row["volume"] or "", issue=row["issue"] or "",
-        pages=row["pages"] or "", doi=row["doi"] or "", pmid=row["pmid"] or "",
-        registry_ids=tuple(row["registry_ids"] or ()), abstract=row["abstract"] or "",
+        id=row["id"],
+        title=row["title"] or "",
+        authors=tuple(row["authors"] or ()),
+        year=row["year"],
+        journal=row["journal"] or "",
+        volume=row["volume"] or "",
+        issue=row["issue"] or "",
+        pages=row["pages"] or "",
+        doi=row["doi"] or "",
+        pmid=row["pmid"] or "",
+        registry_ids=tuple(row["registry_ids"] or ()),
+        abstract=row["abstract"] or "",
     )
 
 
 def duplicates_find(*, review: Review, actor, progress=None) -> dict:
     """Score candidate pairs among the review's screenable records; merge the sure ones."""
-    rows = {row["id"]: row for row in
-            Record.objects.filter(review=review, duplicate_of__isnull=True, removed_reason="").values(*_FIELDS)}
+    rows = {
+        row["id"]: row
+        for row in Record.objects.filter(review=review, duplicate_of__isnull=True, removed_reason="").values(
+            *_FIELDS
+        )
+    }
     found = dedup.find_duplicates((_as_dedup_record(row) for row in rows.values()), progress=progress)
     with transaction.atomic():
         Review.objects.select_for_update().filter(pk=review.pk).first()
-        known = set(DuplicateCandidate.objects.filter(review=review).values_list("record_a_id", "record_b_id"))
+        known = set(
+            DuplicateCandidate.objects.filter(review=review).values_list("record_a_id", "record_b_id")
+        )
         fresh = [c for c in found if (min(c.a, c.b), max(c.a, c.b)) not in known]
-        created = DuplicateCandidate.objects.bulk_create([
-            DuplicateCandidate(
-                review=review, record_a_id=min(c.a, c.b), record_b_id=max(c.a, c.b), score=round(c.score, 4),
-                reasons=list(c.reasons),
-                status=CandidateStatus.AUTO_MERGED if c.decision == "auto" else CandidateStatus.PENDING,
-                decided_at=timezone.now() if c.decision == "auto" else None,
-            ) for c in fresh
-        ])
+        created = DuplicateCandidate.objects.bulk_create(
+            [
+                DuplicateCandidate(
+                    review=review,
+                    record_a_id=min(c.a, c.b),
+                    record_b_id=max(c.a, c.b),
+                    score=round(c.score, 4),
+                    reasons=list(c.reasons),
+                    status=CandidateStatus.AUTO_MERGED if c.decision == "auto" else CandidateStatus.PENDING,
+                    decided_at=timezone.now() if c.decision == "auto" else None,
+                )
+                for c in fresh
+            ]
+        )
         auto = [c for c in created if c.status == CandidateStatus.AUTO_MERGED]
-        merged = _merge_pairs(review, actor, [(c.record_a_id, c.record_b_id) for c in auto], rows,
-                              verb="duplicate.auto_merged")
-        event_log(review=review, actor=actor, verb="dedup.run", records=len(rows), candidates=len(created),
-                  auto_merged=merged, queued=len(created) - len(auto))
+        merged = _merge_pairs(
+            review, actor, [(c.record_a_id, c.record_b_id) for c in auto], rows, verb="duplicate.auto_merged"
+        )
+        event_log(
+            review=review,
+            actor=actor,
+            verb="dedup.run",
+            records=len(rows),
+            candidates=len(created),
+            auto_merged=merged,
+            queued=len(created) - len(auto),
+        )
         if merged:
             _bump(review)
-    return {"records_checked": len(rows), "candidates_found": len(created), "auto_merged": merged,
-            "queued_for_review": len(created) - len(auto)}
+    return {
+        "records_checked": len(rows),
+        "candidates_found": len(created),
+        "auto_merged": merged,
+        "queued_for_review": len(created) - len(auto),
+    }
 
 
 def _merge_pairs(review: Review, actor, pairs, rows: dict, *, verb: str) -> int:
@@ -125,8 +181,16 @@ def _merge_pairs(review: Review, actor, pairs, rows: dict, *, verb: str) -> int:
         canonical = max(group, key=lambda rid: _completeness(rows[rid]))
         for rid in group - {canonical}:
             updates.append(Record(pk=rid, duplicate_of_id=canonical))
-            events.append(AuditEvent(review=review, actor=actor if getattr(actor, "pk", None) else None, verb=verb,
-                                     record_id=rid, other_record_id=canonical, data={"into": canonical}))
+            events.append(
+                AuditEvent(
+                    review=review,
+                    actor=actor if getattr(actor, "pk", None) else None,
+                    verb=verb,
+                    record_id=rid,
+                    other_record_id=canonical,
+                    data={"into": canonical},
+                )
+            )
     Record.objects.bulk_update(updates, ["duplicate_of"], batch_size=1000)
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return len(updates)
@@ -161,8 +225,15 @@ def candidate_merge(*, candidate: DuplicateCandidate, actor) -> DuplicateCandida
     pairs.append((a.pk, b.pk))
     _repoint(candidate.review, actor, rows, dedup.clusters(pairs), keep=None)
     _decide(candidate, actor, CandidateStatus.MERGED)
-    event_log(review=candidate.review, actor=actor, verb="duplicate.merged", record=b, other_record=a,
-              candidate=candidate.pk, score=candidate.score)
+    event_log(
+        review=candidate.review,
+        actor=actor,
+        verb="duplicate.merged",
+        record=b,
+        other_record=a,
+        candidate=candidate.pk,
+        score=candidate.score,
+    )
     _bump(candidate.review)
     return candidate
 
@@ -194,8 +265,14 @@ def candidate_reject(*, candidate: DuplicateCandidate, actor) -> DuplicateCandid
     if candidate.status in MERGED_STATUSES:
         raise ValidationError("This pair is merged; undo the merge instead.")
     _decide(candidate, actor, CandidateStatus.REJECTED)
-    event_log(review=candidate.review, actor=actor, verb="duplicate.rejected", record=candidate.record_b,
-              other_record=candidate.record_a, candidate=candidate.pk)
+    event_log(
+        review=candidate.review,
+        actor=actor,
+        verb="duplicate.rejected",
+        record=candidate.record_b,
+        other_record=candidate.record_a,
+        candidate=candidate.pk,
+    )
     return candidate
 
 
@@ -209,14 +286,23 @@ def candidate_undo(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidat
     rows = _cluster_rows({root})
     _decide(candidate, actor, CandidateStatus.UNDONE)
     remaining = DuplicateCandidate.objects.filter(
-        review=candidate.review, status__in=MERGED_STATUSES, record_a__in=rows, record_b__in=rows,
+        review=candidate.review,
+        status__in=MERGED_STATUSES,
+        record_a__in=rows,
+        record_b__in=rows,
     ).values_list("record_a_id", "record_b_id")
     groups = dedup.clusters(list(remaining))
     grouped = set().union(*groups) if groups else set()
     groups += [{rid} for rid in rows if rid not in grouped]
     _repoint(candidate.review, actor, rows, groups, keep={root})
-    event_log(review=candidate.review, actor=actor, verb="duplicate.unmerged", record=candidate.record_b,
-              other_record=candidate.record_a, candidate=candidate.pk)
+    event_log(
+        review=candidate.review,
+        actor=actor,
+        verb="duplicate.unmerged",
+        record=candidate.record_b,
+        other_record=candidate.record_a,
+        candidate=candidate.pk,
+    )
     _bump(candidate.review)
     return candidate
 
@@ -235,7 +321,9 @@ def record_remove(*, record: Record, actor, reason: str, note: str = "") -> Reco
         raise ValidationError("Other records were merged into this one; un-merge them first.")
     record.removed_reason, record.removed_note = reason, note.strip()
     record.save(update_fields=["removed_reason", "removed_note", "updated_at"])
-    event_log(review=record.review, actor=actor, verb="record.removed", record=record, reason=reason, note=note)
+    event_log(
+        review=record.review, actor=actor, verb="record.removed", record=record, reason=reason, note=note
+    )
     _bump(record.review)
     return record
 

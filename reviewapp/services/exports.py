@@ -9,40 +9,89 @@ from collections.abc import Iterator
 
 from ..models import Record, Review
 
-FIELDS = ("id", "source_key", "sources", "status", "duplicate_of", "duplicate_of_id", "removed_reason",
-          "removed_note", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-          "registry_ids", "keywords", "abstract", "language", "publication_type", "url", "import_file", "position")
+FIELDS = (
+    "id",
+    "source_key",
+    "sources",
+    "status",
+    "duplicate_of",
+    "duplicate_of_id",
+    "removed_reason",
+    "removed_note",
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "registry_ids",
+    "keywords",
+    "abstract",
+    "language",
+    "publication_type",
+    "url",
+    "import_file",
+    "position",
+)
 
 
 def _sources_by_canonical(review: Review) -> dict[int, set[str]]:
     names: dict[int, set[str]] = defaultdict(set)
-    for rid, dup_of, name in Record.objects.filter(review=review).values_list("id", "duplicate_of_id",
-                                                                               "source__name").iterator(5000):
+    for rid, dup_of, name in (
+        Record.objects.filter(review=review)
+        .values_list("id", "duplicate_of_id", "source__name")
+        .iterator(5000)
+    ):
         names[dup_of or rid].add(name)
     return names
 
 
 def export_rows(review: Review) -> Iterator[dict]:
     sources = _sources_by_canonical(review)
-    keys = dict(Record.objects.filter(review=review, duplicates__isnull=False).values_list("id", "source_key")
-                .distinct())
-    records = (Record.objects.filter(review=review).select_related("source", "batch").defer("raw")
-               .order_by("id").iterator(2000))
+    keys = dict(
+        Record.objects.filter(review=review, duplicates__isnull=False)
+        .values_list("id", "source_key")
+        .distinct()
+    )
+    records = (
+        Record.objects.filter(review=review)
+        .select_related("source", "batch")
+        .defer("raw")
+        .order_by("id")
+        .iterator(2000)
+    )
     for record in records:
         status = "duplicate" if record.duplicate_of_id else ("removed" if record.removed_reason else "active")
         own = {record.source.name}
         yield {
-            "id": record.pk, "source_key": record.source_key,
+            "id": record.pk,
+            "source_key": record.source_key,
             "sources": sorted(own if record.duplicate_of_id else sources.get(record.pk, own)),
             "status": status,
             "duplicate_of": keys.get(record.duplicate_of_id, "") if record.duplicate_of_id else "",
-            "duplicate_of_id": record.duplicate_of_id, "removed_reason": record.removed_reason,
-            "removed_note": record.removed_note, "title": record.title, "authors": record.authors,
-            "year": record.year, "journal": record.journal, "volume": record.volume, "issue": record.issue,
-            "pages": record.pages, "doi": record.doi, "pmid": record.pmid, "registry_ids": record.registry_ids,
-            "keywords": record.keywords, "abstract": record.abstract, "language": record.language,
-            "publication_type": record.publication_type, "url": record.url,
-            "import_file": record.batch.file_name, "position": record.position,
+            "duplicate_of_id": record.duplicate_of_id,
+            "removed_reason": record.removed_reason,
+            "removed_note": record.removed_note,
+            "title": record.title,
+            "authors": record.authors,
+            "year": record.year,
+            "journal": record.journal,
+            "volume": record.volume,
+            "issue": record.issue,
+            "pages": record.pages,
+            "doi": record.doi,
+            "pmid": record.pmid,
+            "registry_ids": record.registry_ids,
+            "keywords": record.keywords,
+            "abstract": record.abstract,
+            "language": record.language,
+            "publication_type": record.publication_type,
+            "url": record.url,
+            "import_file": record.batch.file_name,
+            "position": record.position,
         }
 
 
@@ -56,7 +105,7 @@ def export_review(*, review: Review, fmt: str, out) -> int:
 
 
 def _write_json(review: Review, out) -> int:
-    out.write('{"review": %s, "title": %s, "records": [' % (json.dumps(review.slug), json.dumps(review.title)))
+    out.write(f'{{"review": {json.dumps(review.slug)}, "title": {json.dumps(review.title)}, "records": [')
     count = 0
     for row in export_rows(review):
         out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))

@@ -44,8 +44,16 @@ def review_create(*, slug: str, title: str, owner, description: str = "", review
 
 
 REVIEW_SETTINGS = (
-    "title", "description", "votes_required", "blind", "allow_consensus", "owner_can_resolve",
-    "inclusion_criteria", "exclusion_criteria", "include_keywords", "exclude_keywords",
+    "title",
+    "description",
+    "votes_required",
+    "blind",
+    "allow_consensus",
+    "owner_can_resolve",
+    "inclusion_criteria",
+    "exclusion_criteria",
+    "include_keywords",
+    "exclude_keywords",
 )
 
 
@@ -79,7 +87,14 @@ def member_set(*, review: Review, actor, user, roles) -> Membership:
         for field, value in flags.items():
             setattr(member, field, value)
         member.save()
-    event_log(review=review, actor=actor, verb="member.set", username=user.username, before=before, after=member.roles)
+    event_log(
+        review=review,
+        actor=actor,
+        verb="member.set",
+        username=user.username,
+        before=before,
+        after=member.roles,
+    )
     return member
 
 
@@ -92,7 +107,9 @@ def _keep_an_owner(review: Review, leaving: Membership) -> None:
 def member_remove(*, review: Review, actor, member: Membership) -> None:
     if member.is_owner:
         _keep_an_owner(review, member)
-    event_log(review=review, actor=actor, verb="member.removed", username=member.user.username, roles=member.roles)
+    event_log(
+        review=review, actor=actor, verb="member.removed", username=member.user.username, roles=member.roles
+    )
     member.delete()
 
 
@@ -124,8 +141,14 @@ def _clean_source(name: str, kind: str) -> str:
 
 @transaction.atomic
 def source_create(
-    *, review: Review, actor, name: str, kind: str = SourceKind.DATABASE,
-    date_searched: dt.date | None = None, search_string: str = "", notes: str = "",
+    *,
+    review: Review,
+    actor,
+    name: str,
+    kind: str = SourceKind.DATABASE,
+    date_searched: dt.date | None = None,
+    search_string: str = "",
+    notes: str = "",
 ) -> SearchSource:
     name = _clean_source(name, kind)
     if SearchSource.objects.filter(review=review, name__iexact=name).exists():
@@ -133,8 +156,12 @@ def source_create(
     try:
         with transaction.atomic():
             source = SearchSource.objects.create(
-                review=review, name=name, kind=kind, date_searched=date_searched,
-                search_string=search_string, notes=notes,
+                review=review,
+                name=name,
+                kind=kind,
+                date_searched=date_searched,
+                search_string=search_string,
+                notes=notes,
             )
     except IntegrityError as exc:  # a concurrent create of the same name
         raise ValidationError({"name": f"This review has a source named '{name}' already."}) from exc
@@ -156,8 +183,14 @@ def source_update(*, source: SearchSource, actor, **changes) -> SearchSource:
         setattr(source, key, value)
     source.name = name
     source.save()
-    event_log(review=source.review, actor=actor, verb="source.updated", source=source.pk, before=before,
-              after={key: str(getattr(source, key)) for key in changes})
+    event_log(
+        review=source.review,
+        actor=actor,
+        verb="source.updated",
+        source=source.pk,
+        before=before,
+        after={key: str(getattr(source, key)) for key in changes},
+    )
     return source
 
 
@@ -172,7 +205,9 @@ def source_get_or_create(*, review: Review, actor, name: str, kind: str | None =
 
 def guess_source_kind(name: str) -> str:
     lowered = name.lower()
-    if any(word in lowered for word in ("clinicaltrials", "register", "registry", "ictrp", "euctr", "isrctn")):
+    if any(
+        word in lowered for word in ("clinicaltrials", "register", "registry", "ictrp", "euctr", "isrctn")
+    ):
         return SourceKind.REGISTER
     if any(word in lowered for word in ("citation", "reference list", "hand", "website", "expert")):
         return SourceKind.OTHER

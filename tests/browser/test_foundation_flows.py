@@ -91,7 +91,8 @@ def test_owner_creates_a_review_imports_and_resolves_duplicates(login, tmp_path)
     review = Review.objects.get(slug="perinatal-t2dm")
     a, b = Record.objects.filter(review=review, source_key__in=["3", "4"]).order_by("pk")
     candidate, _ = DuplicateCandidate.objects.get_or_create(
-        review=review, record_a=a, record_b=b, defaults={"score": 0.72, "reasons": ["title 0.86"]})
+        review=review, record_a=a, record_b=b, defaults={"score": 0.72, "reasons": ["title 0.86"]}
+    )
     page.goto("/reviews/perinatal-t2dm/duplicates/?status=pending")
     pair = page.locator(f"#pair-{candidate.pk}")
     expect(pair).to_contain_text("Placental MSC exosomes improve wound healing")
@@ -105,7 +106,11 @@ def test_owner_creates_a_review_imports_and_resolves_duplicates(login, tmp_path)
 def test_an_outsider_is_refused(login, review, alice):
     outsider = UserFactory(username="oscar")
     page = login(outsider)
-    for path in ("/reviews/perinatal-msc/", "/reviews/perinatal-msc/records/", "/reviews/perinatal-msc/sources/"):
+    for path in (
+        "/reviews/perinatal-msc/",
+        "/reviews/perinatal-msc/records/",
+        "/reviews/perinatal-msc/sources/",
+    ):
         response = page.goto(path)
         assert response.status == 404
     page.goto("/")
@@ -119,7 +124,9 @@ def test_imported_text_is_escaped_in_the_browser(login, review, alice):
     alice.set_password("pw-for-tests-1")
     alice.save()
     source = source_create(review=review, actor=alice, name="Scopus")
-    import_file_now(review=review, source=source, actor=alice, path=shared("formats", "scopus", "asysd_scopus.ris"))
+    import_file_now(
+        review=review, source=source, actor=alice, path=shared("formats", "scopus", "asysd_scopus.ris")
+    )
     record = Record.objects.filter(review=review).first()
     Record.objects.filter(pk=record.pk).update(title='<img src=x onerror="window.pwned=1">Evil <b>title</b>')
     page = login(alice)

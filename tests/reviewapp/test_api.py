@@ -1,6 +1,5 @@
 """REST API: membership and roles on every endpoint, uploads with progress, records, duplicates."""
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -12,8 +11,16 @@ from ..factories import ImportBatchFactory, RecordFactory, SearchSourceFactory
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/reviews/perinatal-msc"
-READ_ENDPOINTS = ["/", "/members/", "/sources/", "/imports/", "/records/", "/duplicates/", "/dedup-runs/",
-                  "/events/"]
+READ_ENDPOINTS = [
+    "/",
+    "/members/",
+    "/sources/",
+    "/imports/",
+    "/records/",
+    "/duplicates/",
+    "/dedup-runs/",
+    "/events/",
+]
 
 
 @pytest.mark.parametrize("path", READ_ENDPOINTS)
@@ -34,7 +41,9 @@ def test_every_member_can_read(api, team, persona, path):
 
 
 def test_review_list_shows_only_my_reviews(api, team):
-    assert [r["slug"] for r in api(team["viewer"]).get("/api/v1/reviews/").json()["results"]] == ["perinatal-msc"]
+    assert [r["slug"] for r in api(team["viewer"]).get("/api/v1/reviews/").json()["results"]] == [
+        "perinatal-msc"
+    ]
     assert api(team["outsider"]).get("/api/v1/reviews/").json()["results"] == []
 
 
@@ -44,24 +53,43 @@ def test_creating_a_review_makes_me_owner_and_reviewer(api, mallory):
     assert sorted(response.json()["my_roles"]) == ["owner", "reviewer"]
 
 
-@pytest.mark.parametrize("persona, status", [("owner", 201), ("reviewer", 403), ("arbiter", 403),
-                                             ("viewer", 403), ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [("owner", 201), ("reviewer", 403), ("arbiter", 403), ("viewer", 403), ("outsider", 404)],
+)
 def test_only_the_owner_adds_sources(api, team, persona, status):
-    response = api(team[persona]).post(BASE + "/sources/", {"name": "Scopus", "kind": "database",
-                                                            "date_searched": "2025-10-03"}, format="json")
+    response = api(team[persona]).post(
+        BASE + "/sources/",
+        {"name": "Scopus", "kind": "database", "date_searched": "2025-10-03"},
+        format="json",
+    )
     assert response.status_code == status
     assert SearchSource.objects.filter(name="Scopus").exists() == (status == 201)
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("PubMed/MEDLINE", "database"), ("Web of Science Core Collection", "database"), ("Scopus", "database"),
-    ("Cochrane CENTRAL", "database"), ("ClinicalTrials.gov", "register"), ("WHO ICTRP", "register"),
-    ("Citation searching", "other"),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("PubMed/MEDLINE", "database"),
+        ("Web of Science Core Collection", "database"),
+        ("Scopus", "database"),
+        ("Cochrane CENTRAL", "database"),
+        ("ClinicalTrials.gov", "register"),
+        ("WHO ICTRP", "register"),
+        ("Citation searching", "other"),
+    ],
+)
 def test_the_seed_review_sources_can_be_registered(api, team, name, kind):
-    response = api(team["owner"]).post(BASE + "/sources/", {
-        "name": name, "kind": kind, "date_searched": "2025-10-03",
-        "search_string": '("mesenchymal" AND "umbilical") AND diabetes'}, format="json")
+    response = api(team["owner"]).post(
+        BASE + "/sources/",
+        {
+            "name": name,
+            "kind": kind,
+            "date_searched": "2025-10-03",
+            "search_string": '("mesenchymal" AND "umbilical") AND diabetes',
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["kind"] == kind
 
@@ -73,11 +101,15 @@ def test_duplicate_source_name_is_refused_with_a_message(api, team):
     assert "already" in str(response.json())
 
 
-@pytest.mark.parametrize("persona, status", [("owner", 201), ("reviewer", 403), ("viewer", 403),
-                                             ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona, status", [("owner", 201), ("reviewer", 403), ("viewer", 403), ("outsider", 404)]
+)
 def test_only_the_owner_manages_members(api, team, persona, status):
-    response = api(team[persona]).post(BASE + "/members/", {"username": "newbie", "password": "a-Long-pass-123",
-                                                            "roles": ["reviewer", "arbiter"]}, format="json")
+    response = api(team[persona]).post(
+        BASE + "/members/",
+        {"username": "newbie", "password": "a-Long-pass-123", "roles": ["reviewer", "arbiter"]},
+        format="json",
+    )
     assert response.status_code == status
     if status == 201:
         assert sorted(response.json()["roles"]) == ["arbiter", "reviewer"]
@@ -89,12 +121,14 @@ def _upload(client, path, name=None, **extra):
     return client.post(BASE + "/imports/", {"file": upload, **extra}, format="multipart")
 
 
-def test_upload_returns_an_import_with_progress_and_the_records_arrive(api, team,
-                                                                       django_capture_on_commit_callbacks):
+def test_upload_returns_an_import_with_progress_and_the_records_arrive(
+    api, team, django_capture_on_commit_callbacks
+):
     client = api(team["owner"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = _upload(client, shared("formats", "ris_by_database", "citesource_pubmed_46.ris"),
-                           source_name="PubMed")
+        response = _upload(
+            client, shared("formats", "ris_by_database", "citesource_pubmed_46.ris"), source_name="PubMed"
+        )
     assert response.status_code == 202
     batch_id = response.json()["id"]
     detail = client.get(f"{BASE}/imports/{batch_id}/").json()
@@ -104,10 +138,13 @@ def test_upload_returns_an_import_with_progress_and_the_records_arrive(api, team
     assert client.get(BASE + "/records/?source=PubMed").json()["count"] == 46
 
 
-@pytest.mark.parametrize("persona, status", [("reviewer", 403), ("arbiter", 403), ("viewer", 403),
-                                             ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona, status", [("reviewer", 403), ("arbiter", 403), ("viewer", 403), ("outsider", 404)]
+)
 def test_only_the_owner_imports(api, team, persona, status):
-    response = _upload(api(team[persona]), shared("formats", "scopus", "asysd_scopus.ris"), source_name="Scopus")
+    response = _upload(
+        api(team[persona]), shared("formats", "scopus", "asysd_scopus.ris"), source_name="Scopus"
+    )
     assert response.status_code == status
     assert Record.objects.count() == 0
 
@@ -136,8 +173,9 @@ def test_the_same_file_twice_is_refused_unless_forced(api, team, django_capture_
 
 
 def test_record_filters(api, team):
-    batch = ImportBatchFactory(source=SearchSourceFactory(review=team["owner"].memberships.first().review,
-                                                          name="Embase"))
+    batch = ImportBatchFactory(
+        source=SearchSourceFactory(review=team["owner"].memberships.first().review, name="Embase")
+    )
     RecordFactory(batch=batch, title="Umbilical cord MSC in type 2 diabetes", year=2019, abstract="")
     RecordFactory(batch=batch, title="Placenta-derived exosomes in diabetic wounds", year=2023)
     untitled = RecordFactory(batch=batch, title="", year=2024)
@@ -170,12 +208,15 @@ def _pair(review):
     batch = ImportBatchFactory(source=SearchSourceFactory(review=review))
     a = RecordFactory(batch=batch, title="Wharton's jelly MSCs for type 2 diabetes", doi="10.1/x")
     b = RecordFactory(batch=batch, title="Wharton's jelly MSCs for type 2 diabetes.", doi="")
-    return DuplicateCandidate.objects.create(review=review, record_a=a, record_b=b, score=0.8,
-                                             reasons=["title 0.99"])
+    return DuplicateCandidate.objects.create(
+        review=review, record_a=a, record_b=b, score=0.8, reasons=["title 0.99"]
+    )
 
 
-@pytest.mark.parametrize("persona, status", [("owner", 200), ("reviewer", 403), ("arbiter", 403),
-                                             ("viewer", 403), ("outsider", 404)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [("owner", 200), ("reviewer", 403), ("arbiter", 403), ("viewer", 403), ("outsider", 404)],
+)
 def test_only_the_owner_resolves_duplicates(api, team, persona, status):
     candidate = _pair(team["owner"].memberships.first().review)
     response = api(team[persona]).post(f"{BASE}/duplicates/{candidate.pk}/merge/")
@@ -210,7 +251,10 @@ def test_removing_a_record_needs_a_known_reason(api, team):
     review = team["owner"].memberships.first().review
     record = RecordFactory(batch=ImportBatchFactory(source=SearchSourceFactory(review=review)))
     client = api(team["owner"])
-    assert client.post(f"{BASE}/records/{record.pk}/remove/", {"reason": "bored"}, format="json").status_code == 400
+    assert (
+        client.post(f"{BASE}/records/{record.pk}/remove/", {"reason": "bored"}, format="json").status_code
+        == 400
+    )
     response = client.post(f"{BASE}/records/{record.pk}/remove/", {"reason": "incomplete"}, format="json")
     assert response.json()["status"] == "removed"
     assert client.post(f"{BASE}/records/{record.pk}/restore/").json()["status"] == "active"
@@ -237,5 +281,3 @@ def test_upload_without_source_is_a_clear_400(api, team):
     response = api(team["owner"]).post(BASE + "/imports/", {"file": upload}, format="multipart")
     assert response.status_code == 400
     assert "source" in response.json()
-
-

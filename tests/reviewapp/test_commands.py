@@ -23,10 +23,22 @@ def run(capsys, *args):
 def test_create_import_dedup_export_round_trip(capsys, tmp_path):
     UserFactory(username="owner")
     assert run(capsys, "create_review", "msc", "--title", "MSC review", "--owner", "owner")["slug"] == "msc"
-    pubmed = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_pubmed_46.ris"),
-                 "--source", "PubMed")
-    wos = run(capsys, "import_records", "msc", shared("formats", "ris_by_database", "citesource_WoS_79.ris"),
-              "--source", "Web of Science")
+    pubmed = run(
+        capsys,
+        "import_records",
+        "msc",
+        shared("formats", "ris_by_database", "citesource_pubmed_46.ris"),
+        "--source",
+        "PubMed",
+    )
+    wos = run(
+        capsys,
+        "import_records",
+        "msc",
+        shared("formats", "ris_by_database", "citesource_WoS_79.ris"),
+        "--source",
+        "Web of Science",
+    )
     assert (pubmed["records"], wos["records"]) == (46, 79)
     dedup = run(capsys, "find_duplicates", "msc")
     assert dedup["records_checked"] == 125
@@ -47,8 +59,14 @@ def test_create_import_dedup_export_round_trip(capsys, tmp_path):
 def test_import_records_creates_the_source_with_a_guessed_kind(capsys):
     owner = UserFactory(username="owner")
     call_command("create_review", "r1", "--title", "R", "--owner", owner.username)
-    run(capsys, "import_records", "r1", shared("formats", "ctgov", "ctg-studies_urology.csv"), "--source",
-        "ClinicalTrials.gov")
+    run(
+        capsys,
+        "import_records",
+        "r1",
+        shared("formats", "ctgov", "ctg-studies_urology.csv"),
+        "--source",
+        "ClinicalTrials.gov",
+    )
     review = Review.objects.get(slug="r1")
     assert review.sources.get().kind == "register"
     ids = list(Record.objects.values_list("registry_ids", "source_key"))
@@ -74,7 +92,9 @@ def test_unknown_review_is_a_clear_error():
 def test_export_json_lists_every_record(capsys, tmp_path):
     owner = UserFactory(username="owner")
     call_command("create_review", "r3", "--title", "R", "--owner", owner.username)
-    call_command("import_records", "r3", shared("formats", "scopus", "asysd_scopus.ris"), "--source", "Scopus")
+    call_command(
+        "import_records", "r3", shared("formats", "scopus", "asysd_scopus.ris"), "--source", "Scopus"
+    )
     out = tmp_path / "r3.json"
     run(capsys, "export_review", "r3", "--format", "json", "--out", str(out))
     data = json.loads(out.read_text(encoding="utf-8"))

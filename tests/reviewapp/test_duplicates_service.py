@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from reviewapp.models import AuditEvent, CandidateStatus, DuplicateCandidate, Record
 from reviewapp.selectors import record_states, sources_of_records
 from reviewapp.services.duplicates import (
-    candidate_merge, candidate_reject, candidate_undo, duplicates_find, record_remove, record_restore,
+    candidate_merge,
+    candidate_reject,
+    candidate_undo,
+    duplicates_find,
+    record_remove,
+    record_restore,
 )
 
 from ..factories import ImportBatchFactory, RecordFactory, SearchSourceFactory
@@ -20,9 +25,14 @@ def three(review):
     records = []
     for name in ("PubMed", "Scopus", "Web of Science"):
         batch = ImportBatchFactory(source=SearchSourceFactory(review=review, name=name))
-        records.append(RecordFactory(batch=batch, title="Umbilical cord MSC infusion in type 2 diabetes: an RCT",
-                                     doi="10.1186/s13287-020-01234-5" if name != "Scopus" else "",
-                                     abstract="Long abstract" if name == "Scopus" else ""))
+        records.append(
+            RecordFactory(
+                batch=batch,
+                title="Umbilical cord MSC infusion in type 2 diabetes: an RCT",
+                doi="10.1186/s13287-020-01234-5" if name != "Scopus" else "",
+                abstract="Long abstract" if name == "Scopus" else "",
+            )
+        )
     return records
 
 
@@ -91,7 +101,9 @@ def test_removal_needs_a_reason_and_can_be_restored(review, alice, three):
     record_restore(record=three[0], actor=alice)
     assert Record.objects.get(pk=three[0].pk).removed_reason == ""
     assert list(AuditEvent.objects.filter(record=three[0]).values_list("verb", flat=True)) == [
-        "record.removed", "record.restored"]
+        "record.removed",
+        "record.restored",
+    ]
 
 
 def test_find_duplicates_merges_exact_doi_matches_and_keeps_untitled_records(review, alice):

@@ -38,8 +38,9 @@ def test_a_file_broken_in_the_middle_adds_nothing_and_says_where(review, alice, 
     with open(path, "rb") as handle:
         xml = handle.read()
     broken = xml[: len(xml) // 2] + b"<unclosed><</records>"
-    batch = import_start(review=review, source=source, actor=alice, fileobj=io.BytesIO(broken),
-                         file_name="broken.xml")
+    batch = import_start(
+        review=review, source=source, actor=alice, fileobj=io.BytesIO(broken), file_name="broken.xml"
+    )
     batch = import_run(batch_id=batch.pk)
     assert batch.status == ImportStatus.FAILED
     assert "broken.xml" in batch.error and "line" in batch.error
@@ -57,10 +58,17 @@ def test_running_an_import_twice_stores_its_records_once(review, alice, source):
 
 
 def test_non_latin_titles_survive_unchanged(review, alice, source):
-    text = ("TY  - JOUR\r\nTI  - Мезенхимальные стромальные клетки при диабете 2 типа\r\n"
-            "AB  - Қант диабеті; β-cell function improved\r\nPY  - 2024\r\nER  - \r\n")
-    batch = import_start(review=review, source=source, actor=alice, fileobj=io.BytesIO(text.encode("utf-8-sig")),
-                         file_name="ru.ris")
+    text = (
+        "TY  - JOUR\r\nTI  - Мезенхимальные стромальные клетки при диабете 2 типа\r\n"
+        "AB  - Қант диабеті; β-cell function improved\r\nPY  - 2024\r\nER  - \r\n"
+    )
+    batch = import_start(
+        review=review,
+        source=source,
+        actor=alice,
+        fileobj=io.BytesIO(text.encode("utf-8-sig")),
+        file_name="ru.ris",
+    )
     import_run(batch_id=batch.pk)
     record = Record.objects.get()
     assert record.title == "Мезенхимальные стромальные клетки при диабете 2 типа"
@@ -69,37 +77,58 @@ def test_non_latin_titles_survive_unchanged(review, alice, source):
 
 
 def test_an_import_leaves_one_event_with_counts(review, alice, source):
-    batch = import_file_now(review=review, source=source, actor=alice,
-                            path=shared("formats", "pubmed_medline", "synthesisr_PubMed_example.txt"))
+    batch = import_file_now(
+        review=review,
+        source=source,
+        actor=alice,
+        path=shared("formats", "pubmed_medline", "synthesisr_PubMed_example.txt"),
+    )
     event = AuditEvent.objects.get(verb="import.succeeded")
     assert event.batch == batch and event.actor == alice and event.data["records"] == 3
 
 
-@pytest.mark.parametrize("relpath", [
-    ("formats", "endnote_xml", "asysd_ris_export.ris.txt"),  # RIS ID tags
-    ("dedup", "dedupe-sweep", "copper.xml"),  # EndNote rec-number
-    ("formats", "pubmed_medline", "metaknowledge_medline_test.medline.txt"),  # PMID
-    ("formats", "ctgov", "ctg-studies_urology.csv"),  # NCT Number
-    ("formats", "scopus", "litstudy_scopus.csv"),  # EID
-])
+@pytest.mark.parametrize(
+    "relpath",
+    [
+        ("formats", "endnote_xml", "asysd_ris_export.ris.txt"),  # RIS ID tags
+        ("dedup", "dedupe-sweep", "copper.xml"),  # EndNote rec-number
+        ("formats", "pubmed_medline", "metaknowledge_medline_test.medline.txt"),  # PMID
+        ("formats", "ctgov", "ctg-studies_urology.csv"),  # NCT Number
+        ("formats", "scopus", "litstudy_scopus.csv"),  # EID
+    ],
+)
 def test_the_identifier_each_entry_had_in_its_file_is_kept_as_source_key(review, alice, source, relpath):
     import_file_now(review=review, source=source, actor=alice, path=shared(*relpath))
     assert not Record.objects.filter(source_key="").exists()
 
 
 def test_dois_are_normalised_on_import(review, alice, source):
-    import_file_now(review=review, source=source, actor=alice,
-                    path=shared("formats", "ris_by_database", "citesource_scopus_255.ris"))
+    import_file_now(
+        review=review,
+        source=source,
+        actor=alice,
+        path=shared("formats", "ris_by_database", "citesource_scopus_255.ris"),
+    )
     dois = list(Record.objects.exclude(doi="").values_list("doi", flat=True))
     assert len(dois) > 200
     assert all(not d.startswith(("http", "doi:")) and d == d.lower() and d.startswith("10.") for d in dois)
 
 
 def test_failed_import_does_not_block_a_retry_of_the_same_file(review, alice, source):
-    broken = import_start(review=review, source=source, actor=alice,
-                          fileobj=io.BytesIO(b"<?xml version='1.0'?><xml><records><record>"), file_name="x.xml")
+    broken = import_start(
+        review=review,
+        source=source,
+        actor=alice,
+        fileobj=io.BytesIO(b"<?xml version='1.0'?><xml><records><record>"),
+        file_name="x.xml",
+    )
     assert import_run(batch_id=broken.pk).status == ImportStatus.FAILED
-    again = import_start(review=review, source=source, actor=alice,
-                         fileobj=io.BytesIO(b"<?xml version='1.0'?><xml><records><record>"), file_name="x.xml")
+    again = import_start(
+        review=review,
+        source=source,
+        actor=alice,
+        fileobj=io.BytesIO(b"<?xml version='1.0'?><xml><records><record>"),
+        file_name="x.xml",
+    )
     assert again.pk != broken.pk
     assert ImportBatch.objects.count() == 2

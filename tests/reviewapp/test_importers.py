@@ -15,6 +15,7 @@ import pytest
 
 from reviewapp.importers import FORMATS, ParsedRecord, ParseError, detect_format, parse
 from reviewapp.importers import normalize as norm
+from reviewapp.importers.encoding import decode
 
 SHARED_DATA = Path(
     os.environ.get("REVIEWAPP_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
@@ -282,6 +283,34 @@ def test_wos_plain_text_joins_continuation_lines_and_lists_authors_one_per_line(
     assert first.raw.startswith("PT J\n") and first.raw.endswith("ER")
 
 
+def test_medline_records_without_blank_lines_between_them_split_at_each_pmid():
+    text = "PMID- 101\nTI  - First\n      continued\nFAU - Doe, Jane\nPMID- 102\nTI  - Second\n"
+
+    records = parse_bytes(text.encode(), filename="pubmed.nbib")
+
+    assert [(record.pmid, record.title, record.line) for record in records] == [
+        ("101", "First continued", 1),
+        ("102", "Second", 5),
+    ]
+
+
+def test_wos_record_missing_its_er_is_closed_by_the_next_pt():
+    text = "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI One\nPT J\nTI Two\n   wrapped\nER\nEF\n"
+
+    records = parse_bytes(text.encode(), filename="savedrecs.txt")
+
+    assert [(record.title, record.line) for record in records] == [("One", 3), ("Two wrapped", 5)]
+
+
+def test_scopus_author_full_names_lose_their_scopus_ids():
+    header = "Author full names,Title,Year,EID\n"
+    csv_text = header + '"Phillips, James C. (57202138757); Braun, R. (7402220509)",T,2005,2-s2\n'
+
+    record = parse_bytes(csv_text.encode(), filename="scopus.csv")[0]
+
+    assert record.authors == ["Phillips, James C.", "Braun, R."]
+
+
 def test_wos_plain_text_and_tab_delimited_exports_of_one_search_agree():
     plain = parse_file("formats/wos/wosfile_wos_plaintext.txt")
     tabbed = parse_file("formats/wos/wosfile_wos_tab_delimited_win_utf8.txt")
@@ -351,6 +380,29 @@ def test_endnote_xml_reads_styled_text_and_uses_record_numbers():
     assert first.doi == "10.1016/j.imr.2018.01.008"
     assert first.raw.startswith("<record>") and first.raw.endswith("</record>")
     assert records[1].line == 2
+
+
+def test_endnote_xml_record_tag_cut_by_a_read_boundary_is_still_found():
+    head = "<xml><records><record><titles><title>"
+    tail = "</title></titles></record>"
+    padding = 128 * 1024 - len("<record") - len(head) - len(tail)  # 128 KB ends right after "<record"
+    xml = (
+        f"{head}{'x' * padding}{tail}<record><titles><title>Second</title></titles></record></records></xml>"
+    )
+
+    records = parse_bytes(xml.encode(), filename="cut.xml")
+
+    assert [record.title for record in records] == ["x" * padding, "Second"]
+    assert records[1].raw == "<record><titles><title>Second</title></titles></record>"
+
+
+def test_endnote_xml_saved_as_utf16_is_read():
+    xml = '<?xml version="1.0" encoding="UTF-16"?><xml><records><record><titles><title>Ωμέγα-3</title>'
+    xml += "</titles></record></records></xml>"
+
+    records = parse_bytes(xml.encode("utf-16"), filename="library.xml")
+
+    assert [record.title for record in records] == ["Ωμέγα-3"]
 
 
 def test_zotero_endnote_xml_finds_a_trial_registration_in_an_abstract():
@@ -484,11 +536,31 @@ def test_utf16_exports_with_bom_are_decoded(codec):
     assert [record.title for record in records] == ["Ελληνικά β-blockers", "Second"]
 
 
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"\xef\xbb\xbfBOM\r\nline", "BOM\nline"),
+        ("\ufeffEndNote β\r\n".encode("utf-16-le"), "EndNote β\n"),
+        ("\ufeffbig endian\r".encode("utf-16-be"), "big endian\n"),
+        ("Müller\rCafé".encode("latin-1"), "Müller\nCafé"),
+        ("Ωμέγα".encode(), "Ωμέγα"),
+    ],
+)
+def test_decode_handles_boms_utf16_latin1_and_line_endings(data, text):
+    assert decode(data) == text
+
+
 def test_latin1_export_is_decoded_when_it_is_not_valid_utf8():
     records = parse_bytes(ris("AU  - Müller, Jürgen\nTI  - Ärzte in Österreich").encode("latin-1"))
 
     assert records[0].authors == ["Müller, Jürgen"]
     assert records[0].title == "Ärzte in Österreich"
+
+
+def test_windows_1252_quotes_in_a_non_utf8_file_become_curly_quotes():
+    records = parse_bytes(ris("TI  - \x93Quoted\x94 \x96 dash, caf\xe9").encode("latin-1"))
+
+    assert records[0].title == "\u201cQuoted\u201d \u2013 dash, café"
 
 
 def test_latin1_ris_whose_first_entries_are_plain_ascii_decodes_every_entry():

@@ -20,12 +20,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = dict(os.environ, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_DEBUG="0",
-               DJANGO_ALLOWED_HOSTS="reviews.example.org")
+    env = dict(
+        os.environ,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="reviews.example.org",
+    )
     env.pop("PYTEST_VERSION", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -46,9 +56,27 @@ def test_an_import_runs_on_a_real_celery_worker(settings, tmp_path, review, alic
     app.conf.task_default_queue = queue
     settings.TASKS_MODE = "celery"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "reviewapp", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "warning"],
-        cwd=ROOT, env=_worker_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "reviewapp",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=_worker_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         source = source_create(review=review, actor=alice, name="MEDLINE")
         with open(shared("formats", "ris_by_database", "citesource_medline_84.ris"), "rb") as handle:

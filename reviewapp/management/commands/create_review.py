@@ -25,7 +25,11 @@ class Command(ReviewCommand):
             owner = User.objects.filter(is_superuser=True).order_by("pk").first()
             if owner is None:
                 raise CommandError("Give --owner USER (no superuser exists to default to).")
-        review = review_create(slug=options["slug"], title=options["title"], owner=owner,
-                               description=options["description"])
-        self.finish(options, {"slug": review.slug, "title": review.title, "owner": owner.username},
-                    f"Created review '{review.title}' ({review.slug}), owned by {owner.username}.")
+        review = review_create(
+            slug=options["slug"], title=options["title"], owner=owner, description=options["description"]
+        )
+        self.finish(
+            options,
+            {"slug": review.slug, "title": review.title, "owner": owner.username},
+            f"Created review '{review.title}' ({review.slug}), owned by {owner.username}.",
+        )

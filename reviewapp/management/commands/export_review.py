@@ -20,6 +20,8 @@ class Command(ReviewCommand):
                 count = export_review(review=review, fmt=options["format"], out=out)
         except OSError as exc:
             raise CommandError(f"{options['out']}: {exc.strerror}") from exc
-        self.finish(options, {"review": review.slug, "format": options["format"], "out": options["out"],
-                              "records": count},
-                    f"Wrote {count} records to {options['out']}.")
+        self.finish(
+            options,
+            {"review": review.slug, "format": options["format"], "out": options["out"], "records": count},
+            f"Wrote {count} records to {options['out']}.",
+        )

@@ -17,9 +17,17 @@ class Command(ReviewCommand):
         started = time.perf_counter()
         run = DedupRun.objects.create(review=review, created_by=self.owner_of(review))
         run = dedup_run_execute(run_id=run.pk)
-        summary = {"review": review.slug, "records_checked": run.records_checked,
-                   "candidates": run.candidates_found, "auto_merged": run.auto_merged,
-                   "queued_for_review": run.queued_for_review, "seconds": round(time.perf_counter() - started, 2)}
-        self.finish(options, summary,
-                    f"Checked {run.records_checked} records: {run.auto_merged} merged automatically, "
-                    f"{run.queued_for_review} pairs queued for a decision.")
+        summary = {
+            "review": review.slug,
+            "records_checked": run.records_checked,
+            "candidates": run.candidates_found,
+            "auto_merged": run.auto_merged,
+            "queued_for_review": run.queued_for_review,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        self.finish(
+            options,
+            summary,
+            f"Checked {run.records_checked} records: {run.auto_merged} merged automatically, "
+            f"{run.queued_for_review} pairs queued for a decision.",
+        )

@@ -18,7 +18,9 @@ class Command(ReviewCommand):
         parser.add_argument("file")
         parser.add_argument("--source", required=True, help='Search source name, e.g. "PubMed/MEDLINE"')
         parser.add_argument("--format", default="auto", choices=["auto", *FORMATS])
-        parser.add_argument("--force", action="store_true", help="Import even if this file was imported before.")
+        parser.add_argument(
+            "--force", action="store_true", help="Import even if this file was imported before."
+        )
 
     def handle(self, *args, **options):
         review = self.review(options["slug"])
@@ -27,13 +29,29 @@ class Command(ReviewCommand):
             raise CommandError(f"{path}: no such file.")
         actor = self.owner_of(review)
         source = source_get_or_create(review=review, actor=actor, name=options["source"])
-        batch = import_file_now(review=review, source=source, actor=actor, path=path, fmt=options["format"],
-                                force=options["force"])
+        batch = import_file_now(
+            review=review,
+            source=source,
+            actor=actor,
+            path=path,
+            fmt=options["format"],
+            force=options["force"],
+        )
         if batch.status == ImportStatus.FAILED:
             raise CommandError(batch.error)
-        summary = {"review": review.slug, "source": source.name, "file": batch.file_name, "format": batch.format,
-                   "records": batch.records_count, "import_id": batch.pk, "sha256": batch.sha256,
-                   "status": batch.status}
-        self.finish(options, summary,
-                    f"Imported {batch.records_count} records from {batch.file_name} ({batch.format}) into "
-                    f"'{source.name}'.")
+        summary = {
+            "review": review.slug,
+            "source": source.name,
+            "file": batch.file_name,
+            "format": batch.format,
+            "records": batch.records_count,
+            "import_id": batch.pk,
+            "sha256": batch.sha256,
+            "status": batch.status,
+        }
+        self.finish(
+            options,
+            summary,
+            f"Imported {batch.records_count} records from {batch.file_name} ({batch.format}) into "
+            f"'{source.name}'.",
+        )

@@ -23,7 +23,12 @@ PEOPLE = [  # username, password, roles
 ]
 SOURCES = [  # name, kind, file, search string
     ("PubMed", SourceKind.DATABASE, "citesource_pubmed_46.ris", '("gambling"[tiab]) AND ("COVID-19"[tiab])'),
-    ("Web of Science Core Collection", SourceKind.DATABASE, "citesource_WoS_79.ris", "TS=(gambl* AND covid*)"),
+    (
+        "Web of Science Core Collection",
+        SourceKind.DATABASE,
+        "citesource_WoS_79.ris",
+        "TS=(gambl* AND covid*)",
+    ),
     ("Scopus", SourceKind.DATABASE, "citesource_scopus_255.ris", "TITLE-ABS-KEY(gambl* AND covid*)"),
 ]
 
@@ -38,8 +43,10 @@ class Command(ReviewCommand):
             review = self._build()
         logins = [{"username": u, "password": p, "roles": [r.value for r in roles]} for u, p, roles in PEOPLE]
         summary = {"review": SLUG, "created": created, "records": review.records.count(), "logins": logins}
-        lines = [f"Demo review '{review.title}' at /reviews/{SLUG}/ ({summary['records']} records).",
-                 "Demo logins:"] + [f"  {u:<10} {p:<22} {', '.join(r.value for r in roles)}" for u, p, roles in PEOPLE]
+        lines = [
+            f"Demo review '{review.title}' at /reviews/{SLUG}/ ({summary['records']} records).",
+            "Demo logins:",
+        ] + [f"  {u:<10} {p:<22} {', '.join(r.value for r in roles)}" for u, p, roles in PEOPLE]
         self.finish(options, summary, "\n".join(lines))
 
     @transaction.atomic
@@ -52,12 +59,14 @@ class Command(ReviewCommand):
             user.save()
             users[username] = user
         owner = users["owner"]
-        review = review_create(slug=SLUG, title="Social factors in problem gambling during COVID-19 (demo)",
-                               owner=owner)
+        review = review_create(
+            slug=SLUG, title="Social factors in problem gambling during COVID-19 (demo)", owner=owner
+        )
         review_update(
-            review=review, actor=owner,
+            review=review,
+            actor=owner,
             inclusion_criteria="Primary studies of people who gamble, during the COVID-19 pandemic; "
-                               "social relationships, loneliness or family outcomes.",
+            "social relationships, loneliness or family outcomes.",
             exclusion_criteria="Reviews and commentaries; studies without gambling outcomes; animal studies.",
             include_keywords=["gambl*", "COVID-19", "pandemic", "loneliness", "social*"],
             exclude_keywords=["review", "commentary", "editorial", "protocol"],
@@ -65,8 +74,14 @@ class Command(ReviewCommand):
         for username, _, roles in PEOPLE[1:]:
             member_set(review=review, actor=owner, user=users[username], roles=roles)
         for name, kind, file_name, search in SOURCES:
-            source = source_create(review=review, actor=owner, name=name, kind=kind,
-                                   date_searched=dt.date(2022, 3, 1), search_string=search)
+            source = source_create(
+                review=review,
+                actor=owner,
+                name=name,
+                kind=kind,
+                date_searched=dt.date(2022, 3, 1),
+                search_string=search,
+            )
             import_file_now(review=review, source=source, actor=owner, path=str(DATA / file_name))
         duplicates_find(review=review, actor=owner)
         return review
