@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.apps import apps
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
 
 from .models import (
     AuditEvent,
@@ -103,15 +105,31 @@ def latest_dedup_run(review: Review) -> DedupRun | None:
     return DedupRun.objects.filter(review=review).first()
 
 
-def record_timeline(record: Record) -> QuerySet[AuditEvent]:
-    """Everything that happened to a record: its import, merges, removals, votes, decisions."""
-    return (
-        AuditEvent.objects.filter(
-            Q(record=record) | Q(other_record=record) | Q(batch_id=record.batch_id, verb="import.succeeded")
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
+def record_timeline(record: Record, user) -> QuerySet[AuditEvent]:
+    """Everything that happened to a record that `user` may see: import, merges, removals, votes, decisions."""
+    events = AuditEvent.objects.filter(
+        Q(record=record) | Q(other_record=record) | Q(batch_id=record.batch_id, verb="import.succeeded")
     )
+    return blinded(events, record.review, user).select_related("actor").order_by("created_at", "id")
+
+
+def review_events(review: Review, user) -> QuerySet[AuditEvent]:
+    return blinded(review.events.all(), review, user).select_related("actor").order_by("-created_at", "-id")
+
+
+def blinded(events: QuerySet[AuditEvent], review: Review, user) -> QuerySet[AuditEvent]:
+    """With blinding on, hide other people's vote events on a record until its voting at that stage is
+    complete (a verdict or a conflict exists), so not even *that* someone voted leaks early."""
+    if not review.blind:
+        return events
+    Verdict = apps.get_model("screening", "Verdict")
+    Conflict = apps.get_model("screening", "Conflict")
+    stage = OuterRef("event_stage")
+    done = Exists(Verdict.objects.filter(record=OuterRef("record"), stage=stage)) | Exists(
+        Conflict.objects.filter(record=OuterRef("record"), stage=stage)
+    )
+    hidden = Q(verb__startswith="vote.") & ~Q(actor=user) & ~Q(vote_done=True)
+    return events.annotate(event_stage=KT("data__stage"), vote_done=done).exclude(hidden)
 
 
 # --- Added for the browser pages (reviewapp/views/) ---------------------------------------------------------

@@ -209,7 +209,7 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
     def events(self, request, review_slug=None, pk=None):
         """The record's timeline: import, merges, removals, votes, decisions."""
         record = self.get_object()
-        page = self.paginate_queryset(selectors.record_timeline(record))
+        page = self.paginate_queryset(selectors.record_timeline(record, request.user))
         return self.get_paginated_response(serializers.AuditEventSerializer(page, many=True).data)
 
     @extend_schema(request=serializers.RecordRemoveSerializer, responses=serializers.RecordSerializer)
@@ -295,4 +295,4 @@ class AuditEventViewSet(ReviewScoped, mixins.ListModelMixin, viewsets.GenericVie
     queryset = AuditEvent.objects.none()
 
     def scoped_queryset(self):
-        return self.review.events.select_related("actor").order_by("-created_at", "-id")
+        return selectors.review_events(self.review, self.request.user)

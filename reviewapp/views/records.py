@@ -81,7 +81,7 @@ def _detail_page(request, review, member, record, *, remove_form=None, status=20
         sources=selectors.sources_of_records([record]).get(record.pk) or [record.source.name],
         duplicates=selectors.duplicates_of_record(record),
         candidates=selectors.candidates_of_record(record)[:50],
-        timeline=[describe(event, record) for event in selectors.record_timeline(record)],
+        timeline=[describe(event, record) for event in selectors.record_timeline(record, request.user)],
         remove_form=remove_form or RecordRemoveForm(),
     )
 

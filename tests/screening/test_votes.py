@@ -74,7 +74,7 @@ def test_changing_a_vote_keeps_the_earlier_one(records, bob, cast):
         "first look",
         RevisionKind.CHANGED,
     )
-    assert [e.verb for e in record_timeline(record) if e.verb.startswith("vote.")] == [
+    assert [e.verb for e in record_timeline(record, bob) if e.verb.startswith("vote.")] == [
         "vote.cast",
         "vote.changed",
     ]
@@ -201,7 +201,7 @@ def test_the_arbiter_decides_a_conflict_with_a_note(records, bob, carol, dave, c
     )
     conflict.refresh_from_db()
     assert (conflict.status, conflict.resolved_by) == (ConflictStatus.RESOLVED, dave)
-    verbs = [e.verb for e in record_timeline(records[0])]
+    verbs = [e.verb for e in record_timeline(records[0], dave)]
     assert verbs[-2:] == ["verdict.reached", "conflict.resolved"]
 
 
@@ -256,7 +256,7 @@ def test_undo_withdraws_the_vote_and_an_agreement_verdict(records, bob, carol, c
     assert not Verdict.objects.filter(record=record).exists()
     revision = VoteRevision.objects.get(record=record)
     assert (revision.kind, revision.decision) == (RevisionKind.RETRACTED, "exclude")
-    verbs = [e.verb for e in record_timeline(record)]
+    verbs = [e.verb for e in record_timeline(record, carol)]
     assert verbs[-2:] == ["vote.retracted", "verdict.withdrawn"]
 
 
