@@ -106,7 +106,7 @@ def latest_dedup_run(review: Review) -> DedupRun | None:
 
 
 def record_timeline(record: Record, user) -> QuerySet[AuditEvent]:
-    """Everything that happened to a record that `user` may see: import, merges, removals, votes, decisions."""
+    """What happened to a record that `user` may see: import, merges, removals, votes, decisions."""
     events = AuditEvent.objects.filter(
         Q(record=record) | Q(other_record=record) | Q(batch_id=record.batch_id, verb="import.succeeded")
     )

@@ -108,3 +108,8 @@ def test_load_demo_is_idempotent_and_prints_logins(capsys):
     assert first["created"] is True and second["created"] is False
     assert first["records"] == 380
     assert {login["username"] for login in first["logins"]} >= {"owner", "reviewer1", "reviewer2", "arbiter"}
+    from screening.models import Conflict, ExclusionReason, Verdict
+
+    assert Conflict.objects.filter(status="open").count() == 6  # the arbiter has work waiting
+    assert Verdict.objects.filter(stage="title_abstract").count() == 10
+    assert ExclusionReason.objects.filter(stage="full_text").count() == 4

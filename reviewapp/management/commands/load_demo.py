@@ -31,6 +31,12 @@ SOURCES = [  # name, kind, file, search string
     ),
     ("Scopus", SourceKind.DATABASE, "citesource_scopus_255.ris", "TITLE-ABS-KEY(gambl* AND covid*)"),
 ]
+FULL_TEXT_REASONS = [
+    "Not about gambling",
+    "No COVID-19 period data",
+    "No social or family outcome",
+    "Review, commentary or conference abstract without full text",
+]
 
 
 class Command(ReviewCommand):
@@ -84,4 +90,18 @@ class Command(ReviewCommand):
             )
             import_file_now(review=review, source=source, actor=owner, path=str(DATA / file_name))
         duplicates_find(review=review, actor=owner)
+        self._screening(review, users)
         return review
+
+    def _screening(self, review: Review, users: dict) -> None:
+        """Exclusion reasons, and a first batch of dual votes so the arbiter has conflicts to settle."""
+        from screening.services.fulltext import exclusion_reasons_set
+        from screening.services.votes import vote_cast
+
+        exclusion_reasons_set(review=review, actor=users["owner"], labels=FULL_TEXT_REASONS)
+        first = review.records.filter(duplicate_of__isnull=True, removed_reason="").order_by("sort_key")[:16]
+        for number, record in enumerate(first):
+            vote_cast(review=review, actor=users["reviewer1"], record_id=record.pk, stage="title_abstract",
+                      decision="include" if number % 3 else "exclude")
+            vote_cast(review=review, actor=users["reviewer2"], record_id=record.pk, stage="title_abstract",
+                      decision="include" if number % 4 else "exclude")
