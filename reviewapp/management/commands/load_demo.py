@@ -6,8 +6,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ...models import Review, Role, SourceKind
-from ...services.duplicates import duplicates_find
+from ...models import DedupRun, Review, Role, SourceKind
+from ...services.duplicates import dedup_run_execute
 from ...services.imports import import_file_now
 from ...services.reviews import member_set, review_create, review_update, source_create
 from ..base import ReviewCommand
@@ -89,7 +89,8 @@ class Command(ReviewCommand):
                 search_string=search,
             )
             import_file_now(review=review, source=source, actor=owner, path=str(DATA / file_name))
-        duplicates_find(review=review, actor=owner)
+        run = DedupRun.objects.create(review=review, created_by=owner)
+        dedup_run_execute(run_id=run.pk)
         self._screening(review, users)
         return review
 
