@@ -70,6 +70,10 @@ def review_update(*, review: Review, actor, **changes) -> Review:
     after = {key: getattr(review, key) for key in changes}
     if before != after:
         event_log(review=review, actor=actor, verb="review.updated", before=before, after=after)
+    if after.get("votes_required", 0) < before.get("votes_required", 0):
+        from screening.services.votes import votes_settle_all  # records may now have enough votes
+
+        votes_settle_all(review=review, actor=actor)
     return review
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from reviewapp.models import Record, Review
@@ -408,3 +409,28 @@ def conflict_resolve(*, conflict: Conflict, actor, decision: str, note: str = ""
         method=VerdictMethod.ARBITRATION,
     )
     return state.verdict
+
+
+@transaction.atomic
+def votes_settle_all(*, review: Review, actor) -> int:
+    """After the review's N (votes_required) was lowered: records that now have enough votes get their
+    verdict or conflict. Verdicts reached under a larger N stand. Returns how many records changed."""
+    settled = 0
+    for stage in Stage.values:
+        verdict = Verdict.objects.filter(record=OuterRef("pk"), stage=stage)
+        open_conflict = Conflict.objects.filter(record=OuterRef("pk"), stage=stage, status=ConflictStatus.OPEN)
+        waiting = (
+            Record.objects.filter(review=review)
+            .annotate(n=Count("votes", filter=Q(votes__stage=stage)))
+            .filter(n__gte=review.votes_required)
+            .exclude(Exists(verdict))
+            .exclude(Exists(open_conflict))
+            .values_list("pk", flat=True)
+        )
+        for record_id in list(waiting):
+            state = _lock(review, record_id, stage)
+            if state.verdict is None and not state.conflict_open:
+                _settle(review, state, actor)
+                queue_refresh_record(review=review, record=state.record, stage=stage)
+                settled += 1
+    return settled

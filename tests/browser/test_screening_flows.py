@@ -25,7 +25,11 @@ SLUG = "perinatal-msc"
 SCREEN = f"/reviews/{SLUG}/screening/screen/{{}}/"
 CONFLICTS = f"/reviews/{SLUG}/screening/conflicts/"
 VOTES_API = f"/api/v1/reviews/{SLUG}/screening/votes/"
-IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+# htmx is idle: no request in flight, nothing being swapped or settled (a panel is wired up once settled).
+IDLE = "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+# A vote has been answered: another record (or none) on the panel, my progress refreshed, htmx idle.
+VOTED = f"""([before, done]) => document.querySelector('#screen-panel')?.dataset.record !== before
+    && document.querySelector('[data-testid=progress-mine-done]')?.textContent.trim() === done && {IDLE}"""
 
 
 def make_records(review, n):
@@ -40,12 +44,13 @@ def shown(page) -> int | None:
 
 
 def idle(page):
-    page.wait_for_function(IDLE)
+    page.wait_for_function(f"() => {IDLE}")
 
 
 def open_screen(page, stage=Stage.TITLE_ABSTRACT, record=None):
     page.goto(SCREEN.format(stage) + (f"?record={record}" if record else ""))
     expect(page.locator(f"#screen-panel[data-stage={stage}]")).to_be_visible()
+    page.evaluate("window.sameDocument = true")  # gone if a key ever reloads the page instead of htmx
     idle(page)
 
 
@@ -54,9 +59,10 @@ def vote_by_key(page, key, done):
     before = shown(page)
     assert before is not None, "no record to vote on"
     page.keyboard.press(key)
+    page.wait_for_function(VOTED, arg=[str(before), str(done)])  # polls every frame: faster than expect()
     expect(page.locator(f'#screen-panel:not([data-record="{before}"])')).to_be_attached()
     expect(page.get_by_test_id("progress-mine-done")).to_have_text(str(done))
-    idle(page)
+    assert page.evaluate("window.sameDocument") is True, "the vote reloaded the page"
     return before
 
 
@@ -64,6 +70,7 @@ def navigate_by_key(page, key, to):
     page.keyboard.press(key)
     expect(page.locator(f'#screen-panel[data-record="{to}"]')).to_be_attached()
     idle(page)
+    assert page.evaluate("window.sameDocument") is True, "the key reloaded the page"
 
 
 def api_votes(page) -> list[dict]:

@@ -291,3 +291,18 @@ def test_a_verdict_exists_only_when_votes_agree_or_someone_decided(records, bob,
         assert votes == {verdict.decision} or verdict.method != VerdictMethod.AGREEMENT
     assert set(Verdict.objects.values_list("record_id", flat=True)) == {records[0].pk}
     assert Decision.MAYBE not in Verdict.objects.values_list("decision", flat=True)
+
+
+def test_lowering_n_settles_records_that_now_have_enough_votes(review, alice, records, bob, carol, cast):
+    from reviewapp.services.reviews import review_update
+
+    review_update(review=review, actor=alice, votes_required=3)
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "include")
+    cast(bob, records[1], "include")
+    cast(carol, records[1], "exclude")
+    assert not Verdict.objects.exists() and not Conflict.objects.exists()
+    review_update(review=review, actor=alice, votes_required=2)
+    verdict = Verdict.objects.get(record=records[0])
+    assert (verdict.decision, verdict.method) == ("include", VerdictMethod.AGREEMENT)
+    assert Conflict.objects.get(record=records[1]).status == ConflictStatus.OPEN
