@@ -418,7 +418,9 @@ def votes_settle_all(*, review: Review, actor) -> int:
     settled = 0
     for stage in Stage.values:
         verdict = Verdict.objects.filter(record=OuterRef("pk"), stage=stage)
-        open_conflict = Conflict.objects.filter(record=OuterRef("pk"), stage=stage, status=ConflictStatus.OPEN)
+        open_conflict = Conflict.objects.filter(
+            record=OuterRef("pk"), stage=stage, status=ConflictStatus.OPEN
+        )
         waiting = (
             Record.objects.filter(review=review)
             .annotate(n=Count("votes", filter=Q(votes__stage=stage)))
