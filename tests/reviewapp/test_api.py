@@ -281,3 +281,35 @@ def test_upload_without_source_is_a_clear_400(api, team):
     response = api(team["owner"]).post(BASE + "/imports/", {"file": upload}, format="multipart")
     assert response.status_code == 400
     assert "source" in response.json()
+
+
+def _write_calls(review):
+    """Every write endpoint of the core API, as (method, path, payload), against fresh objects."""
+    batch = ImportBatchFactory(source=SearchSourceFactory(review=review, name="Embase"))
+    record = RecordFactory(batch=batch)
+    member = review.memberships.get(user__username="vera")
+    return [
+        ("patch", "/", {"title": "Renamed"}),
+        ("patch", f"/sources/{batch.source_id}/", {"search_string": "MSC AND diabetes"}),
+        ("delete", f"/members/{member.pk}/", None),
+        ("post", f"/records/{record.pk}/remove/", {"reason": "incomplete"}),
+        ("post", f"/records/{record.pk}/restore/", None),
+        ("post", "/dedup-runs/", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "persona, allowed",
+    [("owner", True), ("reviewer", False), ("arbiter", False), ("viewer", False), ("outsider", False)],
+)
+def test_every_core_write_endpoint_checks_the_role(
+    api, team, persona, allowed, django_capture_on_commit_callbacks
+):
+    review = team["owner"].memberships.first().review
+    client = api(team[persona])
+    for method, path, payload in _write_calls(review):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = getattr(client, method)(BASE + path, payload, format="json")
+        expected = "2xx" if allowed else (404 if persona == "outsider" else 403)
+        ok = 200 <= response.status_code < 300 if allowed else response.status_code == expected
+        assert ok, (method, path, response.status_code, response.content[:200])
