@@ -25,8 +25,10 @@
   }
 
   let busy = false;  // one vote at a time: a held-down key must not vote on the next record too
-  document.addEventListener("htmx:beforeRequest", () => { busy = true; });
-  document.addEventListener("htmx:afterRequest", () => { busy = false; });
+  // Only requests that replace the voting panel block keys: the progress box refreshing must not.
+  const forPanel = (event) => event.detail.target && event.detail.target.id === "screen-panel";
+  document.addEventListener("htmx:beforeRequest", (event) => { if (forPanel(event)) busy = true; });
+  document.addEventListener("htmx:afterRequest", (event) => { if (forPanel(event)) busy = false; });
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -41,7 +43,10 @@
       return;
     }
     const element = boundElement(event.key.toLowerCase());
-    if (!element || busy || event.repeat) return;
+    // A panel htmx has just swapped in is wired up a moment later; a key before that would submit
+    // its form as a full page load.
+    const settling = document.querySelector("#screen-panel.htmx-added, #screen-panel .htmx-added, .htmx-settling");
+    if (!element || busy || settling || event.repeat) return;
     event.preventDefault();
     if (element.dataset.keyAction === "focus") {
       element.focus();
