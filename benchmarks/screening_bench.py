@@ -78,6 +78,7 @@ def _load(n_records: int) -> dict:
     from django.db import connection, transaction
 
     from reviewapp.models import ImportBatch, Membership, Record, Review, SearchSource
+    from reviewapp.services.imports import RECORD_COLUMNS
 
     users = {
         name: get_user_model().objects.create_user(name, password="bench-pass-1")
@@ -102,34 +103,7 @@ def _load(n_records: int) -> dict:
     with transaction.atomic():
         _copy(
             Record._meta.db_table,
-            [
-                "review_id",
-                "source_id",
-                "batch_id",
-                "position",
-                "source_key",
-                "raw",
-                "title",
-                "abstract",
-                "authors",
-                "year",
-                "journal",
-                "volume",
-                "issue",
-                "pages",
-                "doi",
-                "pmid",
-                "registry_ids",
-                "keywords",
-                "language",
-                "publication_type",
-                "url",
-                "sort_key",
-                "removed_reason",
-                "removed_note",
-                "created_at",
-                "updated_at",
-            ],
+            RECORD_COLUMNS,
             (
                 (
                     review.pk,

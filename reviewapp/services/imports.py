@@ -288,7 +288,7 @@ def _clean(value: str, field: str | None = None) -> str:
     return value[:limit] if limit else value
 
 
-_COLUMNS = (
+RECORD_COLUMNS = (
     "review_id",
     "source_id",
     "batch_id",
@@ -367,7 +367,7 @@ def _write_copy(rows: Iterable[tuple]) -> int:
     count = 0
     with connection.cursor() as cursor:
         raw_cursor = cursor.cursor
-        with raw_cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        with raw_cursor.copy(f"COPY {table} ({', '.join(RECORD_COLUMNS)}) FROM STDIN") as copy:
             for chunk in _prefetched(rows):
                 for row in chunk:
                     copy.write_row(row)
@@ -416,7 +416,8 @@ def _prefetched(rows: Iterable[tuple], size: int = 500, depth: int = 8) -> Itera
 
 def _write_batches(rows: Iterable[tuple], size: int = 1000) -> int:
     table = Record._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    placeholders = ", ".join(["%s"] * len(RECORD_COLUMNS))
+    sql = f"INSERT INTO {table} ({', '.join(RECORD_COLUMNS)}) VALUES ({placeholders})"
     count = 0
     chunk: list[tuple] = []
     with connection.cursor() as cursor:
