@@ -168,6 +168,13 @@ class ImportBatch(TimeStamped):
         return f"{self.file_name} → {self.source}"
 
 
+# The normalised bibliographic fields every import fills; API, exports and screening show these.
+CITATION_FIELDS = (
+    "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
+    "registry_ids", "keywords", "language", "publication_type", "url",
+)
+
+
 class RemovalReason(models.TextChoices):
     INCOMPLETE = "incomplete", "Incomplete bibliographic data"
     AUTOMATION = "automation", "Marked ineligible by automation tools"

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from reviewapp.models import Membership, Record, Review, Study
+from reviewapp.models import CITATION_FIELDS, Membership, Record, Review, Study
 
 from . import agreement as stats
 from . import queue
@@ -38,26 +38,7 @@ from .models import (
 from .queue import eligible_records
 
 User = get_user_model()
-SCREEN_FIELDS = (
-    "id",
-    "review_id",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "registry_ids",
-    "keywords",
-    "url",
-    "sort_key",
-    "language",
-    "publication_type",
-)
+SCREEN_FIELDS = ("id", "review_id", "sort_key", *CITATION_FIELDS)
 
 
 def screening_records(review: Review) -> QuerySet[Record]:

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from ..models import (
+    CITATION_FIELDS,
     AuditEvent,
     DedupRun,
     DuplicateCandidate,
@@ -136,32 +137,8 @@ class RecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = Record
         fields = [
-            "id",
-            "source",
-            "batch",
-            "position",
-            "source_key",
-            "title",
-            "abstract",
-            "authors",
-            "year",
-            "journal",
-            "volume",
-            "issue",
-            "pages",
-            "doi",
-            "pmid",
-            "registry_ids",
-            "keywords",
-            "language",
-            "publication_type",
-            "url",
-            "duplicate_of",
-            "removed_reason",
-            "removed_note",
-            "study",
-            "status",
-            "created_at",
+            "id", "source", "batch", "position", "source_key", *CITATION_FIELDS, "duplicate_of",
+            "removed_reason", "removed_note", "study", "status", "created_at",
         ]
 
     def get_status(self, record) -> str:

@@ -83,11 +83,22 @@ def dedup_run_execute(*, run_id: int) -> DedupRun:
             return run
         run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
         run.save(update_fields=["status", "started_at", "updated_at"])
-    summary = duplicates_find(
-        review=run.review,
-        actor=run.created_by,
-        progress=lambda done, total: cache.set(progress_key(run_id), [done, total], 3600),
-    )
+    try:
+        summary = duplicates_find(
+            review=run.review,
+            actor=run.created_by,
+            progress=lambda done, total: cache.set(progress_key(run_id), [done, total], 3600),
+        )
+    except Exception as exc:
+        # A run left "running" would block every later one (dedup_run_start returns it): record the failure.
+        DedupRun.objects.filter(pk=run_id).update(
+            status=ImportStatus.FAILED,
+            error=str(exc)[:2000],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        cache.delete(progress_key(run_id))
+        raise
     DedupRun.objects.filter(pk=run_id).update(
         status=ImportStatus.SUCCEEDED, finished_at=timezone.now(), updated_at=timezone.now(), **summary
     )

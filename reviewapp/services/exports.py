@@ -7,34 +7,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from ..models import Record, Review
+from ..models import CITATION_FIELDS, Record, Review
 
 FIELDS = (
-    "id",
-    "source_key",
-    "sources",
-    "status",
-    "duplicate_of",
-    "duplicate_of_id",
-    "removed_reason",
-    "removed_note",
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "registry_ids",
-    "keywords",
-    "abstract",
-    "language",
-    "publication_type",
-    "url",
-    "import_file",
-    "position",
+    "id", "source_key", "sources", "status", "duplicate_of", "duplicate_of_id", "removed_reason",
+    "removed_note", *CITATION_FIELDS, "import_file", "position",
 )
 
 

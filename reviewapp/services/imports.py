@@ -159,8 +159,13 @@ def import_run(*, batch_id: int) -> ImportBatch:
         exc.filename = exc.filename or batch.file_name
         return _fail(batch, exc.message, exc.line)
     except OperationalError as exc:
-        if "could not obtain lock" in str(exc) or "lock" in str(exc).lower():
+        if "lock" in str(exc).lower():
             return ImportBatch.objects.get(pk=batch_id)  # another worker is on it
+        _fail(batch, f"{batch.file_name}: the import stopped unexpectedly ({exc}); nothing was added.", None)
+        raise
+    except Exception as exc:
+        # Never leave a batch "running": it would block re-importing the same file.
+        _fail(batch, f"{batch.file_name}: the import stopped unexpectedly ({exc}); nothing was added.", None)
         raise
     cache.delete(progress_key(batch.pk))
     log.info("import %s: %s records", batch.pk, count)

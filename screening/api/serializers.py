@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from reviewapp.models import Record, Study
+from reviewapp.models import CITATION_FIELDS, Record, Study
 
 from ..models import (
     Conflict,
@@ -17,22 +17,7 @@ from ..models import (
 class ScreeningRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = Record
-        fields = [
-            "id",
-            "title",
-            "abstract",
-            "authors",
-            "year",
-            "journal",
-            "volume",
-            "issue",
-            "pages",
-            "doi",
-            "pmid",
-            "registry_ids",
-            "keywords",
-            "url",
-        ]
+        fields = ["id", *CITATION_FIELDS]
 
 
 class RecordBriefSerializer(serializers.ModelSerializer):

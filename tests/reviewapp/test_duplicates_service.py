@@ -117,3 +117,16 @@ def test_find_duplicates_merges_exact_doi_matches_and_keeps_untitled_records(rev
     assert Record.objects.filter(pk=untitled.pk, duplicate_of__isnull=True, removed_reason="").exists()
     again = duplicates_find(review=review, actor=alice)
     assert again["candidates_found"] == 0
+
+
+def test_a_crashed_duplicate_search_is_marked_failed_and_does_not_block_the_next(review, alice, monkeypatch):
+    from reviewapp.models import DedupRun
+    from reviewapp.services import duplicates as services
+
+    run = DedupRun.objects.create(review=review, created_by=alice)
+    monkeypatch.setattr(services.dedup, "find_duplicates", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        services.dedup_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "division by zero" in run.error
+    assert services.dedup_run_start(review=review, actor=alice).pk != run.pk

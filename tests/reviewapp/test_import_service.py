@@ -132,3 +132,21 @@ def test_failed_import_does_not_block_a_retry_of_the_same_file(review, alice, so
     )
     assert again.pk != broken.pk
     assert ImportBatch.objects.count() == 2
+
+
+def test_an_unexpected_error_marks_the_import_failed_so_the_file_can_be_retried(
+    review, alice, source, monkeypatch
+):
+    from reviewapp.services import imports as services
+
+    path = shared("formats", "scopus", "asysd_scopus.ris")
+    with open(path, "rb") as handle:
+        batch = import_start(review=review, source=source, actor=alice, fileobj=handle, file_name="s.ris")
+    monkeypatch.setattr(services, "_write", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        import_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and "stopped unexpectedly" in batch.error
+    assert Record.objects.count() == 0
+    monkeypatch.undo()
+    assert import_file_now(review=review, source=source, actor=alice, path=path).records_count == 10
