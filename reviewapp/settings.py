@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "reviewapp",
     "screening",
+    "extraction",
+    "extraction.rob",
+    "synthesis",
 ]
 
 MIDDLEWARE = [

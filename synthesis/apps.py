@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SynthesisConfig(AppConfig):
+    name = "synthesis"
+    verbose_name = "Synthesis and reporting"
