@@ -58,6 +58,7 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
     on purpose: a generator hand-off per entry costs a measurable share of the time.
     """
     buf, line, count, eof = b"\n", 0, 0, False  # ``line`` is the line of buf[0]
+    closed = 0  # entries that ended with their ER line
     while not eof:
         chunk = text.read_bytes(_CHUNK)
         eof = not chunk
@@ -73,6 +74,10 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
                 stop = _stop_without_er(buf, start, eof)
                 if stop < 0:
                     break
+                if end < 0 and closed and stop >= len(buf.rstrip(b"\n")):  # last entry, file uses ER
+                    _refuse_truncated(buf, pos, start, line, filename)
+            else:
+                closed += 1
             if buf.find(_END, pos, start) >= 0:
                 _check_gap(buf, pos, start, line, filename)
             line += buf.count(b"\n", pos, start + 1)
@@ -96,6 +101,17 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
         buf = buf[keep:]
     if count == 0:
         raise ParseError("no RIS records found (no line starts with 'TY  - ')", filename=filename)
+
+
+def _refuse_truncated(buf: bytes, pos: int, start: int, line: int, filename: str) -> None:
+    """Every entry so far ended with ER but the last one runs into the end of the file: a cut download."""
+    where = line + buf.count(b"\n", pos, start + 1)
+    raise ParseError(
+        "the last RIS entry has no closing 'ER  -' line, although the entries before it do: the file "
+        "looks truncated. Export or download it again.",
+        filename=filename,
+        line=where,
+    )
 
 
 def _stop_without_er(buf: bytes, start: int, eof: bool) -> int:

@@ -65,7 +65,12 @@ def test_commands_without_a_secret_key_get_a_throwaway_one_not_the_development_k
 def test_the_web_server_refuses_to_start_without_a_secret_key_when_debug_is_off():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     out = subprocess.run(
-        [sys.executable, "-c", "import reviewapp.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", "import reviewapp.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in out.stderr
@@ -129,7 +134,8 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
     form = client.get(path, follow=True)
     assert b"Set a new password" in form.content
     done = client.post(
-        form.redirect_chain[-1][0], {"new_password1": "brand-new-pass-42", "new_password2": "brand-new-pass-42"}
+        form.redirect_chain[-1][0],
+        {"new_password1": "brand-new-pass-42", "new_password2": "brand-new-pass-42"},
     )
     assert done.status_code == 302
     user.refresh_from_db()
