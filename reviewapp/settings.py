@@ -39,7 +39,7 @@ SECRET_KEY_FROM_ENV = bool(os.environ.get("DJANGO_SECRET_KEY"))
 if SECRET_KEY_FROM_ENV:
     SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 elif DEBUG or _UNDER_PYTEST:
-    SECRET_KEY = "django-insecure-reviewapp-local-development-key"
+    SECRET_KEY = "django-insecure-reviewapp-local-development-key"  # noqa: S105 (DEBUG/tests only)
 else:
     SECRET_KEY = "django-insecure-ephemeral-" + secrets.token_urlsafe(48)
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
