@@ -18,3 +18,8 @@ urlpatterns = [
     path("reviews/<slug:slug>/synthesis/", include("synthesis.urls")),
     path("", include("reviewapp.web_urls")),
 ]
+
+handler400 = "reviewapp.views.errors.bad_request"
+handler403 = "reviewapp.views.errors.permission_denied"
+handler404 = "reviewapp.views.errors.page_not_found"
+handler500 = "reviewapp.views.errors.server_error"
