@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from reviewapp.api.routers import NestedRouter
 
 from . import views
 
-router = SimpleRouter()
+router = NestedRouter()
 nested = r"reviews/(?P<review_slug>[-\w]+)/screening"
 router.register(f"{nested}/queue", views.QueueViewSet, basename="screening-queue")
 router.register(f"{nested}/votes", views.VoteViewSet, basename="screening-vote")

@@ -125,3 +125,14 @@ def test_the_schema_documents_the_error_responses_of_every_operation(client, ali
             assert "404" in op["responses"], (method, path)
         if method in {"post", "put", "patch"}:
             assert "400" in op["responses"], (method, path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+@pytest.mark.parametrize("endpoint", ["records", "sources", "members", "duplicates", "screening/votes"])
+def test_a_non_integer_id_is_a_json_404_not_a_500(token_client, review, method, endpoint):
+    response = getattr(token_client, method)(
+        f"/api/v1/reviews/{review.slug}/{endpoint}/abc/", {}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
