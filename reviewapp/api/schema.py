@@ -13,7 +13,12 @@ ERROR = {
 VALIDATION_ERROR = {
     "type": "object",
     "description": "Messages per field; `detail` or `non_field_errors` for the request as a whole.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "description": "Messages per item of a list field, keyed by its index."},
+        ]
+    },
 }
 _TEXT = {
     "400": "Invalid input: the messages name each field.",
@@ -28,6 +33,14 @@ def _ref(name: str) -> dict:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
 
+def _content(code: str) -> dict:
+    if code != "400":
+        return _ref("Error")
+    # 400 is a validation error, or (a body that is not JSON, a NUL byte) the plain error shape
+    either = [{"$ref": "#/components/schemas/ValidationError"}, {"$ref": "#/components/schemas/Error"}]
+    return {"application/json": {"schema": {"anyOf": either}}}
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: add 400/401/403/404 (where missing) to every operation."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -39,11 +52,11 @@ def add_error_responses(result, generator, request, public):
                 continue
             responses = operation["responses"]
             codes = ["401", "403"]
-            if "{" in path:
+            params = {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict)}
+            if "{" in path or "page" in params:  # a page past the end is a 404 too
                 codes.append("404")
             if method in _WRITES or operation.get("parameters"):
                 codes.append("400")
             for code in codes:
-                schema = "ValidationError" if code == "400" else "Error"
-                responses.setdefault(code, {"description": _TEXT[code], "content": _ref(schema)})
+                responses.setdefault(code, {"description": _TEXT[code], "content": _content(code)})
     return result

@@ -226,7 +226,7 @@ class ExclusionReasonViewSet(
         request=serializers.ExclusionReasonsSetSerializer,
         responses=serializers.ExclusionReasonSerializer(many=True),
     )
-    @action(detail=False, methods=["post"], url_path="set")
+    @action(detail=False, methods=["post"], url_path="set", pagination_class=None, filter_backends=[])
     def set_list(self, request, review_slug=None):
         """Make these labels the active reasons, in this order."""
         data = serializers.ExclusionReasonsSetSerializer(data=request.data)
