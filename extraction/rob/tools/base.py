@@ -217,7 +217,10 @@ class Tool:
 
     def validate_answers(self, domain_key: str, answers: Mapping[str, str]) -> None:
         domain = self.domain(domain_key)
+        known = {q.id for q in domain.questions}
         for qid, value in answers.items():
+            if qid not in known:
+                raise InvalidAnswer(qid, value, (), f"{domain.label} {domain.name} has no question {qid}")
             q = domain.question(qid)
             if value not in q.options:
                 raise InvalidAnswer(qid, value, q.options)
