@@ -198,6 +198,33 @@ class Tool:
                 return lv
         raise InvalidJudgement(f"{key!r} is not a {self.name} level.", value=key)
 
+    def describe(self) -> dict[str, object]:
+        """The tool as plain JSON-able data (for the API, templates and the live form)."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "version": self.version,
+            "citation": self.citation,
+            "variant": self.variant,
+            "variant_label": self.variant_label,
+            "has_overall": self.has_overall,
+            "levels": [
+                {"key": lv.key, "label": lv.label, "symbol": lv.symbol, "colour": lv.colour}
+                for lv in self.levels
+            ],
+            "domains": [
+                {
+                    "key": d.key,
+                    "label": d.label,
+                    "name": d.name,
+                    "group": d.group,
+                    "note": d.note,
+                    "questions": [_describe_question(q) for q in d.questions],
+                }
+                for d in self.domains
+            ],
+        }
+
     # --- answers -------------------------------------------------------------------------------------
 
     def visible_questions(self, domain_key: str, answers: Mapping[str, str]) -> list[Question]:
@@ -296,6 +323,24 @@ class Tool:
             labels = ", ".join(self.domain(k).label for k in missing)
             return Proposal(None, (f"Judge {labels} first.",), missing=missing)
         return self.overall_rule(self, domain_judgements, multiple_concerns_as_high)
+
+
+def _describe_question(q: Question) -> dict[str, object]:
+    condition = None
+    if q.condition is not None:
+        groups = [
+            [{"question": c.question, "answers": sorted(c.answers)} for c in g] for g in q.condition.any_of
+        ]
+        condition = {"text": q.condition.text, "any_of": groups}
+    return {
+        "id": q.id,
+        "text": q.text,
+        "heading": q.heading,
+        "options": [{"value": v, "label": label} for v, label in q.option_labels],
+        "condition": condition,
+        "guidance": list(q.guidance),
+        "if_applicable": q.if_applicable,
+    }
 
 
 def proposal(

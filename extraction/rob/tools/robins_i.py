@@ -3,8 +3,9 @@
 Sources: Sterne JAC, Hernán MA, Reeves BC, et al. ROBINS-I: a tool for assessing risk of bias in
 non-randomised studies of interventions. BMJ 2016;355:i4919 (Table 2: domain-level criteria; Table 3
 "Interpretation of domain-level and overall risk of bias judgements"). Sterne JAC, Higgins JPT, Elbers RG,
-Reeves BC. ROBINS-I detailed guidance, updated 20 October 2016, riskofbias.info (section 3.4 domain-level judgements, 3.5 overall
-judgement, chapter 4 per-domain tables). Question wording and numbering are those of the ROBINS-I tool form.
+Reeves BC. ROBINS-I detailed guidance, updated 20 October 2016, riskofbias.info (section 3.4 domain-level
+judgements, 3.5 overall judgement, chapter 4 per-domain tables). Question wording and numbering are those
+of the ROBINS-I tool form.
 
 Unlike RoB 2, ROBINS-I (2016) publishes no algorithm: the signalling questions "help" the assessor reach the
 domain judgement that the criteria tables describe (guidance 3.4). So each domain below maps answers onto the
