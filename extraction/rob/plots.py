@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .tools.base import Level, Tool
+from .tools.base import Domain, Level, Tool
 from .tools.tables import StudyAssessment
 
 ROW_IN = 0.32  # height of one study row, inches
@@ -42,6 +42,13 @@ def _render(fig: Figure, fmt: str) -> bytes:
     metadata = {"Date": None} if fmt == "svg" else {}
     fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
     return buf.getvalue()
+
+
+def _title(domain: Domain) -> str:
+    """SYRCLE has two items called "Blinding": name the bias type too."""
+    return (
+        f"{domain.name} ({domain.group.lower()})" if domain.group and domain.group != "Other" else domain.name
+    )
 
 
 def _columns(tool: Tool) -> list[tuple[str, str]]:
@@ -159,7 +166,7 @@ def _draw_domain_legend(fig: Figure, tool: Tool, x: float, top: float, height_in
         fig.text(
             x,
             top - 0.15 / height_in - k * line,
-            f"{d.label}: {d.name}.",
+            f"{d.label}: {_title(d)}.",
             ha="left",
             va="top",
             fontsize=FONT - 1,
@@ -182,7 +189,7 @@ def summary_shares(
         shares = {lv.key: 0.0 for lv in tool.levels}
         for a, w in zip(assessments, weights):
             shares[_level_of(tool, a, key).key] += w / sum(weights)
-        out.append((name if key == "overall" else f"{label}: {name}", shares))
+        out.append((name if key == "overall" else f"{label}: {_title(tool.domain(key))}", shares))
     return out
 
 

@@ -109,7 +109,8 @@ def test_syrcle_traffic_light_has_items_and_no_overall_column():
     texts = svg_texts(plots.traffic_light(SYRCLE, studies))
 
     assert "I10" in texts and "Overall" not in texts
-    assert "I4: Random housing." in texts
+    assert "I4: Random housing (performance bias)." in texts
+    assert "I5: Blinding (performance bias)." in texts and "I7: Blinding (detection bias)." in texts
 
 
 def test_summary_shares_count_studies_or_weights():
