@@ -160,7 +160,7 @@ class Domain:
         for q in self.questions:
             if q.id == question_id:
                 return q
-        raise InvalidAnswer(question_id, None, (), f"no such question in {self.label} {self.name}")
+        raise RobError(f"{self.label} {self.name} has no question {question_id}.")
 
 
 OverallRule = Callable[["Tool", Mapping[str, str], bool], Proposal]

@@ -11,6 +11,11 @@ The assessment is of one *result* (outcome, time point, analysis); the effect of
 result: ``get_tool("rob2", effect="assignment")`` (the intention-to-treat effect, default) or
 ``effect="adhering"`` (the per-protocol effect); they differ only in domain 2.
 
+Two readings worth knowing: in domain 4, 4.2 answered NI follows the flowchart's own NI branch (the same
+questions, ending in Some concerns where the N/PN branch ends in Low); in domain 2 (assignment), deviations
+that arose because of the trial context but were unlikely to affect the outcome (2.4 N/PN) give Some
+concerns, not Low, as in the 2019 flowchart.
+
 Where the algorithm leaves the decision to the assessor:
 - Overall judgement (BMJ 2019, Table 2; guidance section 1.3.3): "High" includes "some concerns for multiple
   domains in a way that substantially lowers confidence in the result". No count triggers this: the proposal
