@@ -11,7 +11,8 @@ from extraction.rob.tools import TOOL_KEYS, get_tool
 
 def test_tools_and_plots_import_without_django():
     code = (
-        "import sys; import extraction.rob.tools, extraction.rob.tools.tables, extraction.rob.plots; "
+        "import sys; import extraction.rob.tools, extraction.rob.tools.tables, extraction.rob.plots, "
+        "extraction.rob.exports; "
         "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
     )
     # extraction/rob/__init__.py is a Django app package without Django imports; run with no settings.
