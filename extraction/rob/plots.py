@@ -94,22 +94,30 @@ def _draw_grid(ax, tool: Tool, assessments: Sequence[StudyAssessment], cols: lis
         ax.axhline(i - 0.5, color="#DDDDDD", lw=0.5, zorder=1)
     if tool.has_overall:
         ax.axvline(m - 1.5, color="#BFBFBF", lw=0.8, zorder=1)
-    for i, a in enumerate(assessments):
-        for j, (key, _label) in enumerate(cols):
-            level = _level_of(tool, a, key)
-            ax.scatter([j], [i], s=230, c=level.colour, edgecolors="#333333", linewidths=0.5, zorder=2)
-            ax.text(
-                j,
-                i,
-                level.symbol,
-                ha="center",
-                va="center",
-                fontsize=FONT + 1,
-                fontweight="bold",
-                color="#000000",
-                zorder=3,
-                parse_math=False,
-            )
+    cells = [
+        (j, i, _level_of(tool, a, key)) for i, a in enumerate(assessments) for j, (key, _) in enumerate(cols)
+    ]
+    ax.scatter(
+        [j for j, _, _ in cells],
+        [i for _, i, _ in cells],
+        s=230,
+        c=[lv.colour for _, _, lv in cells],
+        edgecolors="#333333",
+        linewidths=0.5,
+        zorder=2,
+    )
+    for j, i, level in cells:
+        ax.text(
+            j,
+            i,
+            level.symbol,
+            ha="center",
+            va="center",
+            fontsize=FONT + 1,
+            fontweight="bold",
+            zorder=3,
+            parse_math=False,
+        )
 
 
 def _draw_header(fig: Figure, tool: Tool, ax, cols: list[tuple[str, str]], n: int) -> None:  # type: ignore[no-untyped-def]
