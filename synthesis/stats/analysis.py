@@ -19,7 +19,7 @@ from scipy import special
 from .effects import RATIO_MEASURES, EffectSizes, Tables, ZeroCellRule, binary, continuous, generic
 from .errors import StatsInputError
 from .mh import FixedFit, mantel_haenszel, peto
-from .rma import FIXED_METHODS, METHODS, RmaFit, rma, tau2_confint
+from .rma import DEFAULT_CONTROL, FIXED_METHODS, METHODS, Control, RmaFit, rma, tau2_confint
 
 Array = npt.NDArray[np.float64]
 BINARY = frozenset({"RR", "OR", "RD"})
@@ -40,6 +40,7 @@ class Spec:
     to: ZeroCellRule = "only0"
     drop00: bool | None = None
     level: float = 95.0
+    control: Control = DEFAULT_CONTROL
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -174,7 +175,7 @@ def pool(data: StudyData, spec: Spec) -> Pooled:
     usable = effects.usable
     if not usable.any():
         raise StatsInputError("no study has an estimable effect")
-    fit_rma = rma(effects.yi[usable], effects.vi[usable], method=spec.method, test=spec.test, level=spec.level)
+    fit_rma = rma(effects.yi[usable], effects.vi[usable], method=spec.method, test=spec.test, level=spec.level, control=spec.control)
     return _from_rma(fit_rma, effects, data, spec)
 
 
@@ -206,7 +207,7 @@ def _studies(labels: tuple[str, ...], effects: EffectSizes, weights: Array | Non
 
 
 def _from_rma(fit: RmaFit, effects: EffectSizes, data: StudyData, spec: Spec) -> Pooled:
-    ci = tau2_confint(fit, spec.level) if spec.is_random else None
+    ci = tau2_confint(fit, spec.level, spec.control) if spec.is_random else None
     pi = fit.prediction_interval() if spec.is_random else (None, None)
     return Pooled(
         measure=spec.measure,

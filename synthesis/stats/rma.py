@@ -13,6 +13,7 @@ R's ``uniroot`` at its default tolerance (ported in :mod:`.zeroin`). Non-converg
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,6 +43,7 @@ class Control:
     tau2_min: float = 0.0
     tol: float = R_DEFAULT_TOL
     ll0check: bool = True
+    ci_tol: float = R_DEFAULT_TOL  # confint()'s own uniroot tolerance
 
 
 DEFAULT_CONTROL = Control()
@@ -466,7 +468,7 @@ class Tau2CI:
     ub_at_bound: bool
 
 
-def tau2_confint(fit: RmaFit, level: float = 95.0) -> Tau2CI | None:
+def tau2_confint(fit: RmaFit, level: float = 95.0, control: Control = DEFAULT_CONTROL) -> Tau2CI | None:
     """Q-profile CI for tau² exactly as metafor's ``confint()``; None for fixed-effect or k = 1."""
     if fit.is_fixed or fit.k == 1:
         return None
@@ -490,25 +492,26 @@ def tau2_confint(fit: RmaFit, level: float = 95.0) -> Tau2CI | None:
     elif q_max > crit_l:
         ub, ub_bound = tau2_max, True
     else:
-        ub = _qp_root(qe, crit_l, tau2_min, tau2_max, q_min, q_max)
+        ub = _qp_root(qe, crit_l, tau2_min, tau2_max, q_min, q_max, control.ci_tol)
     if q_max > crit_u:
         lb = ub = tau2_max
         lb_bound = ub_bound = True
     elif q_min < crit_u:
         lb, lb_bound = tau2_min, tau2_min > 0
     else:
-        lb = _qp_root(qe, crit_u, tau2_min, tau2_max, q_min, q_max)
+        lb = _qp_root(qe, crit_u, tau2_min, tau2_max, q_min, q_max, control.ci_tol)
     return Tau2CI(lb, ub, lb_bound, ub_bound)
 
 
-def _qp_root(qe: object, target: float, lo: float, hi: float, q_lo: float, q_hi: float) -> float:
-    assert callable(qe)
+def _qp_root(
+    qe: Callable[[float], float], target: float, lo: float, hi: float, q_lo: float, q_hi: float, tol: float
+) -> float:
 
     def f(t: float) -> float:
-        return float(qe(t)) - target
+        return qe(t) - target
 
     try:
-        root = uniroot(f, lo, hi, tol=R_DEFAULT_TOL, maxiter=1000, f_lower=q_lo - target, f_upper=q_hi - target)
+        root = uniroot(f, lo, hi, tol=tol, maxiter=1000, f_lower=q_lo - target, f_upper=q_hi - target)
     except RootNotBracketedError:
         return math.nan
     if not root.converged:
