@@ -130,9 +130,17 @@ def parse_csv(text: str, measure: str, *, subgroup: str | None = None) -> StudyD
 
 
 def _binary(table: _Table, measure: str) -> dict[str, Any]:
-    arm1 = "n1i" if "n1i" in table.header else "bi"
-    arm2 = "n2i" if "n2i" in table.header else "di"
-    _require(table, ["ai", "n1i" if arm1 == "n1i" else "bi", "ci", "n2i" if arm2 == "n2i" else "di"], measure)
+    arm1 = "bi" if "n1i" not in table.header and "bi" in table.header else "n1i"
+    arm2 = "di" if "n2i" not in table.header and "di" in table.header else "n2i"
+    if (arm1 == "bi") != (arm2 == "di"):
+        raise CsvInputError("give totals n1i and n2i, or non-events bi and di, for both arms")
+    missing = [c for c in ("ai", arm1, "ci", arm2) if c not in table.header]
+    if missing:
+        alt = {"n1i": "n1i (or bi)", "n2i": "n2i (or di)"}
+        raise CsvInputError(
+            f"missing column(s) {', '.join(alt.get(c, c) for c in missing)} needed for {measure}; "
+            f"the file has {', '.join(table.header.values())}"
+        )
     ai, ci = _column(table, "ai"), _column(table, "ci")
     x1, x2 = _column(table, arm1), _column(table, arm2)
     for col, vals in (("ai", ai), ("ci", ci)):

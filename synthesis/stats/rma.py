@@ -381,7 +381,8 @@ def rma(
     if test == "knha":
         vb = vb * (0.0 if rss_knha <= MACHINE_EPS else rss_knha / (k - p))
     se = np.sqrt(np.diag(vb))
-    stat = beta / se
+    with np.errstate(divide="ignore", invalid="ignore"):  # se = 0 (knha, identical yi): NaN like metafor
+        stat = beta / se
     alpha = (100 - level) / 100
     ddf: int | None
     if test in ("t", "knha"):
