@@ -1,0 +1,79 @@
+"""Shared drawing helpers: a private Figure (no pyplot global state), fixed fonts, bytes out."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Literal
+
+import matplotlib
+
+matplotlib.use("Agg")  # noqa: E402 - must precede any pyplot/backends import elsewhere
+
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
+
+Format = Literal["svg", "png"]
+FONT_SIZE = 9.0
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": FONT_SIZE,
+    "svg.fonttype": "none",  # keep text as <text> (selectable, searchable, small)
+    "axes.linewidth": 0.8,
+}
+INK = "#1a1a1a"
+STUDY_COLOUR = "#2b5d8a"
+POOLED_COLOUR = "#111111"
+SUBGROUP_COLOUR = "#7a1f1f"
+PI_COLOUR = "#c0392b"
+
+
+def new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def render(fig: Figure, fmt: Format, dpi: int = 150) -> bytes:
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"format must be svg or png, not {fmt!r}")
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def nice_ratio_ticks(lo: float, hi: float) -> list[float]:
+    """Ticks for a log axis given limits on the ratio scale."""
+    candidates = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    ticks = [t for t in candidates if lo <= t <= hi]
+    if len(ticks) > 7:
+        ticks = [t for t in ticks if str(t).lstrip("0.").startswith(("1", "5")) or t == 1]
+    return ticks or [1.0]
+
+
+def ratio_axis(ax: Axes, lo: float, hi: float) -> None:
+    """Log scale with plain-number tick labels (0.2, 0.5, 1, 2)."""
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator(nice_ratio_ticks(lo, hi)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+
+
+def fmt_p(p: float) -> str:
+    if math.isnan(p):
+        return "NA"
+    if p < 0.00001:
+        return "P < 0.00001"
+    if p < 0.0001:
+        return "P < 0.0001"
+    if p < 0.001:
+        return f"P = {p:.4f}"
+    return f"P = {p:.3f}" if p < 0.1 else f"P = {p:.2f}"
+
+
+def fmt_num(x: float | None, digits: int = 2) -> str:
+    return "NA" if x is None or math.isnan(x) else f"{x:.{digits}f}"
