@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from matplotlib.transforms import blended_transform_factory
@@ -37,7 +39,12 @@ from ._common import (
 )
 
 ROW_IN = 0.24  # inches per row
-LABEL_IN, ARM_IN, WEIGHT_IN, EST_IN, PLOT_IN, PAD_IN = 2.6, 1.15, 0.65, 1.55, 3.6, 0.15
+LABEL_IN, PLOT_IN, PAD_IN = 2.6, 3.6, 0.15
+# The numeric columns of a row are one monospaced string (one text artist per row instead of four:
+# the 100-study plot renders in well under a second), so widths are counted in characters.
+MONO = "DejaVu Sans Mono"
+CHAR_IN = 0.6021 * FONT_SIZE / 72  # advance width of DejaVu Sans Mono
+ARM_CH, WEIGHT_CH, GAP_CH, EST_CH = 16, 7, 3, 26
 MEASURE_NAMES = {
     "RR": "Risk ratio",
     "OR": "Odds ratio",
@@ -61,7 +68,7 @@ def arm_columns(data: StudyData, measure: str) -> ArmColumns | None:
     """Events/total or mean (SD) n per arm, from the study data (None for generic input)."""
     if data.tables is not None and measure in ("RR", "OR", "RD"):
         t = data.tables
-        cells = {
+        cells: dict[str, tuple[str, ...]] = {
             label: (f"{t.ai[i]:g}/{t.ai[i] + t.bi[i]:g}", f"{t.ci[i]:g}/{t.ci[i] + t.di[i]:g}")
             for i, label in enumerate(data.labels)
         }
@@ -115,14 +122,18 @@ def _study_rows(pooled: Pooled, weights: dict[str, float | None], crit: float) -
             rows.append(_Row("study", label=s.study, text="not estimable"))
             continue
         half = crit * math.sqrt(s.vi)
-        rows.append(_Row("study", label=s.study, yi=s.yi, lb=s.yi - half, ub=s.yi + half, weight=weights.get(s.study)))
+        rows.append(
+            _Row("study", label=s.study, yi=s.yi, lb=s.yi - half, ub=s.yi + half, weight=weights.get(s.study))
+        )
     return rows
 
 
 def _pooled_rows(p: Pooled, label: str, colour: str, show_pi: bool) -> list[_Row]:
     rows = [_Row("pooled", label=label, yi=p.estimate, lb=p.ci_lb, ub=p.ci_ub, weight=100.0, colour=colour)]
     if show_pi and p.pi_lb is not None and p.pi_ub is not None:
-        rows.append(_Row("pi", label="Prediction interval", yi=p.estimate, lb=p.pi_lb, ub=p.pi_ub, colour=PI_COLOUR))
+        rows.append(
+            _Row("pi", label="Prediction interval", yi=p.estimate, lb=p.pi_lb, ub=p.pi_ub, colour=PI_COLOUR)
+        )
     if p.k > 1:
         rows.append(_Row("text", text=_heterogeneity_text(p)))
     rows.append(_Row("text", text=_effect_text(p)))
@@ -132,7 +143,9 @@ def _pooled_rows(p: Pooled, label: str, colour: str, show_pi: bool) -> list[_Row
 def _layout(overall: Pooled, subgroups: SubgroupResult | None) -> list[_Row]:
     crit = 1.959963984540054
     weights = {s.study: s.weight for s in overall.studies}
-    method = METHOD_NAMES.get(overall.method, f"IV, Random, {overall.method}{', HKSJ' if overall.test == 'knha' else ''}")
+    method = METHOD_NAMES.get(
+        overall.method, f"IV, Random, {overall.method}{', HKSJ' if overall.test == 'knha' else ''}"
+    )
     rows: list[_Row] = []
     if subgroups is None:
         rows += _study_rows(overall, weights, crit)
@@ -151,7 +164,8 @@ def _layout(overall: Pooled, subgroups: SubgroupResult | None) -> list[_Row]:
         rows.append(
             _Row(
                 "text",
-                text=f"Test for subgroup differences: Q = {subgroups.Q_between:.2f}, df = {subgroups.Q_between_df} "
+                text=f"Test for subgroup differences: Q = {subgroups.Q_between:.2f}, "
+                f"df = {subgroups.Q_between_df} "
                 f"({fmt_p(subgroups.Q_between_p)})",
             )
         )
@@ -193,7 +207,7 @@ def forest_plot(
     rows = _layout(overall, subgroups)
     ratio = overall.is_ratio
     n_arms = len(arms.headers) if arms else 0
-    width = PAD_IN * 2 + LABEL_IN + n_arms * ARM_IN + WEIGHT_IN + EST_IN + PLOT_IN
+    width = PAD_IN * 3 + LABEL_IN + (n_arms * ARM_CH + WEIGHT_CH + GAP_CH + EST_CH) * CHAR_IN + PLOT_IN
     top_in, bottom_in = (0.95 if title else 0.6), 0.75
     height = top_in + bottom_in + ROW_IN * len(rows)
     fig = new_figure(width, height)
@@ -204,15 +218,27 @@ def forest_plot(
     _setup_axis(ax, lo, hi, ratio)
     tr = blended_transform_factory(fig.transFigure, ax.transData)
     _headers(fig, ax, x, arms, overall, height, top_in, title)
+    marks = _Marks()
     for i, row in enumerate(rows):
-        _draw_row(ax, tr, x, i, row, arms, ratio, lo, hi)
+        _draw_row(ax, tr, x, i, row, arms, ratio, lo, hi, marks)
+    marks.draw(ax)
     null = 1.0 if ratio else 0.0
     ax.axvline(null, color=INK, lw=0.8, zorder=1)
     centre = math.exp(overall.estimate) if ratio else overall.estimate
     ax.plot([centre, centre], [-0.5, _total_row(rows)], color=POOLED_COLOUR, lw=0.6, ls=(0, (3, 3)), zorder=1)
     for dx, ha, label in ((-6, "right", favours[0]), (6, "left", favours[1])):
-        ax.annotate(label, xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(dx, -24), textcoords="offset points",
-                    ha=ha, va="top", fontsize=FONT_SIZE, annotation_clip=False, parse_math=False)
+        ax.annotate(
+            label,
+            xy=(null, 0),
+            xycoords=("data", "axes fraction"),
+            xytext=(dx, -24),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=FONT_SIZE,
+            annotation_clip=False,
+            parse_math=False,
+        )
     return render(fig, fmt, dpi)
 
 
@@ -221,18 +247,16 @@ def _total_row(rows: Sequence[_Row]) -> int:
 
 
 def _columns(width: float, n_arms: int) -> dict[str, float]:
-    """Left edges (figure fractions) of the text columns and of the plot."""
-    pos = PAD_IN
-    out = {"label": pos / width}
-    pos += LABEL_IN
+    """Positions (figure fractions): left edges of label, numbers and plot; arm centres; weight's
+    right edge; the estimate's left edge."""
+    nums = PAD_IN + LABEL_IN
+    out = {"label": PAD_IN / width, "nums": nums / width}
     for j in range(n_arms):
-        out[f"arm{j}"] = (pos + ARM_IN / 2) / width  # centre
-        pos += ARM_IN
-    out["weight"] = (pos + WEIGHT_IN - 0.1) / width  # right edge
-    pos += WEIGHT_IN
-    out["est"] = (pos + 0.12) / width
-    pos += EST_IN
-    out["plot"] = pos / width
+        out[f"arm{j}"] = (nums + (ARM_CH * j + ARM_CH / 2) * CHAR_IN) / width
+    out["weight"] = (nums + (ARM_CH * n_arms + WEIGHT_CH) * CHAR_IN) / width
+    out["est"] = (nums + (ARM_CH * n_arms + WEIGHT_CH + GAP_CH) * CHAR_IN) / width
+    out["plot"] = (nums + (ARM_CH * n_arms + WEIGHT_CH + GAP_CH + EST_CH) * CHAR_IN + PAD_IN) / width
+    out["n_arms"] = n_arms
     return out
 
 
@@ -249,11 +273,17 @@ def _setup_axis(ax: Axes, lo: float, hi: float, ratio: bool) -> None:
 
 
 def _headers(
-    fig: Figure, ax: Axes, x: dict[str, float], arms: ArmColumns | None, overall: Pooled, height: float, top_in: float,
+    fig: Figure,
+    ax: Axes,
+    x: dict[str, float],
+    arms: ArmColumns | None,
+    overall: Pooled,
+    height: float,
+    top_in: float,
     title: str | None,
 ) -> None:
     y = 1 - (top_in - 0.08) / height
-    bold = {"fontsize": FONT_SIZE, "fontweight": "bold", "va": "bottom", "parse_math": False}
+    bold: dict[str, Any] = {"fontsize": FONT_SIZE, "fontweight": "bold", "va": "bottom", "parse_math": False}
     fig.text(x["label"], y, "Study", ha="left", **bold)
     if arms:
         for j, header in enumerate(arms.headers):
@@ -263,8 +293,16 @@ def _headers(
     fig.text(x["est"], y, f"{measure}\n[95% CI]", ha="left", **bold)
     fig.text(x["plot"] + (1 - x["plot"]) / 2 - 0.01, y, measure, ha="center", **bold)
     if title:
-        fig.text(x["label"], 1 - 0.12 / height, title, ha="left", va="top", fontsize=FONT_SIZE + 2, fontweight="bold",
-                 parse_math=False)
+        fig.text(
+            x["label"],
+            1 - 0.12 / height,
+            title,
+            ha="left",
+            va="top",
+            fontsize=FONT_SIZE + 2,
+            fontweight="bold",
+            parse_math=False,
+        )
 
 
 def _fmt_ci(row: _Row, ratio: bool) -> str:
@@ -273,46 +311,124 @@ def _fmt_ci(row: _Row, ratio: bool) -> str:
     return f"{f(row.yi):.{digits}f} [{f(row.lb):.{digits}f}, {f(row.ub):.{digits}f}]"
 
 
+@dataclass
+class _Marks:
+    """Whiskers, arrows and squares collected over all rows and drawn as three artists (fast)."""
+
+    study_lines: list[list[tuple[float, float]]] = field(default_factory=list)
+    pi_lines: list[list[tuple[float, float]]] = field(default_factory=list)
+    arrows: list[tuple[float, float, str, str]] = field(default_factory=list)
+    squares: list[tuple[float, float, float]] = field(default_factory=list)
+
+    def lines(self, pi: bool) -> list[list[tuple[float, float]]]:
+        return self.pi_lines if pi else self.study_lines
+
+    def draw(self, ax: Axes) -> None:
+        ax.add_collection(LineCollection(self.study_lines, colors=STUDY_COLOUR, linewidths=0.9, zorder=2))
+        ax.add_collection(LineCollection(self.pi_lines, colors=PI_COLOUR, linewidths=1.1, zorder=2))
+        for side in ("<", ">"):
+            pts = [(x, y, c) for x, y, s, c in self.arrows if s == side]
+            if pts:
+                ax.scatter(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    marker=side,
+                    s=16,
+                    c=[p[2] for p in pts],
+                    zorder=2,
+                    clip_on=False,
+                    linewidths=0,
+                )
+        if self.squares:
+            ax.scatter(
+                [q[0] for q in self.squares],
+                [q[1] for q in self.squares],
+                marker="s",
+                s=[q[2] for q in self.squares],
+                color=STUDY_COLOUR,
+                zorder=3,
+                linewidths=0,
+            )
+
+
 def _draw_row(
-    ax: Axes, tr: object, x: dict[str, float], i: int, row: _Row, arms: ArmColumns | None, ratio: bool, lo: float,
+    ax: Axes,
+    tr: object,
+    x: dict[str, float],
+    i: int,
+    row: _Row,
+    arms: ArmColumns | None,
+    ratio: bool,
+    lo: float,
     hi: float,
+    marks: _Marks,
 ) -> None:
-    text = {"transform": tr, "va": "center", "fontsize": FONT_SIZE, "parse_math": False}
+    text: dict[str, Any] = {"transform": tr, "va": "center", "fontsize": FONT_SIZE, "parse_math": False}
     if row.kind == "header":
         ax.text(x["label"], i, row.text, ha="left", fontweight="bold", **text)
         return
     if row.kind == "text":
-        ax.text(x["label"], i, row.text, ha="left", fontsize=FONT_SIZE - 1, **{k: v for k, v in text.items() if k != "fontsize"})
+        ax.text(
+            x["label"],
+            i,
+            row.text,
+            ha="left",
+            fontsize=FONT_SIZE - 1,
+            **{k: v for k, v in text.items() if k != "fontsize"},
+        )
         return
     if row.kind == "blank":
         return
     bold = row.kind == "pooled"
-    ax.text(x["label"] + (0.0 if bold or row.kind == "pi" else 0.008), i, _shorten(row.label), ha="left",
-            fontweight="bold" if bold else "normal", **text)
-    if row.kind == "study" and arms and row.label in arms.cells:
-        for j, cell in enumerate(arms.cells[row.label]):
-            ax.text(x[f"arm{j}"], i, cell, ha="center", **text)
-    if row.weight is not None and row.kind in ("study", "pooled"):
-        ax.text(x["weight"], i, f"{row.weight:.1f}", ha="right", fontweight="bold" if bold else "normal", **text)
-    if math.isnan(row.yi):
+    ax.text(
+        x["label"] + (0.0 if bold or row.kind == "pi" else 0.008),
+        i,
+        _shorten(row.label),
+        ha="left",
+        fontweight="bold" if bold else "normal",
+        **text,
+    )
+    n_arms = int(x["n_arms"])
+    cells = arms.cells.get(row.label, ("",) * n_arms) if arms and row.kind == "study" else ("",) * n_arms
+    numbers = "".join(c[: ARM_CH - 1].center(ARM_CH) for c in cells)
+    weight = f"{row.weight:.1f}" if row.weight is not None and row.kind in ("study", "pooled") else ""
+    numbers += weight.rjust(WEIGHT_CH) + " " * GAP_CH
+    estimable = not math.isnan(row.yi)
+    numbers += _fmt_ci(row, ratio) if estimable else ""
+    if numbers.strip():
+        ax.text(
+            x["nums"],
+            i,
+            numbers.rstrip(),
+            ha="left",
+            family=MONO,
+            fontweight="bold" if bold else "normal",
+            **text,
+        )
+    if not estimable:
         ax.text(x["est"], i, row.text, ha="left", style="italic", **text)
         return
-    ax.text(x["est"], i, _fmt_ci(row, ratio), ha="left", fontweight="bold" if bold else "normal", **text)
     conv = math.exp if ratio else (lambda v: v)
     if row.kind == "pooled":
         h = 0.34
-        ax.add_patch(Polygon([(conv(row.lb), i), (conv(row.yi), i - h), (conv(row.ub), i), (conv(row.yi), i + h)],
-                             closed=True, facecolor=row.colour, edgecolor=row.colour, zorder=3))
+        ax.add_patch(
+            Polygon(
+                [(conv(row.lb), i), (conv(row.yi), i - h), (conv(row.ub), i), (conv(row.yi), i + h)],
+                closed=True,
+                facecolor=row.colour,
+                edgecolor=row.colour,
+                zorder=3,
+            )
+        )
         return
     clip_lb, clip_ub = max(row.lb, lo), min(row.ub, hi)
-    colour = row.colour if row.kind == "pi" else STUDY_COLOUR
-    ax.plot([conv(clip_lb), conv(clip_ub)], [i, i], color=colour, lw=1.1 if row.kind == "pi" else 0.9, zorder=2,
-            solid_capstyle="butt")
-    for bound, clipped, marker in ((row.lb, clip_lb, "<"), (row.ub, clip_ub, ">")):
+    pi = row.kind == "pi"
+    marks.lines(pi).append([(conv(clip_lb), i), (conv(clip_ub), i)])
+    for bound, clipped, side in ((row.lb, clip_lb, "<"), (row.ub, clip_ub, ">")):
         if bound != clipped:
-            ax.plot([conv(clipped)], [i], marker=marker, color=colour, markersize=4, zorder=2, clip_on=False)
-        elif row.kind == "pi":
-            ax.plot([conv(bound)] * 2, [i - 0.18, i + 0.18], color=colour, lw=1.1, zorder=2)
+            marks.arrows.append((conv(clipped), i, side, PI_COLOUR if pi else STUDY_COLOUR))
+        elif pi:
+            marks.pi_lines.append([(conv(bound), i - 0.18), (conv(bound), i + 0.18)])
     if row.kind == "study" and lo <= row.yi <= hi:
-        size = 3.0 + 10.0 * math.sqrt(max(row.weight or 0.0, 0.0) / 100.0) * 1.6
-        ax.plot([conv(row.yi)], [i], marker="s", markersize=min(size, 14), color=STUDY_COLOUR, zorder=3, lw=0)
+        side_pt = min(3.0 + 16.0 * math.sqrt(max(row.weight or 0.0, 0.0) / 100.0), 14.0)
+        marks.squares.append((conv(row.yi), i, side_pt**2))

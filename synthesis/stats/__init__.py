@@ -1,8 +1,8 @@
 """metafor-exact meta-analysis statistics (pure Python on numpy/scipy; no Django).
 
-    from synthesis.stats import Spec, StudyData, Tables, pool
-    data = StudyData(labels=("A", "B"), tables=Tables.from_counts(ai, n1i, ci, n2i))
-    result = pool(data, Spec(measure="RR", method="REML", test="knha"))
+from synthesis.stats import Spec, StudyData, Tables, pool
+data = StudyData(labels=("A", "B"), tables=Tables.from_counts(ai, n1i, ci, n2i))
+result = pool(data, Spec(measure="RR", method="REML", test="knha"))
 """
 
 from .analysis import (

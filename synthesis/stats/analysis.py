@@ -44,9 +44,13 @@ class Spec:
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
-            raise StatsInputError(f"unknown measure {self.measure!r}; one of {sorted(MEASURES)}", field="measure")
+            raise StatsInputError(
+                f"unknown measure {self.measure!r}; one of {sorted(MEASURES)}", field="measure"
+            )
         if self.method not in ALL_METHODS:
-            raise StatsInputError(f"unknown method {self.method!r}; one of {sorted(ALL_METHODS)}", field="method")
+            raise StatsInputError(
+                f"unknown method {self.method!r}; one of {sorted(ALL_METHODS)}", field="method"
+            )
         if self.method == "MH" and self.measure not in BINARY:
             raise StatsInputError("Mantel-Haenszel needs a binary measure (RR, OR, RD)", field="measure")
         if self.method == "PETO" and self.measure != "OR":
@@ -54,7 +58,9 @@ class Spec:
         if self.test not in ("z", "t", "knha"):
             raise StatsInputError(f"unknown test {self.test!r}", field="test")
         if self.test != "z" and self.method in ("MH", "PETO"):
-            raise StatsInputError("Knapp-Hartung / t tests apply to inverse-variance models only", field="test")
+            raise StatsInputError(
+                "Knapp-Hartung / t tests apply to inverse-variance models only", field="test"
+            )
 
     @property
     def is_random(self) -> bool:
@@ -175,7 +181,14 @@ def pool(data: StudyData, spec: Spec) -> Pooled:
     usable = effects.usable
     if not usable.any():
         raise StatsInputError("no study has an estimable effect")
-    fit_rma = rma(effects.yi[usable], effects.vi[usable], method=spec.method, test=spec.test, level=spec.level, control=spec.control)
+    fit_rma = rma(
+        effects.yi[usable],
+        effects.vi[usable],
+        method=spec.method,
+        test=spec.test,
+        level=spec.level,
+        control=spec.control,
+    )
     return _from_rma(fit_rma, effects, data, spec)
 
 
@@ -186,7 +199,9 @@ def _fixed_fit(tables: Tables, spec: Spec) -> FixedFit:
     return mantel_haenszel(spec.measure, tables, add=spec.add, to=spec.to, drop00=drop00, level=spec.level)  # type: ignore[arg-type]
 
 
-def _studies(labels: tuple[str, ...], effects: EffectSizes, weights: Array | None, in_model: Array) -> tuple[StudyResult, ...]:
+def _studies(
+    labels: tuple[str, ...], effects: EffectSizes, weights: Array | None, in_model: npt.NDArray[np.bool_]
+) -> tuple[StudyResult, ...]:
     out = []
     j = 0
     for i, label in enumerate(labels):
@@ -201,7 +216,9 @@ def _studies(labels: tuple[str, ...], effects: EffectSizes, weights: Array | Non
         if ok:
             j += 1
         out.append(
-            StudyResult(label, None if math.isnan(yi) else float(yi), None if math.isnan(vi) else float(vi), weight)
+            StudyResult(
+                label, None if math.isnan(yi) else float(yi), None if math.isnan(vi) else float(vi), weight
+            )
         )
     return tuple(out)
 

@@ -59,7 +59,7 @@ def _read(text: str) -> _Table:
     for n, cells in enumerate(reader, start=1):
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
+        if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
             raise CsvInputError(f"{len(cells)} cells but the header has {len(names)} columns", row=n)
         rows.append((n, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}))
     if not rows:
@@ -85,7 +85,8 @@ def _require(table: _Table, columns: Iterable[str], measure: str) -> None:
     missing = [c for c in columns if c not in table.header]
     if missing:
         raise CsvInputError(
-            f"missing column(s) {', '.join(missing)} needed for {measure}; the file has {', '.join(table.header.values())}"
+            f"missing column(s) {', '.join(missing)} needed for {measure}; "
+            f"the file has {', '.join(table.header.values())}"
         )
 
 
@@ -158,10 +159,14 @@ def _binary(table: _Table, measure: str) -> dict[str, Any]:
             _check(table, vals, col, lambda v: v > 0, "group size {value} must be > 0")
         for (n, _), a, t in zip(table.rows, ai, n1):
             if a > t:
-                raise CsvInputError(f"{_fmt(a)} events > {_fmt(t)} participants (n1i)", row=n, column=table.header["ai"])
+                raise CsvInputError(
+                    f"{_fmt(a)} events > {_fmt(t)} participants (n1i)", row=n, column=table.header["ai"]
+                )
         for (n, _), c, t in zip(table.rows, ci, n2):
             if c > t:
-                raise CsvInputError(f"{_fmt(c)} events > {_fmt(t)} participants (n2i)", row=n, column=table.header["ci"])
+                raise CsvInputError(
+                    f"{_fmt(c)} events > {_fmt(t)} participants (n2i)", row=n, column=table.header["ci"]
+                )
     return {"tables": Tables.from_counts(ai, n1, ci, n2)}
 
 
@@ -253,7 +258,8 @@ def pooled_block(result: Pooled) -> dict[str, Any]:
         for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
             block[f"{key}_exp"] = _exp(block[key])
     block["studies"] = [
-        {"study": s.study, "yi": _clean(s.yi), "vi": _clean(s.vi), "weight": _clean(s.weight)} for s in result.studies
+        {"study": s.study, "yi": _clean(s.yi), "vi": _clean(s.vi), "weight": _clean(s.weight)}
+        for s in result.studies
     ]
     return block
 

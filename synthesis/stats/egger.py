@@ -47,8 +47,16 @@ def egger_test(
     if model == "rma":
         fit = rma(y, v, X=X, method=method, test=test)
         return EggerResult(
-            "rma", method, fit.test, float(fit.stat[1]), fit.ddf, float(fit.pval_beta[1]),
-            float(fit.beta[1]), float(fit.beta[0]), float(fit.ci_lb_beta[0]), float(fit.ci_ub_beta[0]),
+            "rma",
+            method,
+            fit.test,
+            float(fit.stat[1]),
+            fit.ddf,
+            float(fit.pval_beta[1]),
+            float(fit.beta[1]),
+            float(fit.beta[0]),
+            float(fit.ci_lb_beta[0]),
+            float(fit.ci_ub_beta[0]),
         )
     if model != "lm":
         raise StatsInputError("Egger model is 'rma' or 'lm'", field="model")
@@ -65,8 +73,16 @@ def egger_test(
     t = float(beta[1] / se[1])
     crit = float(-special.stdtrit(df, 0.025))
     return EggerResult(
-        "lm", "lm", "t", t, df, float(2 * special.stdtr(df, -abs(t))), float(beta[1]), float(beta[0]),
-        float(beta[0] - crit * se[0]), float(beta[0] + crit * se[0]),
+        "lm",
+        "lm",
+        "t",
+        t,
+        df,
+        float(2 * special.stdtr(df, -abs(t))),
+        float(beta[1]),
+        float(beta[0]),
+        float(beta[0] - crit * se[0]),
+        float(beta[0] + crit * se[0]),
     )
 
 

@@ -89,8 +89,25 @@ def mantel_haenszel(
         beta, se, w = _mh_rd(a, c, n1, n2, N)
     zval, pval, lb, ub, crit = _z_block(beta, se, level)
     Q, df, Qp, I2, H2 = _q_block(effects, beta)
-    return FixedFit("MH", measure, tables.k, beta, se, zval, pval, lb, ub, Q, df, Qp, I2, H2,
-                    w / w.sum() * 100, effects, crit=crit)
+    return FixedFit(
+        "MH",
+        measure,
+        tables.k,
+        beta,
+        se,
+        zval,
+        pval,
+        lb,
+        ub,
+        Q,
+        df,
+        Qp,
+        I2,
+        H2,
+        w / w.sum() * 100,
+        effects,
+        crit=crit,
+    )
 
 
 def _mh_or(a: Array, b: Array, c: Array, d: Array, N: Array) -> tuple[float, float, Array]:
@@ -101,11 +118,15 @@ def _mh_or(a: Array, b: Array, c: Array, d: Array, N: Array) -> tuple[float, flo
     R, S = float(Ri.sum()), float(Si.sum())
     if R == 0 or S == 0:
         raise StatsInputError("Mantel-Haenszel OR is not estimable (no discordant information)")
-    se = math.sqrt(0.5 * ((Pi * Ri).sum() / R**2 + (Pi * Si + Qi * Ri).sum() / (R * S) + (Qi * Si).sum() / S**2))
+    se = math.sqrt(
+        0.5 * ((Pi * Ri).sum() / R**2 + (Pi * Si + Qi * Ri).sum() / (R * S) + (Qi * Si).sum() / S**2)
+    )
     return math.log(R / S), se, (b / N) * c
 
 
-def _mh_rr(a: Array, b: Array, c: Array, d: Array, n1: Array, n2: Array, N: Array) -> tuple[float, float, Array]:
+def _mh_rr(
+    a: Array, b: Array, c: Array, d: Array, n1: Array, n2: Array, N: Array
+) -> tuple[float, float, Array]:
     R = float((a * (n2 / N)).sum())
     S = float((c * (n1 / N)).sum())
     if a.sum() == 0 or c.sum() == 0:
@@ -140,12 +161,16 @@ def peto(
     Vi = xt * yt * (n1 / N) * (n2 / N) / (N - 1)
     sum_v = float(Vi.sum())
     if sum_v == 0:
-        raise StatsInputError("one of the two outcomes never occurred in any study; Peto's method cannot be used")
+        raise StatsInputError(
+            "one of the two outcomes never occurred in any study; Peto's method cannot be used"
+        )
     beta = float((a - Ei).sum()) / sum_v
     se = math.sqrt(1 / sum_v)
     zval, pval, lb, ub, crit = _z_block(beta, se, level)
     pos = Vi > 0
-    Q = max(0.0, float(((a - Ei)[pos] ** 2 / Vi[pos]).sum()) - float((a - Ei).sum()) ** 2 / float(Vi[pos].sum()))
+    Q = max(
+        0.0, float(((a - Ei)[pos] ** 2 / Vi[pos]).sum()) - float((a - Ei).sum()) ** 2 / float(Vi[pos].sum())
+    )
     k_yi = int(effects.usable.sum())
     df = k_yi - 1
     if int(pos.sum()) > 1:
@@ -154,5 +179,22 @@ def peto(
         H2 = Q / df
     else:
         Qp, I2, H2 = 1.0, 0.0, 1.0
-    return FixedFit("PETO", "OR", tables.k, beta, se, zval, pval, lb, ub, Q, df, Qp, I2, H2,
-                    Vi / sum_v * 100, effects, crit=crit)
+    return FixedFit(
+        "PETO",
+        "OR",
+        tables.k,
+        beta,
+        se,
+        zval,
+        pval,
+        lb,
+        ub,
+        Q,
+        df,
+        Qp,
+        I2,
+        H2,
+        Vi / sum_v * 100,
+        effects,
+        crit=crit,
+    )

@@ -199,7 +199,9 @@ def _tau2_he(ymc: Array, vi: Array, X: Array | None, k: int, p: int) -> _Tau2:
     raw, _, pv = _hedges_start(ymc, vi, X, k, p)
     tau2 = max(0.0, raw)
     trpv = float(np.trace(pv))
-    se = math.sqrt(1 / (k - p) ** 2 * (2 * float((pv * pv.T).sum()) + 4 * tau2 * trpv + 2 * tau2**2 * (k - p)))
+    se = math.sqrt(
+        1 / (k - p) ** 2 * (2 * float((pv * pv.T).sum()) + 4 * tau2 * trpv + 2 * tau2**2 * (k - p))
+    )
     return _Tau2(tau2, se)
 
 
@@ -213,7 +215,11 @@ def _tau2_sj(ymc: Array, vi: Array, X: Array | None, k: int, p: int) -> _Tau2:
     se = math.sqrt(
         tau0**2
         / (k - p) ** 2
-        * (2 * float((pv * pv.T).sum()) + 4 * tau2 * float((pv * P).sum()) + 2 * tau2**2 * float((P * P).sum()))
+        * (
+            2 * float((pv * pv.T).sum())
+            + 4 * tau2 * float((pv * P).sum())
+            + 2 * tau2**2 * float((P * P).sum())
+        )
     )
     return _Tau2(tau2, se)
 
@@ -239,7 +245,9 @@ def _tau2_pm(ymc: Array, vi: Array, X: Array | None, k: int, p: int, con: Contro
             raise ConvergenceError(
                 f"Paule-Mandel: no root below tau2.max = {tau2_max:g} (metafor: 'Value of tau2.max too low')"
             )
-        root = uniroot(qe, con.tau2_min, tau2_max, tol=con.tol, maxiter=con.maxiter, f_lower=f_min, f_upper=f_max)
+        root = uniroot(
+            qe, con.tau2_min, tau2_max, tol=con.tol, maxiter=con.maxiter, f_lower=f_min, f_upper=f_max
+        )
         if not root.converged:
             raise ConvergenceError(f"Paule-Mandel: uniroot did not converge in {con.maxiter} iterations")
         tau2 = root.root
@@ -252,9 +260,12 @@ def _loglik0_check(ymc: Array, vi: Array, X: Array | None, k: int, p: int, tau2:
     w = 1 / (vi + tau2)
     rss = _ypy(ymc, w, X)
     if reml:
-        return -0.5 * (k - p) * math.log(2 * math.pi) - 0.5 * float(np.log(vi + tau2).sum()) - 0.5 * _logdet_xwx(
-            w, X
-        ) - 0.5 * rss
+        return (
+            -0.5 * (k - p) * math.log(2 * math.pi)
+            - 0.5 * float(np.log(vi + tau2).sum())
+            - 0.5 * _logdet_xwx(w, X)
+            - 0.5 * rss
+        )
     return -0.5 * k * math.log(2 * math.pi) - 0.5 * float(np.log(vi + tau2).sum()) - 0.5 * rss
 
 
@@ -443,7 +454,7 @@ def _wls_fit(y: Array, total_var: Array, X: Array | None) -> tuple[Array, Array,
         r = y - b
         return np.array([b]), np.array([[1 / sw]]), float(w @ (r * r)), w
     wx = X * w[:, None]
-    vb = np.linalg.inv(X.T @ wx)
+    vb = np.asarray(np.linalg.inv(X.T @ wx), dtype=np.float64)
     beta = vb @ (wx.T @ y)
     r = y - X @ beta
     return beta, vb, float(w @ (r * r)), w

@@ -49,11 +49,15 @@ def dataset(name: str, group_column: str | None = None) -> StudyData:
         )
     if name == "dat.normand1999":
         rows = read_rows(shared("meta", "dat.normand1999.csv"))
-        arms = tuple(np.array([float(r[c]) for r in rows]) for c in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"))
+        arms = tuple(
+            np.array([float(r[c]) for r in rows]) for c in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+        )
         return StudyData(labels=tuple(r["source"] for r in rows), arms=arms)  # type: ignore[arg-type]
     if name == "kacker2004":
         rows = read_rows(shared("meta", "kacker2004.csv"))
-        effects = EffectSizes("GEN", np.array([float(r["yi"]) for r in rows]), np.array([float(r["vi"]) for r in rows]))
+        effects = EffectSizes(
+            "GEN", np.array([float(r["yi"]) for r in rows]), np.array([float(r["vi"]) for r in rows])
+        )
         return StudyData(labels=tuple(r["study"] for r in rows), effects=effects)
     measure = {"zerocells": "RR", "homogeneous": "GEN"}[name]
     text = (FIXTURES / f"{name}.csv").read_text(encoding="utf-8")

@@ -19,12 +19,30 @@ from .metafor_data import FIXTURES, mismatches, number, read_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = read_rows(shared("meta", "metafor_reference_results.csv"))
-JSON_OF = {"estimate": "estimate", "se": "se", "pval": "pval", "ci_lb": "ci_lb", "ci_ub": "ci_ub", "tau2": "tau2",
-           "se_tau2": "se_tau2", "tau2_ci_lb": "tau2_ci_lb", "tau2_ci_ub": "tau2_ci_ub", "I2": "I2", "H2": "H2",
-           "QE": "Q", "QE_df": "Q_df", "QEp": "Q_p", "pi_lb": "pi_lb", "pi_ub": "pi_ub", "k": "k"}
+JSON_OF = {
+    "estimate": "estimate",
+    "se": "se",
+    "pval": "pval",
+    "ci_lb": "ci_lb",
+    "ci_ub": "ci_ub",
+    "tau2": "tau2",
+    "se_tau2": "se_tau2",
+    "tau2_ci_lb": "tau2_ci_lb",
+    "tau2_ci_ub": "tau2_ci_ub",
+    "I2": "I2",
+    "H2": "H2",
+    "QE": "Q",
+    "QE_df": "Q_df",
+    "QEp": "Q_p",
+    "pi_lb": "pi_lb",
+    "pi_ub": "pi_ub",
+    "k": "k",
+}
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]], *, bom: bool = False, crlf: bool = False) -> Path:
+def _write(
+    path: Path, header: list[str], rows: list[list[object]], *, bom: bool = False, crlf: bool = False
+) -> Path:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n" if crlf else "\n").writerows([header, *rows])
     path.write_bytes((("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8"))
@@ -42,9 +60,21 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         "dat.bcg": _write(
             tmp / "bcg.csv",
             ["study", "year", "ai", "n1i", "ci", "n2i", "ablat", "alloc"],
-            [[r["author"], r["year"], r["tpos"], int(r["tpos"]) + int(r["tneg"]), r["cpos"],
-              int(r["cpos"]) + int(r["cneg"]), r["ablat"], r["alloc"]] for r in bcg],
-            bom=True, crlf=True,
+            [
+                [
+                    r["author"],
+                    r["year"],
+                    r["tpos"],
+                    int(r["tpos"]) + int(r["tneg"]),
+                    r["cpos"],
+                    int(r["cpos"]) + int(r["cneg"]),
+                    r["ablat"],
+                    r["alloc"],
+                ]
+                for r in bcg
+            ],
+            bom=True,
+            crlf=True,
         ),
         "dat.normand1999": _write(
             tmp / "normand.csv",
@@ -52,8 +82,11 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
             [[r["source"], r["m1i"], r["sd1i"], r["n1i"], r["m2i"], r["sd2i"], r["n2i"]] for r in normand],
         ),
         "kacker2004": Path(shared("meta", "kacker2004.csv")),
-        "kacker_sei": _write(tmp / "kacker_sei.csv", ["study", "yi", "sei"],
-                             [[r["study"], r["yi"], float(r["vi"]) ** 0.5] for r in kacker]),
+        "kacker_sei": _write(
+            tmp / "kacker_sei.csv",
+            ["study", "yi", "sei"],
+            [[r["study"], r["yi"], float(r["vi"]) ** 0.5] for r in kacker],
+        ),
     }
 
 
@@ -105,9 +138,31 @@ def test_kacker_paule_mandel_is_metafor_default(inputs):
 
 def test_json_has_every_key_of_the_contract(inputs):
     out = _run(inputs["dat.bcg"], "--measure", "RR", "--tau2", "REML", "--subgroup", "alloc")
-    block = {"k", "estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2", "tau2_ci_lb", "tau2_ci_ub", "I2", "H2",
-             "Q", "Q_df", "Q_p", "pi_lb", "pi_ub", "studies", "estimate_exp", "ci_lb_exp", "ci_ub_exp", "pi_lb_exp",
-             "pi_ub_exp"}
+    block = {
+        "k",
+        "estimate",
+        "se",
+        "zval",
+        "pval",
+        "ci_lb",
+        "ci_ub",
+        "tau2",
+        "tau2_ci_lb",
+        "tau2_ci_ub",
+        "I2",
+        "H2",
+        "Q",
+        "Q_df",
+        "Q_p",
+        "pi_lb",
+        "pi_ub",
+        "studies",
+        "estimate_exp",
+        "ci_lb_exp",
+        "ci_ub_exp",
+        "pi_lb_exp",
+        "pi_ub_exp",
+    }
     assert block | {"subgroups", "Q_between", "Q_between_df", "Q_between_p"} <= set(out)
     assert set(out["subgroups"]) == {"random", "alternate", "systematic"}
     for sub in out["subgroups"].values():
@@ -118,10 +173,17 @@ def test_json_has_every_key_of_the_contract(inputs):
 
 
 def test_subgroups_agree_with_metafor(inputs):
-    ref = {r["key"]: number(r["value"]) for r in read_rows(FIXTURES / "metafor_extra_details.csv")
-           if r["case"] == "subgroups|dat.bcg|RR|REML|z|alloc"}
+    ref = {
+        r["key"]: number(r["value"])
+        for r in read_rows(FIXTURES / "metafor_extra_details.csv")
+        if r["case"] == "subgroups|dat.bcg|RR|REML|z|alloc"
+    }
     out = _run(inputs["dat.bcg"], "--measure", "RR", "--tau2", "REML", "--subgroup", "alloc")
-    ours = {"Q_between": out["Q_between"], "Q_between_df": out["Q_between_df"], "Q_between_p": out["Q_between_p"]}
+    ours = {
+        "Q_between": out["Q_between"],
+        "Q_between_df": out["Q_between_df"],
+        "Q_between_p": out["Q_between_p"],
+    }
     for name, block in out["subgroups"].items():
         for col, key in JSON_OF.items():
             ours[f"{name}.{col}"] = block[key]
@@ -138,25 +200,45 @@ def test_sei_column_gives_the_same_result_as_vi(inputs):
 
 
 def test_estimate_with_a_95_percent_ci_is_read_as_generic_input(tmp_path):
-    path = _write(tmp_path / "ci.csv", ["study", "estimate", "ci_lb", "ci_ub"],
-                  [["A", 0.5, 0.1, 0.9], ["B", 0.2, -0.3, 0.7], ["C", 0.9, 0.3, 1.5]])
+    path = _write(
+        tmp_path / "ci.csv",
+        ["study", "estimate", "ci_lb", "ci_ub"],
+        [["A", 0.5, 0.1, 0.9], ["B", 0.2, -0.3, 0.7], ["C", 0.9, 0.3, 1.5]],
+    )
     out = _run(path, "--measure", "GEN", "--model", "fixed")
     se = [0.4 / 1.959963984540054, 0.5 / 1.959963984540054, 0.6 / 1.959963984540054]
     w = [1 / s**2 for s in se]
-    assert out["estimate"] == pytest.approx(sum(wi * y for wi, y in zip(w, [0.5, 0.2, 0.9])) / sum(w), rel=1e-12)
+    assert out["estimate"] == pytest.approx(
+        sum(wi * y for wi, y in zip(w, [0.5, 0.2, 0.9])) / sum(w), rel=1e-12
+    )
     assert out["studies"][0]["vi"] == pytest.approx(se[0] ** 2, rel=1e-12)
 
 
 def test_runs_as_a_subprocess_without_any_database(inputs):
     env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/no_such_db"}
     proc = subprocess.run(
-        [sys.executable, "manage.py", "meta_analysis", str(inputs["dat.normand1999"]), "--measure", "SMD",
-         "--tau2", "PM", "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "meta_analysis",
+            str(inputs["dat.normand1999"]),
+            "--measure",
+            "SMD",
+            "--tau2",
+            "PM",
+            "--json",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    ref = next(r for r in REFERENCE if (r["dataset"], r["measure"], r["method"]) == ("dat.normand1999", "SMD", "PM"))
+    ref = next(
+        r for r in REFERENCE if (r["dataset"], r["measure"], r["method"]) == ("dat.normand1999", "SMD", "PM")
+    )
     assert out["tau2"] == pytest.approx(float(ref["tau2"]), rel=1e-6)
     assert out["estimate"] == pytest.approx(float(ref["estimate"]), rel=1e-6)
 
@@ -171,28 +253,71 @@ def test_summary_without_json_is_readable(inputs):
 
 BAD = [
     ("missing_column", ["study", "ai", "n1i", "ci"], [["A", 1, 10, 2]], "RR", [], "missing column(s) n2i"),
-    ("non_numeric", ["study", "ai", "n1i", "ci", "n2i"], [["A", 1, 10, 2, 10], ["B", "x", 10, 2, 10]], "RR", [],
-     "row 2, column 'ai'"),
-    ("events_over_total", ["study", "ai", "n1i", "ci", "n2i"], [["A", 1, 10, 2, 10], ["B", 3, 10, 12, 10]], "OR", [],
-     "row 2, column 'ci'"),
-    ("zero_n", ["study", "ai", "n1i", "ci", "n2i"], [["A", 1, 0, 2, 10], ["B", 3, 10, 1, 10]], "RD", [],
-     "row 1, column 'n1i'"),
-    ("negative_sd", ["study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"],
-     [["A", 1, 1, 10, 2, 1, 10], ["B", 1, 1, 10, 2, 1, 10], ["C", 1, 1, 10, 2, -1, 10]], "MD", [],
-     "row 3, column 'sd2i'"),
-    ("zero_sd", ["study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"],
-     [["A", 1, 0, 10, 2, 1, 10], ["B", 1, 1, 10, 2, 1, 10]], "SMD", [], "row 1, column 'sd1i'"),
+    (
+        "non_numeric",
+        ["study", "ai", "n1i", "ci", "n2i"],
+        [["A", 1, 10, 2, 10], ["B", "x", 10, 2, 10]],
+        "RR",
+        [],
+        "row 2, column 'ai'",
+    ),
+    (
+        "events_over_total",
+        ["study", "ai", "n1i", "ci", "n2i"],
+        [["A", 1, 10, 2, 10], ["B", 3, 10, 12, 10]],
+        "OR",
+        [],
+        "row 2, column 'ci'",
+    ),
+    (
+        "zero_n",
+        ["study", "ai", "n1i", "ci", "n2i"],
+        [["A", 1, 0, 2, 10], ["B", 3, 10, 1, 10]],
+        "RD",
+        [],
+        "row 1, column 'n1i'",
+    ),
+    (
+        "negative_sd",
+        ["study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"],
+        [["A", 1, 1, 10, 2, 1, 10], ["B", 1, 1, 10, 2, 1, 10], ["C", 1, 1, 10, 2, -1, 10]],
+        "MD",
+        [],
+        "row 3, column 'sd2i'",
+    ),
+    (
+        "zero_sd",
+        ["study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"],
+        [["A", 1, 0, 10, 2, 1, 10], ["B", 1, 1, 10, 2, 1, 10]],
+        "SMD",
+        [],
+        "row 1, column 'sd1i'",
+    ),
     ("empty_cell", ["study", "yi", "vi"], [["A", 0.1, 0.1], ["B", "", 0.2]], "GEN", [], "row 2, column 'yi'"),
     ("zero_vi", ["study", "yi", "vi"], [["A", 0.1, 0.1], ["B", 0.3, 0]], "GEN", [], "row 2, column 'vi'"),
     ("one_study_random", ["study", "yi", "vi"], [["A", 0.1, 0.1]], "GEN", [], "at least 2 studies"),
-    ("unknown_subgroup", ["study", "yi", "vi"], [["A", 0.1, 0.1], ["B", 0.2, 0.1]], "GEN", ["--subgroup", "dose"],
-     "subgroup column 'dose'"),
-    ("empty_subgroup", ["study", "yi", "vi", "dose"], [["A", 0.1, 0.1, "low"], ["B", 0.2, 0.1, ""]], "GEN",
-     ["--subgroup", "dose"], "row 2, column 'dose'"),
+    (
+        "unknown_subgroup",
+        ["study", "yi", "vi"],
+        [["A", 0.1, 0.1], ["B", 0.2, 0.1]],
+        "GEN",
+        ["--subgroup", "dose"],
+        "subgroup column 'dose'",
+    ),
+    (
+        "empty_subgroup",
+        ["study", "yi", "vi", "dose"],
+        [["A", 0.1, 0.1, "low"], ["B", 0.2, 0.1, ""]],
+        "GEN",
+        ["--subgroup", "dose"],
+        "row 2, column 'dose'",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "header", "rows", "measure", "extra", "message"), BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(
+    ("name", "header", "rows", "measure", "extra", "message"), BAD, ids=[b[0] for b in BAD]
+)
 def test_bad_csv_is_refused_naming_row_and_column(tmp_path, name, header, rows, measure, extra, message):
     path = _write(tmp_path / f"{name}.csv", header, rows)
     with pytest.raises(CommandError) as exc:
@@ -201,9 +326,16 @@ def test_bad_csv_is_refused_naming_row_and_column(tmp_path, name, header, rows, 
 
 
 def test_bad_csv_exits_non_zero_from_the_shell(tmp_path):
-    path = _write(tmp_path / "bad.csv", ["study", "ai", "n1i", "ci", "n2i"], [["A", 11, 10, 2, 10], ["B", 1, 10, 2, 10]])
-    proc = subprocess.run([sys.executable, "manage.py", "meta_analysis", str(path), "--measure", "RR", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    path = _write(
+        tmp_path / "bad.csv", ["study", "ai", "n1i", "ci", "n2i"], [["A", 11, 10, 2, 10], ["B", 1, 10, 2, 10]]
+    )
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "meta_analysis", str(path), "--measure", "RR", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 0
     assert "row 1, column 'ai'" in proc.stderr and proc.stdout == ""
 

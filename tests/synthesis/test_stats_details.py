@@ -20,9 +20,22 @@ GROUP_COLUMN = {"dat.bcg": "alloc", "zerocells": "arm", "homogeneous": "grp"}
 
 def _model_keys(prefix: str, p: Pooled) -> dict[str, float | None]:
     out = {
-        "k": p.k, "estimate": p.estimate, "se": p.se, "zval": p.stat, "pval": p.pval, "ci_lb": p.ci_lb,
-        "ci_ub": p.ci_ub, "I2": p.I2, "H2": p.H2, "QE": p.Q, "QEp": p.Q_p, "tau2": p.tau2,
-        "tau2_ci_lb": p.tau2_ci_lb, "tau2_ci_ub": p.tau2_ci_ub, "pi_lb": p.pi_lb, "pi_ub": p.pi_ub,
+        "k": p.k,
+        "estimate": p.estimate,
+        "se": p.se,
+        "zval": p.stat,
+        "pval": p.pval,
+        "ci_lb": p.ci_lb,
+        "ci_ub": p.ci_ub,
+        "I2": p.I2,
+        "H2": p.H2,
+        "QE": p.Q,
+        "QEp": p.Q_p,
+        "tau2": p.tau2,
+        "tau2_ci_lb": p.tau2_ci_lb,
+        "tau2_ci_ub": p.tau2_ci_ub,
+        "pi_lb": p.pi_lb,
+        "pi_ub": p.pi_ub,
     }
     return {prefix + k: v for k, v in out.items()}
 
@@ -35,7 +48,9 @@ def _ours(case: str) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
         for group, pooled in res.subgroups:
             out.update(_model_keys(f"{group}.", pooled))
-        out.update({"Q_between": res.Q_between, "Q_between_df": res.Q_between_df, "Q_between_p": res.Q_between_p})
+        out.update(
+            {"Q_between": res.Q_between, "Q_between_df": res.Q_between_df, "Q_between_p": res.Q_between_p}
+        )
         return out
     data = dataset(name)
     if kind == "leave1out":
@@ -52,8 +67,16 @@ def _ours(case: str) -> dict[str, float | None]:
         out = {}
         for model in ("rma", "lm"):
             e = egger_test(yi, vi, model=model, method=egger_method, test=test)
-            out.update({f"{model}.zval": e.stat, f"{model}.pval": e.pval, f"{model}.est": e.limit_estimate,
-                        f"{model}.ci_lb": e.limit_ci_lb, f"{model}.ci_ub": e.limit_ci_ub, f"{model}.slope": e.slope})
+            out.update(
+                {
+                    f"{model}.zval": e.stat,
+                    f"{model}.pval": e.pval,
+                    f"{model}.est": e.limit_estimate,
+                    f"{model}.ci_lb": e.limit_ci_lb,
+                    f"{model}.ci_ub": e.limit_ci_ub,
+                    f"{model}.slope": e.slope,
+                }
+            )
         return out
     assert kind == "weights"
     fit = pool(data, spec)
