@@ -103,7 +103,8 @@ def _shorten(text: str, limit: int = 42) -> str:
 def _heterogeneity_text(p: Pooled) -> str:
     parts = []
     if p.is_random:
-        parts.append(f"Tau² = {fmt_num(p.tau2, 3 if p.tau2 >= 0.01 else 5)}")
+        tau2 = "0" if p.tau2 == 0 else f"{p.tau2:.3f}" if p.tau2 >= 0.001 else f"{p.tau2:.2e}"
+        parts.append(f"Tau² = {tau2}")
     parts.append(f"Q = {fmt_num(p.Q)}, df = {p.Q_df} ({fmt_p(p.Q_p)})")
     parts.append(f"I² = {p.I2:.0f}%")
     return "Heterogeneity: " + "; ".join(parts)
@@ -212,6 +213,7 @@ def forest_plot(
     height = top_in + bottom_in + ROW_IN * len(rows)
     fig = new_figure(width, height)
     x = _columns(width, n_arms)
+    x["digits"] = _digits(overall)
     ax = fig.add_axes((x["plot"], bottom_in / height, PLOT_IN / width, ROW_IN * len(rows) / height))
     ax.set_ylim(len(rows) - 0.5, -0.5)
     lo, hi = _limits(rows, ratio)
@@ -305,10 +307,15 @@ def _headers(
         )
 
 
-def _fmt_ci(row: _Row, ratio: bool) -> str:
+def _digits(overall: Pooled) -> int:
+    """2 decimals, or 4 for small effects such as risk differences."""
+    return 2 if overall.is_ratio or max(abs(overall.ci_lb), abs(overall.ci_ub)) >= 0.1 else 4
+
+
+def _fmt_ci(row: _Row, ratio: bool, digits: int) -> str:
     f = math.exp if ratio else (lambda v: v)
-    digits = 2 if not ratio and max(abs(row.lb), abs(row.ub)) >= 0.1 or ratio else 4
-    return f"{f(row.yi):.{digits}f} [{f(row.lb):.{digits}f}, {f(row.ub):.{digits}f}]"
+    w = digits + 4  # sign, two integer digits, point: the column lines up in the monospaced string
+    return f"{f(row.yi):>{w}.{digits}f} [{f(row.lb):.{digits}f}, {f(row.ub):.{digits}f}]"
 
 
 @dataclass
@@ -394,7 +401,7 @@ def _draw_row(
     weight = f"{row.weight:.1f}" if row.weight is not None and row.kind in ("study", "pooled") else ""
     numbers += weight.rjust(WEIGHT_CH) + " " * GAP_CH
     estimable = not math.isnan(row.yi)
-    numbers += _fmt_ci(row, ratio) if estimable else ""
+    numbers += _fmt_ci(row, ratio, int(x["digits"])) if estimable else ""
     if numbers.strip():
         ax.text(
             x["nums"],

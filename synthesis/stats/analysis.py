@@ -10,14 +10,14 @@ Study weights are percentages, as metafor's ``weights()``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
 from .effects import RATIO_MEASURES, EffectSizes, Tables, ZeroCellRule, binary, continuous, generic
-from .errors import StatsInputError
+from .errors import StatsError, StatsInputError
 from .mh import FixedFit, mantel_haenszel, peto
 from .rma import DEFAULT_CONTROL, FIXED_METHODS, METHODS, Control, RmaFit, rma, tau2_confint
 
@@ -327,8 +327,6 @@ class LeaveOneOut:
 
 def leave_one_out(data: StudyData, spec: Spec) -> tuple[LeaveOneOut, ...]:
     """Refit without each study in turn (metafor ``leave1out``)."""
-    from .errors import StatsError
-
     out = []
     for i, label in enumerate(data.labels):
         keep = np.ones(data.k, dtype=bool)
@@ -338,11 +336,3 @@ def leave_one_out(data: StudyData, spec: Spec) -> tuple[LeaveOneOut, ...]:
         except StatsError as exc:
             out.append(LeaveOneOut(label, None, str(exc)))
     return tuple(out)
-
-
-def exp_or_none(x: float | None) -> float | None:
-    return None if x is None else math.exp(x)
-
-
-def with_method(spec: Spec, method: str) -> Spec:
-    return replace(spec, method=method)

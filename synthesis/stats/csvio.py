@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +94,9 @@ def _column(table: _Table, column: str) -> list[float]:
     return [_number(table, n, cells, column) for n, cells in table.rows]
 
 
-def _check(table: _Table, values: list[float], column: str, ok: Any, message: str) -> None:
+def _check(
+    table: _Table, values: list[float], column: str, ok: Callable[[float], bool], message: str
+) -> None:
     for (n, _), value in zip(table.rows, values):
         if not ok(value):
             raise CsvInputError(message.format(value=_fmt(value)), row=n, column=table.header[column])
