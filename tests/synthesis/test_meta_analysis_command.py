@@ -343,3 +343,17 @@ def test_bad_csv_exits_non_zero_from_the_shell(tmp_path):
 def test_mantel_haenszel_cannot_be_random(inputs):
     with pytest.raises(CommandError, match="fixed-effect method"):
         call_command("meta_analysis", str(inputs["dat.bcg"]), "--measure", "OR", "--mh", "--model", "random")
+
+
+def test_non_event_columns_and_capitalised_headers_are_accepted(tmp_path):
+    bcg = read_rows(shared("meta", "dat.bcg.csv"))
+    path = _write(
+        tmp_path / "abcd.csv",
+        ["Study", "AI", "BI", "CI", "DI"],
+        [[r["author"], r["tpos"], r["tneg"], r["cpos"], r["cneg"]] for r in bcg],
+    )
+    ref = next(r for r in REFERENCE if (r["dataset"], r["measure"], r["method"]) == ("dat.bcg", "OR", "REML"))
+    out = _run(path, "--measure", "OR", "--tau2", "REML")
+    assert out["estimate"] == pytest.approx(float(ref["estimate"]), rel=1e-9)
+    assert out["tau2_ci_ub"] == pytest.approx(float(ref["tau2_ci_ub"]), rel=1e-9)
+    assert out["studies"][0]["study"] == "Aronson"
