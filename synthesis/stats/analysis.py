@@ -105,7 +105,12 @@ class StudyData:
 
 
 def compute_effects(data: StudyData, spec: Spec) -> EffectSizes:
-    """yi/vi per study (NaN for studies the method leaves out)."""
+    """yi/vi per study (NaN for studies the method leaves out). Precomputed yi/vi (``data.effects``)
+    are used as given for any measure: e.g. log risk ratios with their variances for RR."""
+    if data.effects is not None and data.tables is None and data.arms is None:
+        if spec.method in ("MH", "PETO"):
+            raise StatsInputError(f"{spec.method} needs the 2x2 tables (ai, n1i, ci, n2i), not yi/vi")
+        return generic(data.effects.yi, data.effects.vi, measure=spec.measure)
     if spec.measure in BINARY:
         if data.tables is None:
             raise StatsInputError(f"{spec.measure} needs events and totals per arm")

@@ -7,7 +7,9 @@ Columns (names case-insensitive, extra columns ignored, UTF-8 with or without BO
   ``ai, bi, ci, di`` (events and non-events);
 * continuous (MD, SMD): ``m1i, sd1i, n1i, m2i, sd2i, n2i``;
 * generic (GEN): ``yi`` with ``vi`` or ``sei``, or an estimate (``yi`` or ``estimate``) with its 95%
-  CI ``ci_lb, ci_ub`` on the analysis scale (SE = (ub - lb) / (2 x 1.959964)).
+  CI ``ci_lb, ci_ub`` on the analysis scale (SE = (ub - lb) / (2 x 1.959964)). The same columns
+  work with the other measures when there are no arm columns (ai/m1i): effects already computed,
+  on the log scale for RR and OR (the output then carries the exponentiated copies).
 
 Errors name the 1-based data line (the first line after the header is 1) and the column.
 """
@@ -123,11 +125,14 @@ def parse_csv(text: str, measure: str, *, subgroup: str | None = None) -> StudyD
         for (n, _), g in zip(table.rows, groups):
             if g == "":
                 raise CsvInputError("empty subgroup", row=n, column=table.header[key])
-    if measure in BINARY:
+    precomputed = ("yi" in table.header or "estimate" in table.header) and not (
+        {"ai", "m1i"} & set(table.header)
+    )
+    if measure in BINARY and not precomputed:
         data = _binary(table, measure)
-    elif measure in CONTINUOUS:
+    elif measure in CONTINUOUS and not precomputed:
         data = _continuous(table, measure)
-    else:
+    else:  # GEN, or effect sizes already computed for RR/OR/RD (log scale), MD, SMD
         data = _generic(table)
     return StudyData(labels=labels, groups=groups, **data)
 

@@ -357,3 +357,20 @@ def test_non_event_columns_and_capitalised_headers_are_accepted(tmp_path):
     assert out["estimate"] == pytest.approx(float(ref["estimate"]), rel=1e-9)
     assert out["tau2_ci_ub"] == pytest.approx(float(ref["tau2_ci_ub"]), rel=1e-9)
     assert out["studies"][0]["study"] == "Aronson"
+
+
+def test_precomputed_log_risk_ratios_give_the_reference_result_with_exp_copies():
+    ref = next(
+        r
+        for r in REFERENCE
+        if (r["dataset"], r["measure"], r["method"], r["test"]) == ("dat.bcg", "RR", "DL", "z")
+    )
+    out = _run(Path(shared("meta", "dat.bcg_escalc_RR.csv")), "--measure", "RR", "--tau2", "DL")
+    assert out["estimate"] == pytest.approx(float(ref["estimate"]), rel=1e-9)
+    assert out["tau2_ci_lb"] == pytest.approx(float(ref["tau2_ci_lb"]), rel=1e-9)
+    assert out["estimate_exp"] == pytest.approx(2.718281828459045 ** float(ref["estimate"]), rel=1e-9)
+
+
+def test_mantel_haenszel_needs_the_tables_not_precomputed_effects():
+    with pytest.raises(CommandError, match="needs the 2x2 tables"):
+        _run(Path(shared("meta", "dat.bcg_escalc_RR.csv")), "--measure", "RR", "--mh")

@@ -32,7 +32,8 @@ class Command(BaseCommand):
     help = (
         "Meta-analysis of a study CSV with metafor 3.8-1 semantics. Columns: study; binary ai,n1i,ci,n2i "
         "(or ai,bi,ci,di); continuous m1i,sd1i,n1i,m2i,sd2i,n2i; generic yi,vi or yi,sei "
-        "(or yi,ci_lb,ci_ub). "
+        "(or yi,ci_lb,ci_ub); yi/vi also work with RR/OR (log scale), RD, MD, SMD when there are "
+        "no arm columns. "
         "Ratio measures are on the log scale with *_exp copies. Study weights are percentages, as metafor's "
         "weights(); in subgroups, percentages within the subgroup. No database is used."
     )
