@@ -162,6 +162,8 @@ class Pooled:
     pi_ub: float | None
     studies: tuple[StudyResult, ...]
     level: float = 95.0
+    tau2_ci_lb_at_bound: bool = False  # the limit is metafor's search bound (printed with '<' / '>')
+    tau2_ci_ub_at_bound: bool = False
 
     @property
     def stat_name(self) -> str:
@@ -256,6 +258,8 @@ def _from_rma(fit: RmaFit, effects: EffectSizes, data: StudyData, spec: Spec) ->
         pi_ub=pi[1],
         studies=_studies(data.labels, effects, fit.weights, effects.usable),
         level=spec.level,
+        tau2_ci_lb_at_bound=ci is not None and ci.lb_at_bound,
+        tau2_ci_ub_at_bound=ci is not None and ci.ub_at_bound,
     )
 
 

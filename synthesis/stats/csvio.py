@@ -252,6 +252,8 @@ def pooled_block(result: Pooled) -> dict[str, Any]:
             "se_tau2": _clean(result.se_tau2),
             "tau2_ci_lb": _clean(result.tau2_ci_lb),
             "tau2_ci_ub": _clean(result.tau2_ci_ub),
+            "tau2_ci_lb_at_bound": result.tau2_ci_lb_at_bound,
+            "tau2_ci_ub_at_bound": result.tau2_ci_ub_at_bound,
             "I2": _clean(result.I2),
             "H2": _clean(result.H2),
             "Q": _clean(result.Q),

@@ -374,3 +374,22 @@ def test_precomputed_log_risk_ratios_give_the_reference_result_with_exp_copies()
 def test_mantel_haenszel_needs_the_tables_not_precomputed_effects():
     with pytest.raises(CommandError, match="needs the 2x2 tables"):
         _run(Path(shared("meta", "dat.bcg_escalc_RR.csv")), "--measure", "RR", "--mh")
+
+
+def test_a_tau2_limit_that_is_only_the_search_bound_is_flagged(inputs):
+    # metafor: confint(rma(..., method="DL")) on dat.normand1999 MD prints the upper limit as '>2054.0938'
+    out = _run(inputs["dat.normand1999"], "--measure", "MD", "--tau2", "DL")
+    assert out["tau2_ci_ub"] == pytest.approx(2054.09375467911, rel=1e-9)
+    assert out["tau2_ci_ub_at_bound"] is True and out["tau2_ci_lb_at_bound"] is False
+    out = _run(inputs["dat.normand1999"], "--measure", "MD", "--tau2", "REML")
+    assert out["tau2_ci_ub_at_bound"] is False
+
+
+def test_the_engine_and_plots_import_no_django():
+    code = (
+        "import sys, synthesis.stats, synthesis.plots, synthesis.stats.csvio; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
