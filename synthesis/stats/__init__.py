@@ -17,11 +17,12 @@ from .analysis import (
     pool,
     subgroup_analysis,
 )
+from .confint import Tau2CI, tau2_confint
 from .effects import EffectSizes, Tables, binary, continuous, generic, sei_from_ci
 from .egger import EggerResult, egger_line, egger_test
 from .errors import ConvergenceError, StatsError, StatsInputError
 from .mh import FixedFit, mantel_haenszel, peto
-from .rma import Control, RmaFit, Tau2CI, rma, tau2_confint
+from .rma import Control, RmaFit, rma
 
 ENGINE_VERSION = "1.0.0 (metafor 3.8-1 semantics)"
 

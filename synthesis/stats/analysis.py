@@ -16,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from .confint import tau2_confint
 from .effects import RATIO_MEASURES, EffectSizes, Tables, ZeroCellRule, binary, continuous, generic
 from .errors import StatsError, StatsInputError
 from .mh import FixedFit, mantel_haenszel, peto
-from .rma import DEFAULT_CONTROL, FIXED_METHODS, METHODS, Control, RmaFit, rma, tau2_confint
+from .rma import DEFAULT_CONTROL, FIXED_METHODS, METHODS, Control, RmaFit, rma
 
 Array = npt.NDArray[np.float64]
 BINARY = frozenset({"RR", "OR", "RD"})
