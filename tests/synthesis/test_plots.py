@@ -94,3 +94,11 @@ def test_funnel_plot_has_the_region_the_studies_and_eggers_line():
     text = _texts(funnel_plot(result, egger=egger))
     assert "Pseudo 95% confidence region" in text and "Egger's test" in text and "Standard error" in text
     assert _png_size(funnel_plot(result, egger=egger, fmt="png"))[0] > 500
+
+
+def test_double_zero_study_is_listed_as_not_estimable_under_mantel_haenszel():
+    data = dataset("zerocells")
+    result = pool(data, Spec("OR", "MH"))
+    text = _texts(forest_plot(result, arms=arm_columns(data, "OR")))
+    assert "Double zero" in text and "not estimable" in text and "0/15" in text
+    assert "Total (M-H, Fixed)" in text
