@@ -22,9 +22,9 @@ from .forms import AttachForm, LinkForm, NotRetrievedForm, ReasonsForm, ResolveF
 from .highlight import compile_keywords
 from .models import ConflictStatus, QueueItem, Stage, Vote
 from .services import fulltext as fulltext_services
-from .services import queue as queue_services
 from .services import studies as study_services
 from .services import votes as vote_services
+from .services import worklist as worklist_services
 
 VOTED_EVENT = "screening-voted"
 
@@ -38,7 +38,7 @@ def _context(review, member, nav: str, **extra) -> dict:
 
 def _shown_record(review, stage: str, user, record_id: str | None):
     """The record asked for (one I voted on, or one in my queue), else the head of my queue."""
-    queue_services.queue_ensure_synced(review=review, stage=stage, reviewer=user)
+    worklist_services.worklist_ensure_synced(review=review, stage=stage, reviewer=user)
     if record_id and record_id.isdigit():
         mine = (
             Vote.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists()

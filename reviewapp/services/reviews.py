@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from .. import registry
 from ..models import Membership, Review, Role, SearchSource, SourceKind
 from .audit import event_log
 
@@ -70,10 +71,8 @@ def review_update(*, review: Review, actor, **changes) -> Review:
     after = {key: getattr(review, key) for key in changes}
     if before != after:
         event_log(review=review, actor=actor, verb="review.updated", before=before, after=after)
-    if after.get("votes_required", 0) < before.get("votes_required", 0):
-        from screening.services.votes import votes_settle_all  # records may now have enough votes
-
-        votes_settle_all(review=review, actor=actor)
+    if before != after:  # apps react through the registry (screening: N lowered -> settle)
+        registry.settings_changed(review=review, actor=actor, before=before, after=after)
     return review
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors
+from .. import registry, selectors
 from ..api.filters import RecordFilter
 from ..forms import RecordRemoveForm, style_record_filter_form
 from ..models import ImportBatch, Record
@@ -35,7 +35,7 @@ class _Blank(dict):
 
 def describe(event, record: Record) -> dict:
     """A timeline line: readable text for known verbs, 'verb: key=value' for others (e.g. screening's)."""
-    template = EVENT_TEXT.get(event.verb)
+    template = EVENT_TEXT.get(event.verb) or registry.EVENT_TEXTS.get(event.verb)
     data = event.data if isinstance(event.data, dict) else {}
     if template:
         text = template.format_map(_Blank(data)).strip()

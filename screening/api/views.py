@@ -19,9 +19,9 @@ from .. import selectors
 from ..models import Conflict, ExclusionReason, Stage, Verdict, Vote
 from ..permissions import OWNER_OR_REVIEWER, REVIEWER, ScreeningPermission, may_resolve
 from ..services import fulltext as fulltext_services
-from ..services import queue as queue_services
 from ..services import studies as study_services
 from ..services import votes as vote_services
+from ..services import worklist as worklist_services
 from . import filters, serializers
 
 STAGE_PARAM = OpenApiParameter(
@@ -56,7 +56,7 @@ class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
         """The next record for me at a stage: one with votes already first (so pairs complete), then the
         review's stable random order. Never a record I voted on, nor one whose voting is complete."""
         stage = self.stage_param()
-        queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
+        worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
         record = selectors.next_record(self.review, stage, request.user)
         return Response(self.get_serializer({"stage": stage, "record": record}).data)
 
@@ -394,7 +394,7 @@ class ProgressView(ScreeningScoped, APIView):
         stage = self.stage_param()
         mine = None
         if self.member.is_reviewer:
-            queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
+            worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
             mine = selectors.my_progress(self.review, stage, request.user)
         return Response(
             {

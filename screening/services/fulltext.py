@@ -23,7 +23,7 @@ from ..models import (
     VerdictDecision,
     Vote,
 )
-from .queue import queue_refresh_record
+from .worklist import worklist_refresh_record
 
 PDF_CONTENT_TYPES = {"application/pdf", "application/x-pdf"}
 PDF_MAGIC = b"%PDF-"
@@ -93,7 +93,7 @@ def _save_retrieval(
         setattr(retrieval, name, value)
     retrieval.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     retrieval.save()
-    queue_refresh_record(review=review, record=record, stage=Stage.FULL_TEXT)
+    worklist_refresh_record(review=review, record=record, stage=Stage.FULL_TEXT)
     return retrieval
 
 
