@@ -78,7 +78,7 @@ def _load(n_records: int) -> dict:
     from django.db import connection, transaction
 
     from reviewapp.models import ImportBatch, Membership, Record, Review, SearchSource
-    from reviewapp.services.imports import RECORD_COLUMNS
+    from reviewapp.services.record_copy import RECORD_COLUMNS
 
     users = {
         name: get_user_model().objects.create_user(name, password="bench-pass-1")

@@ -10,8 +10,17 @@ from collections.abc import Iterator
 from ..models import CITATION_FIELDS, Record, Review
 
 FIELDS = (
-    "id", "source_key", "sources", "status", "duplicate_of", "duplicate_of_id", "removed_reason",
-    "removed_note", *CITATION_FIELDS, "import_file", "position",
+    "id",
+    "source_key",
+    "sources",
+    "status",
+    "duplicate_of",
+    "duplicate_of_id",
+    "removed_reason",
+    "removed_note",
+    *CITATION_FIELDS,
+    "import_file",
+    "position",
 )
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,7 +18,6 @@ from reviewapp.models import (
     Review,
     SearchSource,
 )
-from reviewapp.services.imports import progress_key
 from reviewapp.views.common import DASHBOARD_PANELS
 
 from ..conftest import shared
@@ -391,8 +389,7 @@ def test_uploading_without_a_file_asks_for_one(client, review, alice):
 
 def test_import_progress_partial_polls_while_running_and_stops_when_finished(client, review, alice):
     batch = ImportBatchFactory(source=SearchSourceFactory(review=review), status=ImportStatus.RUNNING,
-                               size=1000)
-    cache.set(progress_key(batch.pk), {"bytes": 420, "records": 120}, 60)
+                               size=1000, progress={"bytes": 420, "records": 120})
     _login(client, alice)
     running = client.get(url("import-progress", batch.pk)).content.decode()
     assert f'hx-get="{url("import-progress", batch.pk)}"' in running and "hx-trigger" in running

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ... import registry
-from ...models import DedupRun, Review, Role, SourceKind
-from ...services.duplicates import dedup_run_execute
+from ...models import Review, Role, SourceKind
+from ...services.duplicates import dedup_run_now
 from ...services.imports import import_file_now
 from ...services.reviews import member_set, review_create, review_update, source_create
 from ..base import ReviewCommand
@@ -82,8 +82,7 @@ class Command(ReviewCommand):
                 search_string=search,
             )
             import_file_now(review=review, source=source, actor=owner, path=str(DATA / file_name))
-        run = DedupRun.objects.create(review=review, created_by=owner)
-        dedup_run_execute(run_id=run.pk)
+        dedup_run_now(review=review, actor=owner)
         for step in registry.DEMO_STEPS:  # screening's votes, later apps' steps (AppConfig.ready())
             step(review=review, users=users)
         return review
