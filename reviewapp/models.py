@@ -164,8 +164,21 @@ class ImportBatch(Job, TimeStamped):
 
 # The normalised bibliographic fields every import fills; API, exports and screening show these.
 CITATION_FIELDS = (
-    "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-    "registry_ids", "keywords", "language", "publication_type", "url",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "registry_ids",
+    "keywords",
+    "language",
+    "publication_type",
+    "url",
 )
 
 

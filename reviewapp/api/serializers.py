@@ -137,8 +137,18 @@ class RecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = Record
         fields = [
-            "id", "source", "batch", "position", "source_key", *CITATION_FIELDS, "duplicate_of",
-            "removed_reason", "removed_note", "study", "status", "created_at",
+            "id",
+            "source",
+            "batch",
+            "position",
+            "source_key",
+            *CITATION_FIELDS,
+            "duplicate_of",
+            "removed_reason",
+            "removed_note",
+            "study",
+            "status",
+            "created_at",
         ]
 
     def get_status(self, record) -> str:

@@ -50,8 +50,9 @@ def paginate(request, items, per_page: int) -> Page:
 def redirect_back(request, default: str):
     """Go to the `next` the page posted (same site only), else to `default`."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(default)
 

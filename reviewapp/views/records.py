@@ -57,9 +57,19 @@ def record_list(request, slug):
     names = selectors.sources_of_records(records.object_list)
     rows = [(record, names.get(record.pk) or [record.source.name]) for record in records]
     batch = _batch_filtered(review, filterset)
-    return page(request, "reviewapp/records.html", review, member, "records", filter=filterset,
-                form=filterset.form, records=records, rows=rows, batch=batch,
-                filtered=any(value for key, value in request.GET.items() if key != "page"))
+    return page(
+        request,
+        "reviewapp/records.html",
+        review,
+        member,
+        "records",
+        filter=filterset,
+        form=filterset.form,
+        records=records,
+        rows=rows,
+        batch=batch,
+        filtered=any(value for key, value in request.GET.items() if key != "page"),
+    )
 
 
 def _batch_filtered(review, filterset) -> ImportBatch | None:
@@ -77,7 +87,13 @@ def _record(review, pk) -> Record:
 
 def _detail_page(request, review, member, record, *, remove_form=None, status=200):
     return page(
-        request, "reviewapp/record_detail.html", review, member, "records", status=status, record=record,
+        request,
+        "reviewapp/record_detail.html",
+        review,
+        member,
+        "records",
+        status=status,
+        record=record,
         sources=selectors.sources_of_records([record]).get(record.pk) or [record.source.name],
         duplicates=selectors.duplicates_of_record(record),
         candidates=selectors.candidates_of_record(record)[:50],

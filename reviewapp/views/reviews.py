@@ -45,10 +45,18 @@ def review_detail(request, slug):
     sources = list(selectors.sources_of_review(review))
     by_kind = {kind: sum(s.records_total for s in sources if s.kind == kind) for kind in SourceKind.values}
     return page(
-        request, "reviewapp/review_detail.html", review, member, "overview",
-        states=selectors.record_states(review), sources=sources, by_kind=by_kind,
-        imports=selectors.imports_of(review)[:5], dedup_run=selectors.latest_dedup_run(review),
-        candidates=selectors.candidate_counts(review), members=selectors.members_of(review),
+        request,
+        "reviewapp/review_detail.html",
+        review,
+        member,
+        "overview",
+        states=selectors.record_states(review),
+        sources=sources,
+        by_kind=by_kind,
+        imports=selectors.imports_of(review)[:5],
+        dedup_run=selectors.latest_dedup_run(review),
+        candidates=selectors.candidate_counts(review),
+        members=selectors.members_of(review),
         panels=dashboard_panels(request, review, member),
     )
 
@@ -66,15 +74,28 @@ def review_settings(request, slug):
         else:
             messages.success(request, "Settings saved.")
             return redirect("review-settings", review.slug)
-    return page(request, "reviewapp/review_settings.html", review, member, "settings", form=form,
-                status=400 if form.is_bound else 200)
+    return page(
+        request,
+        "reviewapp/review_settings.html",
+        review,
+        member,
+        "settings",
+        form=form,
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _members_page(request, review, member, *, add_form=None, account_form=None, status=200):
     return page(
-        request, "reviewapp/members.html", review, member, "members", status=status,
+        request,
+        "reviewapp/members.html",
+        review,
+        member,
+        "members",
+        status=status,
         members=selectors.members_of(review),
-        add_form=add_form or MemberAddForm(), account_form=account_form or AccountCreateForm(),
+        add_form=add_form or MemberAddForm(),
+        account_form=account_form or AccountCreateForm(),
     )
 
 
@@ -88,8 +109,9 @@ def member_list(request, slug):
     form = MemberAddForm(request.POST)
     if form.is_valid():
         try:
-            added = services.member_set(review=review, actor=request.user, user=form.user,
-                                        roles=form.cleaned_data["roles"])
+            added = services.member_set(
+                review=review, actor=request.user, user=form.user, roles=form.cleaned_data["roles"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -109,8 +131,11 @@ def member_account_new(request, slug):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Account '{added.user.username}' created and added as "
-                                      f"{', '.join(added.roles)}. Give them their password.")
+            messages.success(
+                request,
+                f"Account '{added.user.username}' created and added as "
+                f"{', '.join(added.roles)}. Give them their password.",
+            )
             return redirect("member-list", review.slug)
     return _members_page(request, review, member, account_form=form, status=400)
 
@@ -125,8 +150,9 @@ def member_roles(request, slug, pk):
         messages.error(request, f"{target.user.username}: tick at least one role (or remove the member).")
         return redirect("member-list", review.slug)
     try:
-        changed = services.member_set(review=review, actor=request.user, user=target.user,
-                                      roles=form.cleaned_data["roles"])
+        changed = services.member_set(
+            review=review, actor=request.user, user=target.user, roles=form.cleaned_data["roles"]
+        )
     except ValidationError as exc:
         messages.error(request, f"{target.user.username}: {' '.join(exc.messages)}")
     else:

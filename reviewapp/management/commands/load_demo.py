@@ -32,6 +32,8 @@ SOURCES = [  # name, kind, file, search string
     ),
     ("Scopus", SourceKind.DATABASE, "citesource_scopus_255.ris", "TITLE-ABS-KEY(gambl* AND covid*)"),
 ]
+
+
 class Command(ReviewCommand):
     help = "Load the demo review (idempotent) and print the demo logins."
 
