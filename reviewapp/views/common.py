@@ -10,20 +10,20 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Membership, Review, Role
-from ..permissions import review_for
+from ..permissions import member_or_404
 
 OWNER = Role.OWNER
 
 
-def member_or_404(request, slug: str, *, owner_to_write: bool = True) -> tuple[Review, Membership]:
+def member_page(request, slug: str, *, owner_to_write: bool = True) -> tuple[Review, Membership]:
     """The review for a member (404 for anyone else); a POST needs the owner role (403) by default."""
     role = OWNER if owner_to_write and request.method == "POST" else None
-    return review_for(request.user, slug, role=role)
+    return member_or_404(request.user, slug, role=role)
 
 
 def owner_or_403(request, slug: str) -> tuple[Review, Membership]:
     """The review for its owners; other members get 403 (even to look), non-members 404."""
-    return review_for(request.user, slug, role=OWNER)
+    return member_or_404(request.user, slug, role=OWNER)
 
 
 def page(request, template: str, review: Review, member: Membership, nav: str, status: int = 200, **context):

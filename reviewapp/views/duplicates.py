@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import selectors
 from ..models import MERGED_STATUSES, CandidateStatus, DuplicateCandidate, ImportStatus
 from ..services import duplicates as services
-from .common import member_or_404, owner_or_403, page, paginate, redirect_back
+from .common import member_page, owner_or_403, page, paginate, redirect_back
 
 PER_PAGE = 20
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
@@ -61,7 +61,7 @@ def _pairs(candidates) -> list[dict]:
 @login_required
 @require_GET
 def duplicate_queue(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     status = request.GET.get("status") or CandidateStatus.PENDING
     if status not in CandidateStatus.values:
         status = CandidateStatus.PENDING
@@ -97,7 +97,7 @@ def dedup_start(request, slug):
 @require_GET
 def dedup_progress(request, slug, pk):
     """The partial the queue page polls while a run is going; asks htmx to reload the page when done."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     run = get_object_or_404(selectors.dedup_runs_of(review), pk=pk)
     progress = services.dedup_progress(run)
     response = render(

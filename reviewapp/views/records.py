@@ -14,7 +14,7 @@ from ..api.filters import RecordFilter
 from ..forms import RecordRemoveForm, style_record_filter_form
 from ..models import ImportBatch, Record
 from ..services import duplicates as dup_services
-from .common import add_service_errors, member_or_404, owner_or_403, page, paginate
+from .common import add_service_errors, member_page, owner_or_403, page, paginate
 
 PER_PAGE = 50
 EVENT_TEXT = {
@@ -49,7 +49,7 @@ def describe(event, record: Record) -> dict:
 @login_required
 @require_GET
 def record_list(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     sources = list(selectors.source_choices(review))
     filterset = RecordFilter(request.GET or None, queryset=selectors.records_of(review), request=request)
     style_record_filter_form(filterset.form, sources)
@@ -105,7 +105,7 @@ def _detail_page(request, review, member, record, *, remove_form=None, status=20
 @login_required
 @require_GET
 def record_detail(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     return _detail_page(request, review, member, _record(review, pk))
 
 

@@ -12,7 +12,7 @@ from .. import selectors
 from ..forms import AccountCreateForm, MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from ..models import SourceKind
 from ..services import reviews as services
-from .common import add_service_errors, dashboard_panels, member_or_404, owner_or_403, page
+from .common import add_service_errors, dashboard_panels, member_page, owner_or_403, page
 
 
 @login_required
@@ -41,7 +41,7 @@ def review_new(request):
 
 @login_required
 def review_detail(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     sources = list(selectors.sources_of_review(review))
     by_kind = {kind: sum(s.records_total for s in sources if s.kind == kind) for kind in SourceKind.values}
     return page(
@@ -103,7 +103,7 @@ def _members_page(request, review, member, *, add_form=None, account_form=None, 
 @require_http_methods(["GET", "POST"])
 def member_list(request, slug):
     """Everyone sees the members; the owner adds an existing account here (POST)."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     if request.method == "GET":
         return _members_page(request, review, member)
     form = MemberAddForm(request.POST)
@@ -123,7 +123,7 @@ def member_list(request, slug):
 @login_required
 @require_POST
 def member_account_new(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     form = AccountCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -143,7 +143,7 @@ def member_account_new(request, slug):
 @login_required
 @require_POST
 def member_roles(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     target = get_object_or_404(selectors.members_of(review), pk=pk)
     form = MemberRolesForm(request.POST)
     if not form.is_valid():
@@ -163,7 +163,7 @@ def member_roles(request, slug, pk):
 @login_required
 @require_POST
 def member_remove(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     target = get_object_or_404(selectors.members_of(review), pk=pk)
     try:
         services.member_remove(review=review, actor=request.user, member=target)

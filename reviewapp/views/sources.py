@@ -14,7 +14,7 @@ from .. import selectors
 from ..forms import ImportForm, SourceForm
 from ..services import imports as import_services
 from ..services import reviews as review_services
-from .common import add_service_errors, member_or_404, owner_or_403, page
+from .common import add_service_errors, member_page, owner_or_403, page
 
 
 def _sources_page(request, review, member, *, source_form=None, import_form=None, status=200):
@@ -41,7 +41,7 @@ def _sources_page(request, review, member, *, source_form=None, import_form=None
 @require_http_methods(["GET", "POST"])
 def source_list(request, slug):
     """Everyone sees the sources and imports; the owner adds a source here (POST)."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     if request.method == "GET":
         return _sources_page(request, review, member)
     form = SourceForm(request.POST)
@@ -143,7 +143,7 @@ def _batch(review, pk):
 @login_required
 @require_GET
 def import_detail(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     batch = _batch(review, pk)
     return page(
         request,
@@ -160,7 +160,7 @@ def import_detail(request, slug, pk):
 @require_GET
 def import_progress(request, slug, pk):
     """The progress partial the import page polls (htmx) until the import has finished."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     batch = _batch(review, pk)
     return render(
         request,
