@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 
 from reviewapp.models import Membership, Record, Review, Study
 from reviewapp.permissions import OWNER_OR_REVIEWER, REVIEWER, ReviewPermission, can_resolve_conflicts
+from reviewapp.services import studies as study_services
 
 from .. import selectors
 from ..models import Conflict, ExclusionReason, Stage, Verdict, Vote
 from ..services import fulltext as fulltext_services
-from ..services import studies as study_services
 from ..services import votes as vote_services
 from ..services import worklist as worklist_services
 from . import filters, serializers
