@@ -42,8 +42,8 @@ class ScreeningScoped:
         return data.validated_data["stage"]
 
 
-class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
-    """The reviewer's screening queue."""
+class WorklistViewSet(ScreeningScoped, viewsets.GenericViewSet):
+    """The reviewer's screening work list (served at /screening/queue/ for API compatibility)."""
 
     serializer_class = serializers.QueueNextSerializer
     action_rules = {"next": REVIEWER}
