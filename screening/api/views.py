@@ -53,8 +53,9 @@ class WorklistViewSet(ScreeningScoped, viewsets.GenericViewSet):
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.QueueNextSerializer)
     @action(detail=False, methods=["get"])
     def next(self, request, review_slug=None):
-        """The next record for me at a stage: one with votes already first (so pairs complete), then the
-        review's stable random order. Never a record I voted on, nor one whose voting is complete."""
+        """The next record for me at a stage, in the review's stable random order (the same for every
+        reviewer, so it reveals nobody's votes). Never a record I voted on, nor one whose voting is
+        complete."""
         stage = self.stage_param()
         worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
         record = selectors.next_record(self.review, stage, request.user)
