@@ -11,6 +11,7 @@ from ...services.duplicates import dedup_run_execute
 from ...services.imports import import_file_now
 from ...services.reviews import member_set, review_create, review_update, source_create
 from ..base import ReviewCommand
+from synthesis.demo import seed_review_build  # noqa: I001 - the seed review demo step
 
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 SLUG = "demo-gambling-covid"
@@ -47,6 +48,7 @@ class Command(ReviewCommand):
         created = review is None
         if created:
             review = self._build()
+        seed_review_build()  # DEMO STEP (synthesis/demo.py): the seed review perinatal-msc-diabetes
         logins = [{"username": u, "password": p, "roles": [r.value for r in roles]} for u, p, roles in PEOPLE]
         summary = {"review": SLUG, "created": created, "records": review.records.count(), "logins": logins}
         lines = [
