@@ -1,3 +1,4 @@
+# ruff: noqa: E501, SIM905 - tables of synthetic bibliographic data
 """Generate the seed review's search exports (deterministic): `python -m synthesis.demo_seed.generate`.
 
 The seed (shared/seeds/003, Figure 1) searched PubMed/MEDLINE (520 records), Web of Science Core

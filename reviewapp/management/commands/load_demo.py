@@ -6,12 +6,13 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from synthesis.demo import seed_review_build  # the seed review demo step
+
 from ...models import DedupRun, Review, Role, SourceKind
 from ...services.duplicates import dedup_run_execute
 from ...services.imports import import_file_now
 from ...services.reviews import member_set, review_create, review_update, source_create
 from ..base import ReviewCommand
-from synthesis.demo import seed_review_build  # noqa: I001 - the seed review demo step
 
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 SLUG = "demo-gambling-covid"
