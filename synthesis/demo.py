@@ -83,8 +83,8 @@ def seed_review_build() -> Review:
         review=review,
         actor=owner,
         inclusion_criteria="T1DM/T2DM; perinatal MSCs (umbilical cord, Wharton's jelly, placenta, amnion) or "
-        "their exosomes, extracellular vesicles, secretome or conditioned medium; diabetes-related outcomes; RCTs, "
-        "controlled or cohort studies, case series of at least five patients, or diabetic animal models.",
+        "their exosomes, extracellular vesicles, secretome or conditioned medium; diabetes-related outcomes; "
+        "RCTs, controlled or cohort studies, case series of at least five patients, or diabetic animal models.",
         exclusion_criteria="Only bone marrow- or adipose-derived MSCs; in vitro only; case reports "
         "(<5 patients); reviews without original data; conference abstracts without full text.",
         include_keywords=[
@@ -152,7 +152,10 @@ def _screen(review: Review, users: dict, plan: dict) -> None:
         _two_votes(review, users, record.pk, Stage.FULL_TEXT, "exclude" if excluded else "include",
                    reason or reasons[0], disagree=number % 9 == 4)  # fmt: skip
         if not excluded:
-            studies.study_create(review=review, actor=users["owner"], record_ids=[record.pk])
+            surname = (record.authors or ["Study"])[0].split(",")[0].split()[0]
+            studies.study_create(
+                review=review, actor=users["owner"], record_ids=[record.pk], label=f"{surname} {record.year}"
+            )
 
 
 def _two_votes(review, users, record_id: int, stage: str, decision: str, reason, *, disagree: bool) -> None:
