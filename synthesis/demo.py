@@ -82,9 +82,11 @@ def seed_review_build() -> Review:
     review_update(
         review=review,
         actor=owner,
-        inclusion_criteria="T1DM/T2DM; perinatal MSCs (umbilical cord, Wharton's jelly, placenta, amnion) or "
+        inclusion_criteria="T1DM/T2DM; perinatal MSCs (umbilical cord, Wharton's jelly, placenta, amnion) "
+        "or "
         "their exosomes, extracellular vesicles, secretome or conditioned medium; diabetes-related outcomes; "
-        "RCTs, controlled or cohort studies, case series of at least five patients, or diabetic animal models.",
+        "RCTs, controlled or cohort studies, case series of at least five patients, "
+        "or diabetic animal models.",
         exclusion_criteria="Only bone marrow- or adipose-derived MSCs; in vitro only; case reports "
         "(<5 patients); reviews without original data; conference abstracts without full text.",
         include_keywords=[
