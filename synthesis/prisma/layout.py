@@ -20,7 +20,7 @@ LINE_HEIGHT = 17.0
 PAD = 9.0
 CHAR_WIDTH = 0.56 * FONT_SIZE  # average advance of DejaVu Sans / Arial at FONT_SIZE
 PHASE_W = 30.0
-MAIN_W, SIDE_W, OTHER_W, OTHER_SIDE_W, PREV_W = 300.0, 300.0, 250.0, 270.0, 220.0
+MAIN_W, SIDE_W, OTHER_W, OTHER_SIDE_W, PREV_W = 330.0, 330.0, 260.0, 280.0, 230.0
 GAP_X, COL_GAP, ROW_GAP, HEADER_H = 46.0, 46.0, 34.0, 44.0
 MARGIN = 12.0
 
@@ -235,7 +235,9 @@ def layout(counts: PrismaCounts) -> Layout:
         "records_excluded", [Line(f"Records excluded {_n(counts.records_excluded)}", bold=True)], SIDE_W
     )
     dbr = _column_boxes("dbr", counts.dbr, MAIN_W, SIDE_W)
-    other = _column_boxes("other", counts.other, OTHER_W, OTHER_SIDE_W) if counts.has_other_methods else {}
+    other: dict[str, Box] = {}
+    if counts.has_other_methods:
+        other = _column_boxes("other", counts.other, OTHER_W, OTHER_SIDE_W)
     other_id = _other_identification(counts) if counts.has_other_methods else None
     not_sought = None
     if counts.has_other_methods and counts.other_not_sought:
@@ -249,12 +251,13 @@ def layout(counts: PrismaCounts) -> Layout:
         )
     included = _included(counts)
 
-    rows = [
+    rows: list[list[Box | None]] = [
         [main["identified"], main["removed"], other_id, not_sought],
         [main["screened"], main["records_excluded"]],
         [dbr["sought"], dbr["not_retrieved"], other.get("sought"), other.get("not_retrieved")],
         [dbr["assessed"], dbr["excluded"], other.get("assessed"), other.get("excluded")],
-    ] + [[box] for box in included]
+    ]
+    rows += [[box] for box in included]
     lefts = {
         id(main["identified"]): x_main, id(main["removed"]): x_side,
         id(main["screened"]): x_main, id(main["records_excluded"]): x_side,
