@@ -93,3 +93,19 @@ def test_the_prisma_command_prints_the_prisma2020_fields_and_writes_the_diagram(
     )
     assert data["database_specific_results"] == [{"name": "PubMed", "n": 6}]
     assert svg.read_text().startswith("<svg") and pdf.read_bytes().startswith(b"%PDF")
+
+
+API = "/api/v1/reviews/perinatal-msc/prisma/"
+
+
+def test_the_api_gives_the_counts_and_the_records_of_a_box(flow, api, vera):
+    data = api(vera).get(API).json()
+    assert (data["records_screened"], data["records_excluded"], data["excluded_other"]) == (5, 3, 1)
+    listed = api(vera).get(API + "records/", {"box": "records_excluded"}).json()
+    assert [row["id"] for row in listed["results"]] == [r.pk for r in flow[1:4]]
+    assert api(vera).get(API + "records/", {"box": "nonsense"}).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["", "records/?box=duplicates"])
+def test_the_api_is_404_for_outsiders(flow, api, mallory, url):
+    assert api(mallory).get(API + url).status_code == 404
