@@ -18,7 +18,7 @@ from .. import prisma_selectors as selectors
 BOX_PARAM = OpenApiParameter(
     "box",
     str,
-    description="A box of the diagram: duplicates, records_excluded, dbr_excluded-reason-<id>, source-<id>, ...",
+    description="A box of the diagram: duplicates, records_excluded, dbr_excluded-reason-<id>, source-<id>",
     required=True,
 )
 
