@@ -1,6 +1,7 @@
 """The PRISMA page, its box record lists, downloads and the `prisma` command."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -109,3 +110,23 @@ def test_the_api_gives_the_counts_and_the_records_of_a_box(flow, api, vera):
 @pytest.mark.parametrize("url", ["", "records/?box=duplicates"])
 def test_the_api_is_404_for_outsiders(flow, api, mallory, url):
     assert api(mallory).get(API + url).status_code == 404
+
+
+def test_every_link_of_the_diagram_lists_that_many_records(flow, bob):
+    """Each number drawn in the diagram links to a list with exactly that many records."""
+    client = client_for(bob)
+    html = client.get(BASE).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>") + 6]
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    ns = "{http://www.w3.org/2000/svg}"
+    checked = 0
+    for link in root.iter(f"{ns}a"):
+        text = "".join(link.itertext()).replace("\u00a0", " ")
+        number = re.search(r"\(n = ([\d,]+)\)", text)
+        if not number:
+            continue
+        response = client.get(link.get("href"))
+        assert response.status_code == 200, link.get("href")
+        assert response.context["records"].paginator.count == int(number[1].replace(",", "")), text
+        checked += 1
+    assert checked >= 10
