@@ -9,4 +9,5 @@ urlpatterns = [
     path("prisma/", views.prisma, name="prisma"),
     path("prisma/records/", views.prisma_records, name="prisma-records"),
     path("prisma/diagram.<str:fmt>", views.prisma_download, name="prisma-download"),
+    path("report/", views.report, name="report"),
 ]

@@ -9,7 +9,9 @@ from reviewapp.permissions import review_for
 from reviewapp.views.common import page, paginate
 
 from . import prisma_selectors as selectors
+from . import report as report_selectors
 from .prisma import render_figure, render_svg
+from .prisma.narrative import selection_paragraphs
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 PER_PAGE = 50
@@ -52,3 +54,14 @@ def prisma_records(request, slug: str):
     records = records.select_related("source").defer("raw").order_by("id")
     return page(request, "synthesis/prisma_records.html", review, member, "prisma", box=box,
                 records=paginate(request, records, PER_PAGE))  # fmt: skip
+
+
+def report(request, slug: str):
+    """The review report, printable by the browser: sources, criteria, the flow diagram and its numbers in
+    words, and the included studies (more sections as extraction, risk of bias and synthesis land)."""
+    review, member = review_for(request.user, slug)
+    context = report_selectors.report_context(review)
+    counts = context["counts"]
+    svg = render_svg(counts, _box_link(review), title=f"PRISMA 2020 flow diagram: {review.title}")
+    return page(request, "synthesis/report.html", review, member, "report", svg=svg,
+                selection=selection_paragraphs(counts), **context)  # fmt: skip

@@ -174,3 +174,19 @@ def test_a_diagram_that_does_not_add_up_is_not_drawn():
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_png_and_pdf_are_drawn(fmt, magic):
     assert render_figure(seed_counts().check(), fmt).startswith(magic)
+
+
+def test_the_selection_paragraph_says_the_seed_numbers():
+    from synthesis.prisma.narrative import selection_paragraphs
+
+    first, second, third = selection_paragraphs(seed_counts())
+    assert first.startswith("The searches identified 1,400 records (from PubMed/MEDLINE (n = 520), ")
+    assert (
+        "Before screening, 420 duplicates and 20 records for other reasons were removed, leaving 960" in first
+    )
+    assert second.startswith("Of the 960 records screened, 870 were excluded. 90 reports were sought")
+    assert (
+        "of which 4 could not be retrieved; 86 reports were assessed for eligibility and 72 excluded"
+        in second
+    )
+    assert third == "14 new studies (14 reports) were included in the review."

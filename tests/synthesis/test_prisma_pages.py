@@ -130,3 +130,26 @@ def test_every_link_of_the_diagram_lists_that_many_records(flow, bob):
         assert response.context["records"].paginator.count == int(number[1].replace(",", "")), text
         checked += 1
     assert checked >= 10
+
+
+def test_the_report_says_the_flow_in_words_and_lists_the_included_study(
+    flow, vera, alice, bob, carol, review
+):
+    from screening.services import fulltext, studies
+
+    sought = flow[4]
+    fulltext.retrieval_link(review=review, actor=alice, record_id=sought.pk, url="https://example.org/a.pdf")
+    for user in (bob, carol):
+        votes.vote_cast(review=review, actor=user, record_id=sought.pk, stage="full_text", decision="include")
+    studies.study_create(review=review, actor=alice, record_ids=[sought.pk], label="Lian 2022")
+    response = client_for(vera).get("/reviews/perinatal-msc/synthesis/report/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The searches identified 6 records (from PubMed (n = 6))." in html
+    assert "Before screening, 0 duplicates and 1 record for other reasons were removed" in html
+    assert "1 new study (1 report) was included in the review." in html
+    assert 'data-study="' in html and "Lian 2022" in html
+
+
+def test_the_report_is_404_for_outsiders(flow, mallory):
+    assert client_for(mallory).get("/reviews/perinatal-msc/synthesis/report/").status_code == 404
