@@ -28,14 +28,23 @@ from screening.services import fulltext, studies, votes
 FILES = Path(__file__).resolve().parent / "demo_seed" / "files"
 SLUG = "perinatal-msc-diabetes"
 SEARCHED = dt.date(2025, 10, 3)
-CLINICAL = '("mesenchymal stem cell*" OR "mesenchymal stromal cell*") AND ("umbilical cord" OR "Wharton\'s jelly" OR placent* OR amniotic OR perinatal) AND ("diabetes mellitus" OR "type 1 diabetes" OR "type 2 diabetes")'  # noqa: E501
-SOURCES = [  # name, kind, file
-    ("PubMed/MEDLINE", SourceKind.DATABASE, "pubmed-perinatal-msc-diabetes.nbib"),
-    ("Web of Science Core Collection", SourceKind.DATABASE, "wos-savedrecs.txt"),
-    ("Scopus", SourceKind.DATABASE, "scopus.csv"),
-    ("Cochrane CENTRAL", SourceKind.DATABASE, "cochrane-central.ris"),
-    ("ClinicalTrials.gov", SourceKind.REGISTER, "ctgov-studies.csv"),
-]
+_CELLS = '"mesenchymal stem cell*" OR "mesenchymal stromal cell*" OR MSC*'
+_PERINATAL = '"umbilical cord" OR "Wharton\'s jelly" OR placent* OR amnio* OR perinatal'
+_DIABETES = '"diabetes mellitus" OR "type 1 diabetes" OR "type 2 diabetes"'
+SOURCES = [  # name, kind, file, search as run in that database (seed, Methods; 2000 to 3 October 2025)
+    ("PubMed/MEDLINE", SourceKind.DATABASE, "pubmed-perinatal-msc-diabetes.nbib",
+     f'("Mesenchymal Stem Cells"[Mesh] OR {_CELLS.replace(" OR", "[tiab] OR")}[tiab]) AND '
+     f'({_PERINATAL.replace(" OR", "[tiab] OR")}[tiab]) AND ("Diabetes Mellitus"[Mesh] OR diabet*[tiab]) '
+     'AND 2000/01/01:2025/10/03[dp]'),
+    ("Web of Science Core Collection", SourceKind.DATABASE, "wos-savedrecs.txt",
+     f"TS=(({_CELLS}) AND ({_PERINATAL}) AND ({_DIABETES} OR diabet*)) AND PY=(2000-2025)"),
+    ("Scopus", SourceKind.DATABASE, "scopus.csv",
+     f"TITLE-ABS-KEY(({_CELLS}) AND ({_PERINATAL}) AND ({_DIABETES} OR diabet*)) AND PUBYEAR > 1999"),
+    ("Cochrane CENTRAL", SourceKind.DATABASE, "cochrane-central.ris",
+     f"({_CELLS}):ti,ab,kw AND ({_PERINATAL}):ti,ab,kw AND (diabet*):ti,ab,kw"),
+    ("ClinicalTrials.gov", SourceKind.REGISTER, "ctgov-studies.csv",
+     "Condition: diabetes | Intervention: umbilical cord OR placenta OR Wharton OR amniotic mesenchymal"),
+]  # fmt: skip
 PEOPLE = {"owner": [Role.OWNER], "reviewer1": [Role.REVIEWER], "reviewer2": [Role.REVIEWER],
           "arbiter": [Role.ARBITER], "viewer": [Role.VIEWER]}  # fmt: skip
 NOT_RETRIEVED = "Journal not accessible to the team; the authors did not answer two requests"
@@ -103,9 +112,9 @@ def seed_review_build() -> Review:
     for name, roles in PEOPLE.items():
         if name != "owner":
             member_set(review=review, actor=owner, user=users[name], roles=roles)
-    for name, kind, file_name in SOURCES:
+    for name, kind, file_name, search in SOURCES:
         source = source_create(review=review, actor=owner, name=name, kind=kind, date_searched=SEARCHED,
-                               search_string=CLINICAL)  # fmt: skip
+                               search_string=search)  # fmt: skip
         import_file_now(review=review, source=source, actor=owner, path=str(FILES / file_name))
     duplicates_find(review=review, actor=owner)
     _screen(review, users, _plan())
