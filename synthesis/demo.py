@@ -19,11 +19,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from reviewapp.models import RemovalReason, Review, Role, SourceKind
+from reviewapp.services import studies
 from reviewapp.services.duplicates import duplicates_find, record_remove
 from reviewapp.services.imports import import_file_now
 from reviewapp.services.reviews import member_set, review_create, review_update, source_create
 from screening.models import Conflict, Stage
-from screening.services import fulltext, studies, votes
+from screening.services import fulltext, votes
 
 FILES = Path(__file__).resolve().parent / "demo_seed" / "files"
 SLUG = "perinatal-msc-diabetes"

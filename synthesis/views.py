@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
-from reviewapp.permissions import review_for
+from reviewapp.permissions import member_or_404
 from reviewapp.views.common import page, paginate
 
 from . import prisma_selectors as selectors
@@ -22,7 +22,7 @@ def _box_link(review) -> str:
 
 
 def prisma(request, slug: str):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     counts = selectors.prisma_counts(review)
     svg = render_svg(counts, _box_link(review), title=f"PRISMA 2020 flow diagram: {review.title}")
     return page(request, "synthesis/prisma.html", review, member, "prisma", svg=svg, counts=counts,
@@ -30,7 +30,7 @@ def prisma(request, slug: str):
 
 
 def prisma_download(request, slug: str, fmt: str):
-    review, _ = review_for(request.user, slug)
+    review, _ = member_or_404(request.user, slug)
     if fmt not in CONTENT_TYPES:
         raise Http404
     counts = selectors.prisma_counts(review)
@@ -46,7 +46,7 @@ def prisma_download(request, slug: str, fmt: str):
 
 def prisma_records(request, slug: str):
     """The records of one box of the diagram (?box=duplicates, ?box=source-12, ...)."""
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     box = request.GET.get("box", "")
     records = selectors.box_records(review, box)
     if records is None:
@@ -59,7 +59,7 @@ def prisma_records(request, slug: str):
 def report(request, slug: str):
     """The review report, printable by the browser: sources, criteria, the flow diagram and its numbers in
     words, and the included studies (more sections as extraction, risk of bias and synthesis land)."""
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     context = report_selectors.report_context(review)
     counts = context["counts"]
     svg = render_svg(counts, _box_link(review), title=f"PRISMA 2020 flow diagram: {review.title}")

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from reviewapp.api.serializers import RecordSerializer
 from reviewapp.models import Membership, Record, Review
-from reviewapp.permissions import ReviewMemberPermission
+from reviewapp.permissions import ReviewPermission
 
 from .. import prisma_selectors as selectors
 
@@ -24,7 +24,7 @@ BOX_PARAM = OpenApiParameter(
 
 
 class PrismaScoped:
-    permission_classes = [IsAuthenticated, ReviewMemberPermission]
+    permission_classes = [IsAuthenticated, ReviewPermission]
     review: Review
     member: Membership
 

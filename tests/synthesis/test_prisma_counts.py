@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from reviewapp.models import Membership, RemovalReason, SourceKind
+from reviewapp.services import studies
 from reviewapp.services.duplicates import duplicates_find, record_remove
 from reviewapp.services.imports import import_file_now
 from reviewapp.services.reviews import source_create
 from screening.models import Conflict, Stage
-from screening.services import fulltext, studies, votes
+from screening.services import fulltext, votes
 from synthesis.prisma_selectors import box_records, prisma_counts
 from tests.factories import ReviewFactory, UserFactory
 

@@ -135,7 +135,8 @@ def test_every_link_of_the_diagram_lists_that_many_records(flow, bob):
 def test_the_report_says_the_flow_in_words_and_lists_the_included_study(
     flow, vera, alice, bob, carol, review
 ):
-    from screening.services import fulltext, studies
+    from reviewapp.services import studies
+    from screening.services import fulltext
 
     sought = flow[4]
     fulltext.retrieval_link(review=review, actor=alice, record_id=sought.pk, url="https://example.org/a.pdf")
