@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
 
 from reviewapp.dualwork.services import DualWork, WorkState
 from reviewapp.dualwork.settle import most_common
@@ -75,8 +76,8 @@ class ScreeningWork(DualWork):
             .filter(review=review, pk=item["record"])
             .first()
         )
-        if record is None:
-            raise ValidationError({"record": "No such record in this review."})
+        if record is None:  # another review's record does not exist for this one
+            raise Http404("No such record in this review.")
         return {"record": record, "stage": item["stage"]}
 
     def compare(self, state):
