@@ -43,6 +43,7 @@ class Evidence:
     wording_traps: list[str] = field(default_factory=list)
     authors: float | None = None
     first_author: bool | None = None
+    author_count: int = 0  # names on the shorter list: "same authors" needs more than one
     year_gap: int | None = None
     journal: float | None = None
     volume: str | None = None
@@ -84,6 +85,7 @@ def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
         ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
     if a.surnames and b.surnames:
         ev.authors, ev.first_author = author_agreement(a.surnames, b.surnames)
+        ev.author_count = min(len(a.surnames), len(b.surnames))
 
 
 def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
@@ -132,10 +134,21 @@ def title_similarity(a: Prepared, b: Prepared) -> tuple[float, bool]:
     """(ratio of the space-free titles, whether one title starts with the whole other one)."""
     if a.title_key == b.title_key:
         return 1.0, False
-    short, long = sorted((a.title_key, b.title_key), key=len)
+    best = _title_pair(a.title_key, b.title_key)
+    if a.title_alts or b.title_alts:  # "Titre [Title]" against "Title"
+        for x in (a.title_key, *a.title_alts):
+            for y in (b.title_key, *b.title_alts):
+                if x == y:
+                    return 1.0, False
+                best = max(best, _title_pair(x, y))
+    return best
+
+
+def _title_pair(x: str, y: str) -> tuple[float, bool]:
+    short, long = sorted((x, y), key=len)
     # A dropped subtitle, an appended translation, or a section heading before the title.
     prefix = len(short) >= _PREFIX_MIN and (long.startswith(short) or long.endswith(short))
-    return fuzz.ratio(a.title_key, b.title_key) / 100, prefix
+    return fuzz.ratio(x, y) / 100, prefix
 
 
 def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
@@ -187,12 +200,49 @@ def journal_similarity(x: tuple[str, ...], y: tuple[str, ...]) -> float:
 
 
 def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    if _acronym_of(short, long):  # "AMCIS 2017 Proceedings" / "Americas Conference on Information Systems"
+        return True
     if len(short) == len(long):
         return all(_abbreviates_word(s, w) for s, w in zip(short, long))
     if len(short) == 1 and len(long) > 2:  # "BMJ" / "British Medical Journal"
         return short[0] == "".join(word[0] for word in long)
     joined = "".join(short)
     return len(short) > 1 and len(joined) >= 8 and _abbreviates_word(joined, "".join(long))
+
+
+# Words a meeting's name carries around its acronym: "Proceedings of the 12th Annual ...".
+_VENUE_FILLER = frozenset(("proceedings", "proc", "annual", "th", "st", "nd", "rd"))
+_MIN_ACRONYM_WORDS = 3
+
+
+def _acronym_of(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """One word of ``short`` is the acronym of a run of at least three words of ``long``.
+
+    Each word of the run gives the acronym its first letter or first few: "amcis" is AMericas
+    Conference on Information Systems, "hicss" Hawaii International Conference on System Sciences.
+    """
+    words = [w for w in long if w not in _VENUE_FILLER and not w.isdigit()]
+    if len(words) < _MIN_ACRONYM_WORDS:
+        return False
+    for token in short:
+        if 3 <= len(token) <= 8 and token.isalpha() and token not in long:
+            for start in range(len(words) - _MIN_ACRONYM_WORDS + 1):
+                if words[start][0] == token[0] and _spells(token, words[start:]):
+                    return True
+    return False
+
+
+def _spells(token: str, words: list[str], used: int = 0) -> bool:
+    """``token`` is the leading letters of consecutive words (at least three), each giving one or more."""
+    if not token:
+        return used >= _MIN_ACRONYM_WORDS
+    if not words:
+        return False
+    word = words[0]
+    return any(
+        token[:size] == word[:size] and _spells(token[size:], words[1:], used + 1)
+        for size in range(min(len(word), len(token)), 0, -1)
+    )
 
 
 def _abbreviates_word(short: str, word: str) -> bool:

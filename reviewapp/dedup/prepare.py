@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from . import text
@@ -27,13 +28,16 @@ _MIN_SPECIFIC_TITLE = 12  # characters of title key; "Depression" alone identifi
 _ABSTRACT_CHARS = 400
 _MIN_ABSTRACT = 100
 _MAX_AUTHORS = 12  # consortium lists add cost but no evidence
+# What a truncated author list ends with ("Smith J, et al"); it names nobody.
+_NOT_AUTHORS = frozenset(("anonymous", "al", "etal", "others", "and others", "et"))
+_ET_AL = re.compile(r"[,;]?\s*(et\.?\s*al\.?|and others|others)\s*$", re.IGNORECASE)
 
 
 class Prepared:
     """Normalised view of a DedupRecord. Missing values are "" / None / empty tuples."""
 
     __slots__ = (
-        "index", "record_id", "title", "title_key", "markers", "numbers", "part_letter",
+        "index", "record_id", "title", "title_key", "title_alts", "markers", "numbers", "part_letter",
         "generic", "surnames", "year", "journal", "conference", "volume", "issue", "page_first",
         "page_last", "doi", "pmid", "registry_ids", "abstract",
     )  # fmt: skip
@@ -52,10 +56,19 @@ class Prepared:
         folded = text.fold(cleaned)
         self.title = folded
         self.title_key = folded.replace(" ", "")
+        # "Original title [English title]": either half may be all the other database kept.
+        self.title_alts = tuple(
+            key for key in (text.fold(part).replace(" ", "") for part in text.title_variants(cleaned))
+            if len(key) >= _MIN_SPECIFIC_TITLE and key != self.title_key
+        )
         self.markers = text.title_markers(cleaned)
         self.numbers = text.title_numbers(folded.split())
         self.part_letter = text.title_part_letter(folded)
-        self.generic = len(self.title_key) < _MIN_SPECIFIC_TITLE or self.title_key in GENERIC_TITLES
+        self.generic = (
+            len(self.title_key) < _MIN_SPECIFIC_TITLE
+            or self.title_key in GENERIC_TITLES
+            or text.generic_title(folded)
+        )
         self.surnames = _surnames(record.authors)
         abstract = (
             text.fold(record.abstract[: _ABSTRACT_CHARS + 100])[:_ABSTRACT_CHARS] if record.abstract else ""
@@ -96,8 +109,9 @@ def _surnames(authors: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         return ()
     if isinstance(authors, str):  # tolerate a single unsplit string
         authors = authors.split(";")
-    keys = (text.surname_key(name) for name in list(authors)[:_MAX_AUTHORS] if name)
-    return tuple(key for key in keys if key and key != "anonymous")
+    names = [_ET_AL.sub("", name) for name in list(authors)[:_MAX_AUTHORS] if name]
+    keys = (text.surname_key(name) for name in names if name and name.strip().lower() not in _NOT_AUTHORS)
+    return tuple(key for key in keys if key and key not in _NOT_AUTHORS)
 
 
 _FIRST_YEAR, _LAST_YEAR = 1800, date.today().year + 2
