@@ -196,7 +196,22 @@ def journal_similarity(x: tuple[str, ...], y: tuple[str, ...]) -> float:
     """1.0 when one journal title abbreviates the other ("J Physiol" / "Journal of Physiology")."""
     if x == y or _abbreviates(x, y) or _abbreviates(y, x):
         return 1.0
-    return fuzz.ratio(" ".join(x), " ".join(y)) / 100
+    similarity = fuzz.ratio(" ".join(x), " ".join(y)) / 100
+    hx, hy = _journal_head(x), _journal_head(y)
+    if (hx != x or hy != y) and hx and hy:  # "Circ Conf Am Heart Assoc" / "Circulation. Conference: ..."
+        return max(similarity, journal_similarity(hx, hy))
+    return similarity
+
+
+# Where a journal's name ends and its meeting supplement's begins, in abbreviated form too.
+_MEETING_WORDS = frozenset(("conf", "conference", "congress", "meeting", "symposium", "abstracts", "suppl"))
+
+
+def _journal_head(words: tuple[str, ...]) -> tuple[str, ...]:
+    for position, word in enumerate(words):
+        if position and word in _MEETING_WORDS:
+            return words[:position]
+    return words
 
 
 def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:

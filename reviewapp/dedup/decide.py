@@ -43,8 +43,17 @@ AUTO_TITLE, CLOSE_TITLE = DEFAULT.auto_title, DEFAULT.close_title  # fixed refer
 # Guards: an automatic merge is never allowed past these; the pair goes to a person (or is dropped).
 IDENTIFIER_CONFLICTS = ("different DOI", "different PMID", "different trial registration")
 GENERIC_GUARD = "generic title: journal, volume, issue and pages must all agree"
-# One of these must agree: the same abstract presented at two meetings is two records.
-_VENUE = ("same journal", "same volume", "same pages")
+
+
+def _same_venue(ev: Evidence) -> bool:
+    """The journal agrees, or with no journal to compare the volume or pages do; two different
+    journal names need the volume and the pages to agree (the same abstract presented at two
+    meetings is two records, and a supplement's volume "1" is shared by many)."""
+    if (ev.journal or 0) >= 0.85:
+        return True
+    if ev.journal is None:
+        return ev.volume == SAME or ev.pages == SAME
+    return ev.volume == SAME and ev.pages == SAME
 
 
 def decide(
@@ -115,7 +124,7 @@ def _doubt(ev: Evidence, conflicts: list[str], support: list[str], generic: bool
         return ev.wording_traps[0]
     if ev.title is None:
         return "no title to compare"
-    if not any(field in support for field in _VENUE):
+    if not _same_venue(ev):
         return "journal, volume and pages unknown or not comparable"
     if ev.title < AUTO_TITLE and not ev.title_prefix:
         return "titles differ somewhat"
@@ -273,7 +282,7 @@ def _by_title(ev: Evidence, conflicts: list[str], support: list[str], t: Thresho
     wording_ok = not ev.wording_traps or (ev.page_span and _same_place(ev))
     if not conflicts and wording_ok:
         year_ok = ev.year_gap != 1 or ev.pages == SAME or ev.volume == SAME or _same_text(ev)
-        venue = any(field in support for field in _VENUE)
+        venue = _same_venue(ev)
         if title >= t.auto_title and _enough_support(ev, support, t) and venue and year_ok:
             return AUTO
         if title >= t.close_title and _authors_agree(ev) and _same_place(ev):
