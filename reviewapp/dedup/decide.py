@@ -71,7 +71,7 @@ def decide(
     decision = _route(ev, conflicts, support, generic, t)
     guard = ""
     if decision == AUTO:
-        guard = _guard(ev, conflicts, generic)
+        guard = _guard(ev, conflicts, generic and ev.title is not None)
         if guard:
             # Identifiers that conflict, or an item that every issue prints: a person decides
             # if nothing else contradicts the match, otherwise they are kept apart.
@@ -114,6 +114,9 @@ def _full_citation(ev: Evidence) -> bool:
 
 def _doubt(ev: Evidence, conflicts: list[str], support: list[str], generic: bool) -> str:
     """Why a pair sent to a person is uncertain, in the words the queue shows."""
+    clash = [c for c in conflicts if c in IDENTIFIER_CONFLICTS]
+    if clash:
+        return "identifiers conflict: " + ", ".join(clash)
     if ev.kind_traps:
         return ev.kind_traps[0]
     if conflicts:

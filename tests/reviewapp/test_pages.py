@@ -154,7 +154,7 @@ def test_other_roles_are_not_shown_owner_controls(client, world, team, persona):
                                                                        "member-list", "review-detail")}
     assert "Add a source" not in pages["source-list"]
     assert "Find duplicates</button>" not in pages["duplicate-queue"]
-    assert "Not a duplicate</button>" not in pages["duplicate-queue"]
+    assert "Not a duplicate <kbd>N</kbd></button>" not in pages["duplicate-queue"]
     assert "Create an account" not in pages["member-list"]
     assert url("review-settings") not in pages["review-detail"]
 
@@ -163,7 +163,7 @@ def test_owner_sees_owner_controls(client, world, alice):
     _login(client, alice)
     assert "Add a source" in client.get(url("source-list")).content.decode()
     queue = client.get(url("duplicate-queue")).content.decode()
-    assert "Find duplicates</button>" in queue and "Not a duplicate</button>" in queue
+    assert "Find duplicates</button>" in queue and "Not a duplicate <kbd>N</kbd></button>" in queue
     assert url("review-settings") in client.get(url("review-detail")).content.decode()
 
 
@@ -594,7 +594,7 @@ def test_owner_undoes_a_merge(client, world, alice):
     client.post(url("candidate-merge", world["pair"].pk))
     client.post(url("candidate-undo", world["pair"].pk))
     world["pair"].refresh_from_db()
-    assert world["pair"].status == CandidateStatus.UNDONE
+    assert world["pair"].status == CandidateStatus.PENDING  # back to "to decide" (issue 13 item 2)
     assert not Record.objects.filter(duplicate_of__isnull=False).exists()
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
     assert {"duplicate.merged", "duplicate.unmerged"} <= verbs
