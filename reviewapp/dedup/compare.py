@@ -56,6 +56,7 @@ class Evidence:
     registry: str | None = None
     abstract: float | None = None
     conference: bool = False  # either record is a meeting abstract
+    supplement: bool = False  # either record is in a journal's supplement (meeting abstracts)
     kind_differs: bool = False  # conference abstract against full article
     doi_versions: bool = False  # DOIs of two versions of one work (Cochrane ".pub2" updates)
     registrations: bool = False  # both records are trial registrations, not articles
@@ -99,6 +100,7 @@ def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
     ev.last_page = _exact(a.page_last, b.page_last)
     ev.page_span = a.page_first != a.page_last and ev.last_page == SAME
     ev.conference = CONFERENCE in (a.conference, b.conference)
+    ev.supplement = a.supplement or b.supplement
     # One database labels the meeting supplement, the other does not: the same issue or page settles it.
     known_and_different = bool(a.conference and b.conference) and a.conference != b.conference
     ev.kind_differs = known_and_different and ev.issue != SAME and ev.pages != SAME

@@ -47,13 +47,14 @@ GENERIC_GUARD = "generic title: journal, volume, issue and pages must all agree"
 
 def _same_venue(ev: Evidence) -> bool:
     """The journal agrees, or with no journal to compare the volume or pages do; two different
-    journal names need the volume and the pages to agree (the same abstract presented at two
-    meetings is two records, and a supplement's volume "1" is shared by many)."""
+    journal names need the volume and the pages or issue to agree (the same abstract presented at
+    two meetings is two records, and a supplement's volume "1" is shared by many)."""
     if (ev.journal or 0) >= 0.85:
         return True
     if ev.journal is None:
         return ev.volume == SAME or ev.pages == SAME
-    return ev.volume == SAME and ev.pages == SAME
+    # A translated or abbreviated name ("Sichuan Da Xue Xue Bao" / "Journal of Sichuan University").
+    return ev.volume == SAME and (ev.pages == SAME or ev.issue == SAME)
 
 
 def decide(
@@ -285,7 +286,10 @@ def _by_title(ev: Evidence, conflicts: list[str], support: list[str], t: Thresho
     wording_ok = not ev.wording_traps or (ev.page_span and _same_place(ev))
     if not conflicts and wording_ok:
         year_ok = ev.year_gap != 1 or ev.pages == SAME or ev.volume == SAME or _same_text(ev)
-        venue = _same_venue(ev)
+        # A group's abstracts in a journal's meeting supplements share titles and authors; the
+        # presenting (first) author or the place in the supplement tells them apart.
+        placed = ev.first_author or ev.volume == SAME or ev.pages == SAME
+        venue = _same_venue(ev) and (not ev.supplement or placed)
         if title >= t.auto_title and _enough_support(ev, support, t) and venue and year_ok:
             return AUTO
         if title >= t.close_title and _authors_agree(ev) and _same_place(ev):

@@ -24,6 +24,7 @@ GENERIC_TITLES = frozenset(
 )  # fmt: skip
 # Placeholders for a missing title (#NAME? is a spreadsheet formula error).
 _NO_TITLE = frozenset(("#name?", "unknown", "na", "n/a", "[no title available]", "no title", "untitled"))
+_NO_TITLE_FOLDED = frozenset(("name", "unknown", "na", "n a", "no title available", "no title", "untitled"))
 _MIN_SPECIFIC_TITLE = 12  # characters of title key; "Depression" alone identifies nothing
 _ABSTRACT_CHARS = 400
 _MIN_ABSTRACT = 100
@@ -38,7 +39,7 @@ class Prepared:
 
     __slots__ = (
         "index", "record_id", "title", "title_key", "title_alts", "markers", "numbers", "part_letter",
-        "generic", "surnames", "year", "journal", "conference", "volume", "issue", "page_first",
+        "generic", "surnames", "year", "journal", "conference", "supplement", "volume", "issue", "page_first",
         "page_last", "doi", "pmid", "registry_ids", "abstract",
     )  # fmt: skip
 
@@ -54,6 +55,8 @@ class Prepared:
         raw = record.title or ""
         cleaned = "" if raw.strip().lower() in _NO_TITLE else text.clean_title(raw)
         folded = text.fold(cleaned)
+        if folded in _NO_TITLE_FOLDED:  # "#NAME?. [Review]" is still no title
+            cleaned = folded = ""
         self.title = folded
         self.title_key = folded.replace(" ", "")
         # "Original title [English title]": either half may be all the other database kept.
@@ -87,6 +90,8 @@ class Prepared:
         if self.year and pages.strip().startswith(str(self.year)):
             pages = ""  # some exports put the year (or a mangled date) in the pages field
         self.page_first, self.page_last = text.page_range(pages)
+        # A meeting supplement of a journal ("36 (Suppl. 2)"): one abstract may be printed in several.
+        self.supplement = text.is_supplement(volume, issue)
         kind = text.venue_kind(journal, volume, issue)
         self.conference = text.CONFERENCE if "abstract" in self.markers else kind
 

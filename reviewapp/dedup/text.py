@@ -323,6 +323,11 @@ def journal_words(raw: str) -> tuple[str, ...]:
     return tuple(word for word in fold(name).split() if word not in _JOURNAL_STOP)
 
 
+def is_supplement(volume: str, issue: str) -> bool:
+    """Whether the volume or issue field names a supplement or meeting-abstract issue."""
+    return bool(_SUPPLEMENT.search(volume) or _SUPPLEMENT.search(issue))
+
+
 def venue_kind(journal: str, volume: str, issue: str) -> str:
     """CONFERENCE for a meeting supplement, REGULAR for a plain journal issue, "" when unknown.
 
