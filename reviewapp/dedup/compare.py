@@ -38,6 +38,8 @@ class Evidence:
 
     title: float | None = None
     title_prefix: bool = False  # one title is the other plus a subtitle or translation
+    word_swap: bool = False  # a word of one title replaced by an unrelated word in the other
+    issue_clash: bool = False  # two plain issue numbers ("4" / "1"), not an article number in the field
     short_title: bool = False  # a few words that other articles may share
     kind_traps: list[str] = field(default_factory=list)
     wording_traps: list[str] = field(default_factory=list)
@@ -82,6 +84,8 @@ def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
         ev.title, ev.title_prefix = title_similarity(a, b)
         ev.short_title = min(len(a.title_key), len(b.title_key)) < _SHORT_TITLE
         ev.kind_traps, ev.wording_traps = title_traps(a, b)
+        if ev.title < 1.0 and ev.title >= _SWAP_CHECK:
+            ev.word_swap = word_swap(a.title, b.title)
     if a.abstract and b.abstract:
         ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
     if a.surnames and b.surnames:
@@ -96,6 +100,7 @@ def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
         ev.journal = journal_similarity(a.journal, b.journal)
     ev.volume = _exact(a.volume, b.volume)
     ev.issue = _exact(a.issue, b.issue)
+    ev.issue_clash = ev.issue == DIFFERENT and a.plain_issue and b.plain_issue
     ev.pages = _exact(a.page_first, b.page_first)
     ev.last_page = _exact(a.page_last, b.page_last)
     ev.page_span = a.page_first != a.page_last and ev.last_page == SAME
@@ -151,6 +156,30 @@ def _title_pair(x: str, y: str) -> tuple[float, bool]:
     # A dropped subtitle, an appended translation, or a section heading before the title.
     prefix = len(short) >= _PREFIX_MIN and (long.startswith(short) or long.endswith(short))
     return fuzz.ratio(x, y) / 100, prefix
+
+
+_SWAP_CHECK = 0.8  # below this the titles are not near enough for a swapped word to matter
+_SWAP_WORD = 5  # letters a word needs to count ("of", "the", "in" come and go)
+_SWAP_PARTNER = 75  # a word this close to one in the other title is a spelling variant, not a swap
+
+
+def word_swap(x: str, y: str) -> bool:
+    """Whether a word of one (folded) title stands where the other has an unrelated word:
+    "thalamic *centrolateral* nucleus" / "thalamic *reticular* nucleus" are two articles of a series,
+    "randomised" / "randomized" or a dropped subtitle are not."""
+    only_x = set(x.split()) - set(y.split())
+    only_y = set(y.split()) - set(x.split())
+    if not only_x or not only_y:
+        return False
+    joined_y = "".join(sorted(only_y))
+    for word in only_x:
+        if len(word) < _SWAP_WORD or not word.isalpha():
+            continue
+        if word in y.replace(" ", "") or word in joined_y:
+            continue  # split or joined differently: "follow up" / "followup"
+        if not any(fuzz.ratio(word, other) >= _SWAP_PARTNER for other in only_y):
+            return True
+    return False
 
 
 def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:

@@ -290,13 +290,29 @@ def _by_title(ev: Evidence, conflicts: list[str], support: list[str], t: Thresho
         # presenting (first) author or the place in the supplement tells them apart.
         placed = ev.first_author or ev.volume == SAME or ev.pages == SAME
         venue = _same_venue(ev) and (not ev.supplement or placed)
-        if title >= t.auto_title and _enough_support(ev, support, t) and venue and year_ok:
+        if title >= t.auto_title and _enough_support(ev, support, t) and venue and year_ok and _apart_ok(ev):
             return AUTO
         if title >= t.close_title and _authors_agree(ev) and _same_place(ev):
             return AUTO
     if not conflicts and _same_citation(ev):
         return REVIEW  # a translated or retitled record, or two items sharing pages: a human decides
     return REVIEW if _plausible(ev, support, t) else None
+
+
+def _apart_ok(ev: Evidence) -> bool:
+    """No sign of two neighbouring articles of one issue. Without the same first page, another
+    issue of the volume, a swapped title word ("centrolateral" / "reticular nucleus"), or a title
+    that only extends the other ("Presynaptic inhibition: protection from ..." / "Protection from
+    ...") is how consecutive articles by one group look."""
+    if ev.pages == SAME or ev.identifier_match:
+        return True
+    if ev.issue_clash and ev.volume == SAME:
+        return False
+    if ev.word_swap:
+        return False
+    if ev.title_prefix and (ev.title or 0) < AUTO_TITLE and (ev.abstract or 0) < 0.9:
+        return False
+    return True
 
 
 def _same_text(ev: Evidence) -> bool:

@@ -39,7 +39,7 @@ class Prepared:
 
     __slots__ = (
         "index", "record_id", "title", "title_key", "title_alts", "markers", "numbers", "part_letter",
-        "generic", "surnames", "year", "journal", "conference", "supplement", "volume", "issue", "page_first",
+        "generic", "surnames", "year", "journal", "conference", "supplement", "plain_issue", "volume", "issue", "page_first",
         "page_last", "doi", "pmid", "registry_ids", "abstract",
     )  # fmt: skip
 
@@ -92,6 +92,8 @@ class Prepared:
         self.page_first, self.page_last = text.page_range(pages)
         # A meeting supplement of a journal ("36 (Suppl. 2)"): one abstract may be printed in several.
         self.supplement = text.is_supplement(volume, issue)
+        # Embase writes "13 (2) (no pagination)" as the volume and the article number as the issue.
+        self.plain_issue = bool(self.issue) and "(" not in volume and len(self.issue) <= 3
         kind = text.venue_kind(journal, volume, issue)
         self.conference = text.CONFERENCE if "abstract" in self.markers else kind
 
