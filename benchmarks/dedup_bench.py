@@ -272,7 +272,9 @@ def _explain(records, true_clusters, candidates, auto_pairs, limit: int) -> dict
             missed.append(
                 {
                     "records": [show(rid) for rid in members],
-                    "pairs": [f"{c.a}-{c.b} {c.decision} {c.score} {c.reasons} {c.guard}" for c in pairs if c],
+                    "pairs": [
+                        f"{c.a}-{c.b} {c.decision} {c.score} {c.reasons} {c.guard}" for c in pairs if c
+                    ],
                 }
             )
     return {
@@ -350,8 +352,12 @@ def choose(grids: dict[str, list[dict]], training: list[str]) -> int:
 
 
 def _strictness(t: Thresholds) -> int:
-    values = [sorted({getattr(g, name) for g in GRID}) for name in ("auto_title", "close_title", "min_support")]
-    return sum(v.index(getattr(t, name)) for v, name in zip(values, ("auto_title", "close_title", "min_support")))
+    values = [
+        sorted({getattr(g, name) for g in GRID}) for name in ("auto_title", "close_title", "min_support")
+    ]
+    return sum(
+        v.index(getattr(t, name)) for v, name in zip(values, ("auto_title", "close_title", "min_support"))
+    )
 
 
 STRESSED = "~stress"  # key suffix of a set's perturbed variant in the grids
@@ -489,7 +495,8 @@ PERTURBATIONS = {
         r, title=rng.choice(["[{}]", "{} [Article in German]", "{}. [Review]"]).format(r.title.rstrip("."))
     ),
     "case and diacritics": lambda r, rng: dataclasses.replace(
-        r, title=rng.choice([str.upper, str.lower, _strip_accents])(r.title),
+        r,
+        title=rng.choice([str.upper, str.lower, _strip_accents])(r.title),
         authors=tuple(_strip_accents(a) for a in r.authors),
     ),
 }
@@ -516,9 +523,12 @@ def stress_set(name: str) -> dict:
     auto_pairs = [(c.a, c.b) for c in candidates if c.decision == AUTO]
     review = sum(1 for c in candidates if c.decision == REVIEW)
     return {
-        "set": name, "records": len(records), **evaluate([str(r.id) for r in records], true_clusters, auto_pairs),
-        "review_pairs": review, "review_pct": 100 * review / max(len(records), 1),
-    }  # fmt: skip
+        "set": name,
+        "records": len(records),
+        **evaluate([str(r.id) for r in records], true_clusters, auto_pairs),
+        "review_pairs": review,
+        "review_pct": 100 * review / max(len(records), 1),
+    }
 
 
 def print_stress(results: list[dict], out) -> None:
@@ -580,7 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="JSON on stdout (the table goes to stderr)")
     parser.add_argument("--explain", type=int, default=0, metavar="N", help="list N false positives / misses")
     parser.add_argument("--in-process", action="store_true", help="no child process (RSS is then cumulative)")
-    parser.add_argument("--table-only", action="store_true", help="skip the leave-one-set-out and stress tables")
+    parser.add_argument(
+        "--table-only", action="store_true", help="skip the leave-one-set-out and stress tables"
+    )
     args = parser.parse_args(argv)
     names = [s for s in args.sets if not (args.quick and s == "depression")]
     results = [run_set(n, args.explain) if args.in_process else _run_isolated(n, args.explain) for n in names]

@@ -243,7 +243,9 @@ def _support(ev: Evidence) -> list[str]:
     if _authors_agree(ev):
         # One name on a list ("Smith J, et al") or only the first matching is not "the same authors".
         whole = (ev.authors or 0) >= 0.99 and ev.author_count > 1
-        support.append("same authors" if whole else "same first author" if ev.first_author else "authors overlap")
+        support.append(
+            "same authors" if whole else "same first author" if ev.first_author else "authors overlap"
+        )
     if ev.year_gap == 0:
         support.append("same year")
     if ev.journal is not None and ev.journal >= 0.85:
@@ -310,9 +312,7 @@ def _apart_ok(ev: Evidence) -> bool:
         return False
     if ev.word_swap:
         return False
-    if ev.title_prefix and (ev.title or 0) < AUTO_TITLE and (ev.abstract or 0) < 0.9:
-        return False
-    return True
+    return not (ev.title_prefix and (ev.title or 0) < AUTO_TITLE and (ev.abstract or 0) < 0.9)
 
 
 def _same_text(ev: Evidence) -> bool:

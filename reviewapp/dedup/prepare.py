@@ -39,8 +39,8 @@ class Prepared:
 
     __slots__ = (
         "index", "record_id", "title", "title_key", "title_alts", "markers", "numbers", "part_letter",
-        "generic", "surnames", "year", "journal", "conference", "supplement", "plain_issue", "volume", "issue", "page_first",
-        "page_last", "doi", "pmid", "registry_ids", "abstract",
+        "generic", "surnames", "year", "journal", "conference", "supplement", "plain_issue", "volume",
+        "issue", "page_first", "page_last", "doi", "pmid", "registry_ids", "abstract",
     )  # fmt: skip
 
     def __init__(self, index: int, record: DedupRecord) -> None:
@@ -61,7 +61,8 @@ class Prepared:
         self.title_key = folded.replace(" ", "")
         # "Original title [English title]": either half may be all the other database kept.
         self.title_alts = tuple(
-            key for key in (text.fold(part).replace(" ", "") for part in text.title_variants(cleaned))
+            key
+            for key in (text.fold(part).replace(" ", "") for part in text.title_variants(cleaned))
             if len(key) >= _MIN_SPECIFIC_TITLE and key != self.title_key
         )
         self.markers = text.title_markers(cleaned)

@@ -21,10 +21,22 @@ def _pair(review, batch, title, score, guard, reasons):
 
 def test_owner_decides_two_pairs_by_keyboard(login, review, alice):
     batch = ImportBatchFactory(source=SearchSourceFactory(review=review, name="Embase"))
-    first = _pair(review, batch, "Cord blood MSCs in type 2 diabetes: a randomised trial", 0.95,
-                  "identifiers conflict: different DOI", ["same title", "same first author", "different DOI"])
-    second = _pair(review, batch, 'Editorial <img src=x onerror="window.pwned=1">', 0.90,
-                   "generic title: journal, volume, issue and pages must all agree", ["same title", "same year"])
+    first = _pair(
+        review,
+        batch,
+        "Cord blood MSCs in type 2 diabetes: a randomised trial",
+        0.95,
+        "identifiers conflict: different DOI",
+        ["same title", "same first author", "different DOI"],
+    )
+    second = _pair(
+        review,
+        batch,
+        'Editorial <img src=x onerror="window.pwned=1">',
+        0.90,
+        "generic title: journal, volume, issue and pages must all agree",
+        ["same title", "same year"],
+    )
     page = login(alice)
     page.goto(f"/reviews/{review.slug}/duplicates/")
 

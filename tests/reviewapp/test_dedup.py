@@ -428,8 +428,11 @@ def _only(a: DedupRecord, b: DedupRecord) -> Candidate | None:
     ],
 )
 def test_identical_records_whose_identifiers_conflict_are_never_merged_automatically(changes, named):
-    first = variant(pmid="25123456" if "pmid" in changes else "", doi="" if "doi" in changes and not
-                    changes["doi"] else ARTICLE.doi, registry_ids=("NCT01234567",) if "registry_ids" in changes else ())
+    first = variant(
+        pmid="25123456" if "pmid" in changes else "",
+        doi=ARTICLE.doi if changes.get("doi", ARTICLE.doi) else "",
+        registry_ids=("NCT01234567",) if "registry_ids" in changes else (),
+    )
     second = dataclasses.replace(first, id=2, **changes)
 
     pair = _only(first, second)
@@ -459,9 +462,20 @@ def test_two_editorial_notes_with_different_dois_are_kept_apart():
     assert pair_decision(EDITORIAL_NOTES, next_issue) is None
 
 
-@pytest.mark.parametrize("title", ["Editor's Comments", "Erratum", "Reply", "Introduction", "Preface",
-                                   "Book review", "In this issue", "Letter to the editor",
-                                   "Abstracts of the 12th Annual Meeting of the Society"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Editor's Comments",
+        "Erratum",
+        "Reply",
+        "Introduction",
+        "Preface",
+        "Book review",
+        "In this issue",
+        "Letter to the editor",
+        "Abstracts of the 12th Annual Meeting of the Society",
+    ],
+)
 def test_generic_titles_merge_only_when_journal_volume_issue_and_pages_all_agree(title):
     item = dataclasses.replace(EDITORIAL_NOTES, title=title, doi="")
     no_issue = dataclasses.replace(item, id=2, issue="")
@@ -514,7 +528,7 @@ def test_a_journal_and_its_iso4_abbreviation_or_a_conference_and_its_acronym_agr
 
     for short, full in [
         ("J Am Coll Cardiol", "Journal of the American College of Cardiology"),
-        ("Proc Natl Acad Sci U S A", "Proceedings of the National Academy of Sciences of the United States of America"),
+        ("Proc Natl Acad Sci U S A", "Proceedings of the National Academy of Sciences of the United States"),
         ("AMCIS 2017 Proceedings", "Americas Conference on Information Systems"),
         ("HICSS", "Proceedings of the Annual Hawaii International Conference on System Sciences"),
     ]:  # fmt: skip

@@ -137,15 +137,15 @@ def test_a_crashed_duplicate_search_is_marked_failed_and_does_not_block_the_next
 
 def _same_article(review, **changes):
     batch = ImportBatchFactory(source=SearchSourceFactory(review=review))
-    fields = dict(
-        title="Exosomes from placental MSCs heal diabetic wounds in rats",
-        authors=["Wang, Q.", "Li, X.", "Chen, Y."],
-        journal="Stem Cell Res Ther",
-        volume="12",
-        issue="3",
-        pages="101-110",
-        doi="10.1186/s13287-021-02101-1",
-    )
+    fields = {
+        "title": "Exosomes from placental MSCs heal diabetic wounds in rats",
+        "authors": ["Wang, Q.", "Li, X.", "Chen, Y."],
+        "journal": "Stem Cell Res Ther",
+        "volume": "12",
+        "issue": "3",
+        "pages": "101-110",
+        "doi": "10.1186/s13287-021-02101-1",
+    }
     return RecordFactory(batch=batch, **fields), RecordFactory(batch=batch, **{**fields, **changes})
 
 
