@@ -21,6 +21,7 @@ import concurrent.futures
 import csv
 import dataclasses
 import json
+import math
 import multiprocessing
 import random
 import re
@@ -324,16 +325,13 @@ def grid_scores(name: str, stressed: bool = False) -> list[dict]:
     return rows
 
 
-SENS_TOLERANCE = 0.001  # sensitivity a looser grid point must gain on the training sets to be preferred
-
-
 def choose(grids: dict[str, list[dict]], training: list[str]) -> int:
     """The grid point for these training sets.
 
     First no false merge and a queue within the limit on every training set; among those, the
-    strictest point whose pooled sensitivity is within SENS_TOLERANCE of the best (a looser rule
-    must buy real sensitivity: on unseen data its extra merges are where false merges come from);
-    then the smaller queue.
+    strictest point whose pooled sensitivity is within one standard error of the best (the
+    "one-standard-error rule": a looser rule must buy more sensitivity than the sets can measure,
+    since on unseen data its extra merges are where false merges come from); then the smaller queue.
     """
 
     def totals(point: int) -> tuple[int, int, float, int]:
@@ -346,8 +344,12 @@ def choose(grids: dict[str, list[dict]], training: list[str]) -> int:
     scored = {point: totals(point) for point in range(len(GRID))}
     safest = min((fp, over) for fp, over, _, _ in scored.values())
     safe = [point for point, (fp, over, _, _) in scored.items() if (fp, over) == safest]
-    best = max(scored[point][2] for point in safe)
-    near = [point for point in safe if scored[point][2] >= best - SENS_TOLERANCE]
+    best = max(safe, key=lambda point: scored[point][2])
+    rows = [grids[name][best] for name in training]
+    found = sum(r["TP"] + r["FN"] for r in rows)
+    p = scored[best][2]
+    standard_error = math.sqrt(p * (1 - p) / max(found, 1))
+    near = [point for point in safe if scored[point][2] >= p - standard_error]
     return max(near, key=lambda point: (_strictness(GRID[point]), -scored[point][3]))
 
 

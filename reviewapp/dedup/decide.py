@@ -12,8 +12,16 @@ human queue instead. Three routes lead to "auto":
 * citation: for titles that identify nothing ("Editorial"), the same authors, year, journal,
   volume, issue and pages.
 
+Two guards stand above every route (``_guard``): conflicting identifiers (another DOI, PMID or
+trial registration, even where all else agrees: one database may carry the erratum's or the
+reprint's DOI), and a generic title ("Editor's comments", "Erratum", "Introduction to the
+minitrack ...") without journal, volume, issue and pages all agreeing. Such a pair goes to a
+person with the guard as its stated reason (``Candidate.guard``), or is dropped when something else
+contradicts it too.
+
 A record with another title at the same citation (a translation, or a wrong title) is queued for
-review, not merged: the labelled sets hold such pairs both ways.
+review, not merged: the labelled sets hold such pairs both ways. The numbers are in
+``Thresholds``; ``benchmarks/dedup_bench.py`` chooses them by a leave-one-set-out grid search.
 """
 
 from __future__ import annotations
@@ -31,14 +39,15 @@ class Thresholds:
     search on labelled sets and scores the choice on a set it was not chosen on."""
 
     auto_title: float = 0.95  # title ratio above which the title alone nearly identifies the article
-    close_title: float = 0.85  # typo-level differences: auto only at the same volume and pages
+    close_title: float = 0.90  # typo-level differences: auto only at the same volume and pages
     review_title: float = 0.75  # a human looks at less similar titles only when the citation agrees
     review_score: float = 0.75  # below this a pair is not worth a human's time
     min_support: int = 3  # agreeing fields besides the title that a title match needs
 
 
 DEFAULT = Thresholds()
-AUTO_TITLE, CLOSE_TITLE = DEFAULT.auto_title, DEFAULT.close_title  # fixed reference points of the rules
+# Fixed reference points of the rules (not tuned): "near-identical" and "typo-level" titles.
+AUTO_TITLE, CLOSE_TITLE = 0.95, 0.85
 
 # Guards: an automatic merge is never allowed past these; the pair goes to a person (or is dropped).
 IDENTIFIER_CONFLICTS = ("different DOI", "different PMID", "different trial registration")

@@ -117,9 +117,14 @@ def _surnames(authors: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         return ()
     if isinstance(authors, str):  # tolerate a single unsplit string
         authors = authors.split(";")
-    names = [_ET_AL.sub("", name) for name in list(authors)[:_MAX_AUTHORS] if name]
+    names = [_without_et_al(name) for name in list(authors)[:_MAX_AUTHORS] if name]
     keys = (text.surname_key(name) for name in names if name and name.strip().lower() not in _NOT_AUTHORS)
     return tuple(key for key in keys if key and key not in _NOT_AUTHORS)
+
+
+def _without_et_al(name: str) -> str:
+    tail = name[-9:].lower()  # the regex only where it can match: most names end otherwise
+    return _ET_AL.sub("", name) if "al" in tail or "other" in tail else name
 
 
 _FIRST_YEAR, _LAST_YEAR = 1800, date.today().year + 2
