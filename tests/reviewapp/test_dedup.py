@@ -563,3 +563,23 @@ def test_bib_dedupe_special_cases_are_all_decided_right():
     result = evaluate([str(r.id) for r in records], truth, auto)
 
     assert (result["TP"], result["FP"], result["FN"], result["pair_fp"]) == (2, 0, 0, 0)
+
+
+def test_the_benchmark_unpacks_only_the_depression_files_of_the_wheel(tmp_path, monkeypatch):
+    """The wheel's other labelled sets are held out for acceptance: never unpacked or read."""
+    import zipfile
+
+    from benchmarks import dedup_bench
+
+    wheel = tmp_path / f"bib_dedupe-{dedup_bench.WHEEL_VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name in dedup_bench.DEPRESSION_FILES:
+            archive.writestr(dedup_bench.DEPRESSION_MEMBER + name, "merged_ids\n")
+        archive.writestr("bib_dedupe/data/held_out/records_pre_merged.csv", "secret")
+    monkeypatch.setattr(dedup_bench, "DATA", tmp_path)
+    monkeypatch.setattr(dedup_bench, "DEPRESSION", tmp_path / "bib_dedupe" / "data" / "depression")
+
+    dedup_bench.ensure_depression()
+
+    unpacked = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.csv"))
+    assert unpacked == sorted("bib_dedupe/data/depression/" + n for n in dedup_bench.DEPRESSION_FILES)
