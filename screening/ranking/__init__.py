@@ -1,0 +1,1 @@
+"""Prioritised screening (issue 11)."""
