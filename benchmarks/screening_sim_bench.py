@@ -159,8 +159,9 @@ def _fmt(v: float | None, width: int) -> str:
 def _line(r: dict) -> str:
     return (
         f"{r['dataset']:<24}{r['part']:<8}{r['n']:>6}{r['relevant']:>5} {r['wss95']:>7}{r['wss95_min']:>6}"
-        f"{r['rrf10']:>7}{r['atd']:>6}{r['seconds']:>8}{r['cpu_seconds']:>7} {_fmt(r['stop_screened_pct'], 7)}"
-        f"{_fmt(r['stop_recall'], 6)} | {_fmt(r['asreview_nb_wss95'], 7)}{_fmt(r['asreview_svm_wss95'], 8)}"
+        f"{r['rrf10']:>7}{r['atd']:>6}{r['seconds']:>8}{r['cpu_seconds']:>7} "
+        f"{_fmt(r['stop_screened_pct'], 7)}{_fmt(r['stop_recall'], 6)} | "
+        f"{_fmt(r['asreview_nb_wss95'], 7)}{_fmt(r['asreview_svm_wss95'], 8)}"
         f"{_fmt(r['asreview_308_wss95'], 6)}"
     )
 

@@ -40,7 +40,8 @@ class FeatureSpec:
 
     def version(self) -> str:
         stop = "en" if self.stop_words else "none"
-        return f"tfidf-1-{self.ngram_max}-min{self.min_df}-max{self.max_df}-stop{stop}-sub{int(self.sublinear_tf)}"
+        sub = int(self.sublinear_tf)
+        return f"tfidf-1-{self.ngram_max}-min{self.min_df}-max{self.max_df}-stop{stop}-sub{sub}"
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,4 @@
-"""Train a linear model on the labels so far and rank the unlabelled records, with the terms behind each score.
+"""Train a linear model on the labels so far; rank the unlabelled records, with the terms behind each score.
 
 Pure Python (scikit-learn, NumPy), no Django. Every model offered here is linear in the TF-IDF features, so a
 record's score is ``sum_j x_j * w_j + b`` and its explanation is the handful of terms with the largest
@@ -173,8 +173,8 @@ def rank(
     ids = corpus.record_ids
     keys = [cold_start_key(ids[i], seed) for i in unlabelled]
     if n_inc == 0 or n_exc == 0 or corpus.matrix.shape[1] == 0:
-        order = sorted(range(len(unlabelled)), key=keys.__getitem__)
-        records = tuple(RankedRecord(ids[unlabelled[i]], 0.0, ()) for i in order)
+        cold = sorted(range(len(unlabelled)), key=keys.__getitem__)
+        records = tuple(RankedRecord(ids[unlabelled[i]], 0.0, ()) for i in cold)
         return Ranking(records, "cold-start", n_inc, n_exc, cold_start=True)
     model = model_train(corpus.matrix[rows], y, spec, seed=_int_seed(seed))
     scores = model.scores(corpus.matrix[unlabelled])

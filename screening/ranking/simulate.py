@@ -104,7 +104,7 @@ class SimulationResult:
     def stopping(self, recall_target: float = 0.95, confidence: float = 0.95, streak: int = 100) -> dict:
         """Where each stopping rule would have stopped this run, and the recall there."""
         seq, n = self.sequence, self.n_records
-        check = max(1, n // 500)
+        check = max(1, n // 100)  # every 1 % of the records
         at = stop_point(seq, n, recall_target=recall_target, confidence=confidence, check_every=check)
         at_streak = stop_point(seq, n, streak=streak)
         return {

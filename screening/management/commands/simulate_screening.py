@@ -1,4 +1,4 @@
-"""Replay a labelled review through the ranking and report WSS, recall at 10 %, ATD and the stopping points."""
+"""Replay a labelled review through the ranking: WSS, recall at 10 %, ATD, stopping points, recall curve."""
 
 import json
 
@@ -45,7 +45,8 @@ class Command(BaseCommand):
     def _text(s: dict) -> str:
         hyper = s["stopping"]["hypergeometric"]
         stop = (
-            f"stops after {hyper['stopped_after']} records ({hyper['screened_pct']} %) at recall {hyper['recall']} %"
+            f"stops after {hyper['stopped_after']} records ({hyper['screened_pct']} %) "
+            f"at recall {hyper['recall']} %"
             if hyper["stopped_after"]
             else "never rejects"
         )

@@ -1,4 +1,4 @@
-"""Ranking on a tiny hand-written corpus: relevant-looking records first, terms that explain it, cold start."""
+"""Ranking on a tiny hand-written corpus: relevant-looking records first, the terms behind it, cold start."""
 
 import hashlib
 

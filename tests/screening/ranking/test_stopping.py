@@ -24,10 +24,8 @@ def _paper_p(sequence, n_total, tau):
         r_al = r_seen - k
         k_tar = math.floor(r_seen / tau - r_al + 1)
         n_s = n_total - (n_seen - n)
-        if k_tar > n_s:
-            p = 0.0
-        else:
-            p = sum(hypergeom(n_s, k_tar, n).pmf(i) for i in range(k + 1))
+        impossible = k_tar > n_s  # the urn cannot hold that many: H0 is false for this window
+        p = 0.0 if impossible else sum(hypergeom(n_s, k_tar, n).pmf(i) for i in range(k + 1))
         best = min(best, p)
     return best
 
