@@ -160,26 +160,31 @@ def rank(
     seed: int | str = 0,
     n_terms: int = 5,
     explain_top: int | None = 2000,
+    max_train: int | None = 20_000,
 ) -> Ranking:
     """Rank every corpus record without a label; ``labels`` are (record id, included?) pairs.
 
     Ties in score are broken by the cold-start key, so the order is fully deterministic. Top terms are
     computed for the first ``explain_top`` records (None: all); :func:`explain` gives them for any other.
+    More than ``max_train`` labels (late in a 100,000-record review): the model is fitted on every include
+    and a seeded random sample of the excludes, ``max_train`` records in all, so a retrain stays within
+    seconds; class balancing already reweights the classes, so the sample changes the fit little.
     """
     spec = spec or ModelSpec()
     rows, y = _split_labels(corpus, labels)
     unlabelled = np.setdiff1d(np.arange(len(corpus)), rows, assume_unique=False)
     n_inc, n_exc = int(y.sum()), int(len(y) - y.sum())
     ids = corpus.record_ids
-    keys = [cold_start_key(ids[i], seed) for i in unlabelled]
+    keys = np.fromiter((_key_int(ids[i], seed) for i in unlabelled), dtype=np.uint64, count=len(unlabelled))
     if n_inc == 0 or n_exc == 0 or corpus.matrix.shape[1] == 0:
-        cold = sorted(range(len(unlabelled)), key=keys.__getitem__)
+        cold = np.argsort(keys, kind="stable")
         records = tuple(RankedRecord(ids[unlabelled[i]], 0.0, ()) for i in cold)
         return Ranking(records, "cold-start", n_inc, n_exc, cold_start=True)
+    rows, y = _cap_training_set(rows, y, max_train, _int_seed(seed))
     model = model_train(corpus.matrix[rows], y, spec, seed=_int_seed(seed))
-    scores = model.scores(corpus.matrix[unlabelled])
-    tie = np.argsort(np.argsort(np.array(keys, dtype=object))) if len(keys) else np.array([], dtype=np.int64)
-    order = np.lexsort((tie, -scores))
+    # scoring every row and indexing is cheaper than copying the unlabelled rows out of a 100k-row matrix
+    scores = model.scores(corpus.matrix)[unlabelled]
+    order = np.lexsort((keys, -scores))
     n_explain = len(order) if explain_top is None else min(explain_top, len(order))
     terms = explain(corpus, model, [ids[unlabelled[i]] for i in order[:n_explain]], n_terms=n_terms)
     records = tuple(
@@ -188,6 +193,22 @@ def rank(
     )
     version = f"{corpus.spec.version()}/{spec.version()}"
     return Ranking(records, version, n_inc, n_exc, cold_start=False)
+
+
+def _cap_training_set(
+    rows: np.ndarray, y: np.ndarray, max_train: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    if max_train is None or len(rows) <= max_train:
+        return rows, y
+    inc, exc = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    n_exc = max(max_train - len(inc), min(len(exc), max_train // 2))
+    keep = np.concatenate((inc, np.random.default_rng(seed).choice(exc, n_exc, replace=False)))
+    keep.sort()
+    return rows[keep], y[keep]
+
+
+def _key_int(record_id: RecordId, seed: int | str) -> int:
+    return int.from_bytes(cold_start_key(record_id, seed), "big")
 
 
 def _int_seed(seed: int | str) -> int:
