@@ -91,15 +91,23 @@ def _mean_or_none(values: list) -> float | None:
     return round(statistics.fmean(vals), 1) if len(vals) == len(values) else None
 
 
-def tune(seeds: list[int], batches: list[int], models: list[str]) -> None:
-    names = tuning_names()
+def tune(
+    seeds: list[int],
+    batches: list[int],
+    models: list[str],
+    stop_words: bool = False,
+    only: list[str] | None = None,
+) -> None:
+    names = tuning_names() & set(only) if only else tuning_names()
     paths = [p for p in datasets() if p.stem in names]
     for model in models:
         for batch in batches:
-            rows = [run_set(p, seeds, ModelSpec(model), batch, FeatureSpec()) for p in paths]
+            feats = FeatureSpec(stop_words=stop_words)
+            rows = [run_set(p, seeds, ModelSpec(model), batch, feats) for p in paths]
             wss = statistics.fmean(r["wss95"] for r in rows)
             print(
-                json.dumps({"model": model, "batch": batch, "mean_wss95": round(wss, 2),
+                json.dumps({"model": model, "batch": batch, "features": feats.version(),
+                            "mean_wss95": round(wss, 2),
                             "mean_atd": round(statistics.fmean(r["atd"] for r in rows), 2),
                             "cpu": round(sum(r["cpu_seconds"] for r in rows), 1),
                             "per_set": {r["dataset"]: r["wss95"] for r in rows}}),
@@ -116,10 +124,11 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true")
     ap.add_argument("--tune-models", nargs="+", default=list(MODELS))
     ap.add_argument("--tune-batches", type=int, nargs="+", default=[1])
+    ap.add_argument("--tune-stop-words", action="store_true", help="tune with English stop words removed")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.tune:
-        tune(args.seeds, args.tune_batches, args.tune_models)
+        tune(args.seeds, args.tune_batches, args.tune_models, args.tune_stop_words, args.sets)
         return
     ref, tuning = published(), tuning_names()
     spec = ModelSpec(args.model)

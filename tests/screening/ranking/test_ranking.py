@@ -86,3 +86,15 @@ def test_ties_are_broken_deterministically():
 def test_record_text_joins_what_is_there():
     assert record_text("Title", None) == "Title"
     assert record_text("Title", "Abstract", "kw") == "Title Abstract kw"
+
+
+def test_the_ranking_package_imports_without_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import screening.ranking, screening.ranking.simulate, screening.ranking.store; "
+        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
