@@ -97,16 +97,18 @@ def tune(
     models: list[str],
     stop_words: bool = False,
     only: list[str] | None = None,
+    strength: float | None = None,
 ) -> None:
     names = tuning_names() & set(only) if only else tuning_names()
     paths = [p for p in datasets() if p.stem in names]
     for model in models:
         for batch in batches:
             feats = FeatureSpec(stop_words=stop_words)
-            rows = [run_set(p, seeds, ModelSpec(model), batch, feats) for p in paths]
+            spec = ModelSpec(model, strength)
+            rows = [run_set(p, seeds, spec, batch, feats) for p in paths]
             wss = statistics.fmean(r["wss95"] for r in rows)
             print(
-                json.dumps({"model": model, "batch": batch, "features": feats.version(),
+                json.dumps({"model": spec.version(), "batch": batch, "features": feats.version(),
                             "mean_wss95": round(wss, 2),
                             "mean_atd": round(statistics.fmean(r["atd"] for r in rows), 2),
                             "cpu": round(sum(r["cpu_seconds"] for r in rows), 1),
@@ -124,14 +126,15 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true")
     ap.add_argument("--tune-models", nargs="+", default=list(MODELS))
     ap.add_argument("--tune-batches", type=int, nargs="+", default=[1])
+    ap.add_argument("--strength", type=float, help="C (logistic, svm) or alpha (nb, sgd)")
     ap.add_argument("--tune-stop-words", action="store_true", help="tune with English stop words removed")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.tune:
-        tune(args.seeds, args.tune_batches, args.tune_models, args.tune_stop_words, args.sets)
+        tune(args.seeds, args.tune_batches, args.tune_models, args.tune_stop_words, args.sets, args.strength)
         return
     ref, tuning = published(), tuning_names()
-    spec = ModelSpec(args.model)
+    spec = ModelSpec(args.model, args.strength)
     print(
         f"model {FeatureSpec().version()}/{spec.version()}, batch {args.batch}, seeds {args.seeds}",
         flush=True,
