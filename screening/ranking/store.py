@@ -6,7 +6,7 @@ app can keep it in a JSONField or a table of (record id, position, score, terms)
 
     {
       "format": 1,
-      "model_version": "tfidf-1-2-min2-max0.95-stopnone-sub1/logistic-10",
+      "model_version": "tfidf-1-2-min2-max0.95-stopnone-sub1/logistic-1",
       "corpus_fingerprint": "9f2c...",        # which cached matrix it was computed on
       "trained_at": "2026-12-02T14:05:00+00:00",
       "n_labels": 120, "n_included": 14, "n_excluded": 106,
