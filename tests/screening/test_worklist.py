@@ -5,13 +5,13 @@ from django.db.models import F
 from reviewapp.models import Membership, RemovalReason, Review
 from screening import selectors
 from screening.models import QueueItem, Stage
-from screening.services import queue as queue_services
 from screening.services import votes as vote_services
+from screening.services import worklist as worklist_services
 
 
 def _next(review, user, stage=Stage.TITLE_ABSTRACT):
     review.refresh_from_db()
-    queue_services.queue_ensure_synced(review=review, stage=stage, reviewer=user)
+    worklist_services.worklist_ensure_synced(review=review, stage=stage, reviewer=user)
     return selectors.next_record(review, stage, user)
 
 
@@ -106,17 +106,17 @@ def test_the_resync_costs_the_same_few_queries_for_any_number_of_records(review,
 
     make_records(3)
     with CaptureQueriesContext(connection) as small:
-        queue_services.queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
+        worklist_services.worklist_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
     make_records(60)
     with CaptureQueriesContext(connection) as large:
-        queue_services.queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=carol)
+        worklist_services.worklist_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=carol)
     assert len(large) == len(small) <= 12
     assert QueueItem.objects.filter(reviewer=carol).count() == 63
 
 
 def test_the_resync_writes_the_right_columns(review, records, bob, carol, cast):
     cast(carol, records[3], "include")
-    queue_services.queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
+    worklist_services.worklist_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
     rows = {row.record_id: row for row in QueueItem.objects.filter(reviewer=bob)}
     assert rows[records[3].pk].votes_so_far == 1
     assert rows[records[3].pk].sort_key == records[3].sort_key

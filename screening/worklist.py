@@ -26,7 +26,7 @@ from .models import (
 )
 
 
-def queue_order() -> list[str]:
+def worklist_order() -> list[str]:
     """The order the queue offers records in: records that already have votes first (so pairs complete),
     then the stable per-review random order. A relevance ranking replaces this (and QueueItem.sort_key)."""
     return ["-votes_so_far", "sort_key"]
@@ -77,7 +77,7 @@ def offered_records(review: Review, stage: str, reviewer_id: int) -> QuerySet[Re
 
 def _order_sql(alias: str) -> str:
     return ", ".join(
-        f"{alias}.{name[1:]} DESC" if name.startswith("-") else f"{alias}.{name}" for name in queue_order()
+        f"{alias}.{name[1:]} DESC" if name.startswith("-") else f"{alias}.{name}" for name in worklist_order()
     )
 
 
