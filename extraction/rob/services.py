@@ -545,3 +545,15 @@ def items_settle_all(*, review: Review, actor) -> int:
             WORK.settle(state, actor)
             settled += state.outcome is not None or state.conflict_open
     return settled
+
+
+@transaction.atomic
+def assessment_retract(*, review: Review, actor, assessment_id: int) -> None:
+    """Withdraw one's assessment (kept as a revision); not once the item was settled by consensus."""
+    state, assessment = _mine(review, actor, assessment_id)
+    if reason := _closed(state):
+        raise ValidationError(reason)
+    if state.conflict_open:
+        raise ValidationError("This item is in conflict: reopen and change your assessment instead.")
+    WORK.judgement_retract(state, actor, assessment)
+    WORK.settle(state, actor)
