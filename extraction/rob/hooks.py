@@ -35,7 +35,14 @@ def demo_step(*, review, users: dict) -> None:
     demo_table3(review=review, users=users)
 
 
+def dashboard_panel(request, review, member):
+    from .views import dashboard_panel as panel
+
+    return panel(request, review, member)
+
+
 def register() -> None:
+    registry.dashboard_panel(dashboard_panel)
     registry.blinded_events("assessment.", item_complete)
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
