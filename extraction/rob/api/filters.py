@@ -1,14 +1,27 @@
 import django_filters
+from django import forms
 
+from reviewapp.api.fields import MAX_ID
 from reviewapp.dualwork.models import ResolutionMethod
 
 from ..models import Assessment, AssessmentStatus, ConsensusAssessment, Effect, RobItem, ToolKey
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a positive 64-bit integer (anything else is a 400, never an overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class ItemFilter(django_filters.FilterSet):
     tool = django_filters.ChoiceFilter(choices=ToolKey.choices)
     effect = django_filters.ChoiceFilter(choices=Effect.choices)
-    study = django_filters.NumberFilter(field_name="study_id")
+    study = IdFilter(field_name="study_id")
     in_conflict = django_filters.BooleanFilter(
         method="filter_conflict", help_text="Only items in open conflict"
     )
@@ -23,8 +36,8 @@ class ItemFilter(django_filters.FilterSet):
 
 class AssessmentFilter(django_filters.FilterSet):
     tool = django_filters.ChoiceFilter(field_name="item__tool", choices=ToolKey.choices)
-    study = django_filters.NumberFilter(field_name="item__study_id")
-    item = django_filters.NumberFilter(field_name="item_id")
+    study = IdFilter(field_name="item__study_id")
+    item = IdFilter(field_name="item_id")
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     assessor = django_filters.CharFilter(field_name="assessor__username", help_text="Username")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Only my assessments")
@@ -40,7 +53,7 @@ class AssessmentFilter(django_filters.FilterSet):
 
 class ConsensusFilter(django_filters.FilterSet):
     tool = django_filters.ChoiceFilter(field_name="item__tool", choices=ToolKey.choices)
-    study = django_filters.NumberFilter(field_name="item__study_id")
+    study = IdFilter(field_name="item__study_id")
     method = django_filters.ChoiceFilter(choices=ResolutionMethod.choices)
 
     class Meta:

@@ -53,7 +53,7 @@ class ToolViewSet(RobScoped, viewsets.ViewSet):
     def retrieve(self, request, review_slug=None, key=None):
         effect = request.query_params.get("effect", Effect.ASSIGNMENT)
         if effect not in Effect.values:
-            raise ValidationError({"effect": f"Choose one of {', '.join(Effect.values)}."})
+            raise ValidationError({"effect": [f"Choose one of {', '.join(Effect.values)}."]})
         return Response(serializers.ToolSerializer(self._one(key, effect)).data)
 
 
@@ -195,7 +195,9 @@ class ProposalViewSet(RobScoped, viewsets.GenericViewSet):
     pagination_class = None
     filter_backends: list = []
 
-    @extend_schema(request=serializers.ProposalRequestSerializer, responses=serializers.ProposalSerializer)
+    @extend_schema(
+        request=serializers.ProposalRequestSerializer, responses={200: serializers.ProposalSerializer}
+    )
     def create(self, request, review_slug=None):
         data = serializers.ProposalRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
