@@ -246,7 +246,7 @@ class QueueItem(models.Model):
         indexes = [
             # record last, so the next-record lookup is answered from the index alone
             models.Index(
-                fields=["review", "stage", "reviewer", "-votes_so_far", "sort_key", "record"],
+                fields=["review", "stage", "reviewer", "sort_key", "record"],
                 name="queue_next",
             ),
             models.Index(fields=["record", "stage"], name="queue_record"),

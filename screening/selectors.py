@@ -16,12 +16,12 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from reviewapp.dualwork.blinding import visible_judgements
+from reviewapp.grouping import Report, Suggestion, suggest_groups
 from reviewapp.models import CITATION_FIELDS, Membership, Record, Review, Study
 
 from . import agreement as stats
 from . import worklist
 from .charts import Chart, cumulative, line_chart
-from .grouping import Report, Suggestion, suggest_groups
 from .models import (
     Conflict,
     ConflictStatus,

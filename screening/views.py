@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp.models import Role
 from reviewapp.permissions import can_resolve_conflicts, member_or_404
+from reviewapp.services import studies as study_services
 
 from . import selectors
 from .api.views import pdf_response
@@ -22,7 +23,6 @@ from .forms import AttachForm, LinkForm, NotRetrievedForm, ReasonsForm, ResolveF
 from .highlight import compile_keywords
 from .models import ConflictStatus, QueueItem, Stage, Vote
 from .services import fulltext as fulltext_services
-from .services import studies as study_services
 from .services import votes as vote_services
 from .services import worklist as worklist_services
 

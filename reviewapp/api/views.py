@@ -232,7 +232,7 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
 class DuplicateCandidateViewSet(
     ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Candidate duplicate pairs; the uncertain ones (status=pending) are the human queue."""
+    """Candidate duplicate pairs; the uncertain ones (status=pending) are the pairs people decide."""
 
     serializer_class = serializers.DuplicateCandidateSerializer
     filterset_class = filters.DuplicateCandidateFilter

@@ -1,4 +1,4 @@
-"""The duplicate queue: find duplicates (with progress), decide uncertain pairs, undo merges."""
+"""Duplicate pairs to decide: find duplicates (with progress), decide uncertain pairs, undo merges."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _pairs(candidates) -> list[dict]:
 
 @login_required
 @require_GET
-def duplicate_queue(request, slug):
+def duplicate_pairs(request, slug):
     review, member = member_page(request, slug)
     status = request.GET.get("status") or CandidateStatus.PENDING
     if status not in CandidateStatus.values:
@@ -96,7 +96,7 @@ def dedup_start(request, slug):
 @login_required
 @require_GET
 def dedup_progress(request, slug, pk):
-    """The partial the queue page polls while a run is going; asks htmx to reload the page when done."""
+    """The partial the duplicates page polls while a run is going; asks htmx to reload the page when done."""
     review, member = member_page(request, slug)
     run = get_object_or_404(selectors.dedup_runs_of(review), pk=pk)
     progress = services.dedup_progress(run)
@@ -106,7 +106,7 @@ def dedup_progress(request, slug, pk):
         {"review": review, "member": member, "run": run, "run_progress": progress},
     )
     if request.htmx and progress["status"] in FINISHED and request.GET.get("polling"):
-        response["HX-Refresh"] = "true"  # the queue under the bar has changed: show it
+        response["HX-Refresh"] = "true"  # the pairs under the bar have changed: show it
     return response
 
 

@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 
 from reviewapp.models import Membership, Record, Review, Study
 from reviewapp.permissions import OWNER_OR_REVIEWER, REVIEWER, ReviewPermission, can_resolve_conflicts
+from reviewapp.services import studies as study_services
 
 from .. import selectors
 from ..models import Conflict, ExclusionReason, Stage, Verdict, Vote
 from ..services import fulltext as fulltext_services
-from ..services import studies as study_services
 from ..services import votes as vote_services
 from ..services import worklist as worklist_services
 from . import filters, serializers
@@ -42,8 +42,8 @@ class ScreeningScoped:
         return data.validated_data["stage"]
 
 
-class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
-    """The reviewer's screening queue."""
+class WorklistViewSet(ScreeningScoped, viewsets.GenericViewSet):
+    """The reviewer's screening work list (served at /screening/queue/ for API compatibility)."""
 
     serializer_class = serializers.QueueNextSerializer
     action_rules = {"next": REVIEWER}
@@ -53,8 +53,9 @@ class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.QueueNextSerializer)
     @action(detail=False, methods=["get"])
     def next(self, request, review_slug=None):
-        """The next record for me at a stage: one with votes already first (so pairs complete), then the
-        review's stable random order. Never a record I voted on, nor one whose voting is complete."""
+        """The next record for me at a stage, in the review's stable random order (the same for every
+        reviewer, so it reveals nobody's votes). Never a record I voted on, nor one whose voting is
+        complete."""
         stage = self.stage_param()
         worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
         record = selectors.next_record(self.review, stage, request.user)

@@ -7,7 +7,7 @@ from ..base import ReviewCommand
 
 
 class Command(ReviewCommand):
-    help = "Find duplicate records: merge the sure ones, queue the uncertain pairs for a person."
+    help = "Find duplicate records: merge the sure ones, leave the uncertain pairs for a person to decide."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
