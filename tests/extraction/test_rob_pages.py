@@ -227,3 +227,19 @@ def test_downloads_csv_and_xlsx(client, vera, mallory, settled):
 def test_overview_panel_counts_items(client, review, alice, settled):
     html = _client(client, alice).get(f"/reviews/{review.slug}/").content.decode()
     assert 'data-testid="rob-panel"' in html and "3 settled" in html
+
+
+def test_study_labels_are_escaped_in_the_list_and_the_inline_figures(client, review, bob, carol):
+    from extraction.rob import services
+    from reviewapp.models import Study
+
+    study = Study.objects.create(review=review, label='<script>alert("x")</script> 2020')
+    for who in (bob, carol):
+        a = services.assessment_start(review=review, actor=who, study_id=study.pk, tool="syrcle")
+        judgements = {f"i{n}": {"judgement": "Low"} for n in range(1, 11)}
+        services.assessment_save(review=review, actor=who, assessment_id=a.pk, judgements=judgements)
+        services.assessment_submit(review=review, actor=who, assessment_id=a.pk)
+    html = _client(client, bob).get(f"{BASE}/").content.decode()
+    assert "<script>alert" not in html
+    assert html.count("&lt;script&gt;alert") >= 2  # the study list, and the SVG's text
+    assert 'data-tool="syrcle"' in html

@@ -267,3 +267,18 @@ def test_demo_step_enters_table3_with_a_settled_consensus(db, django_user_model)
     assert consensus["Lian 2022"].method == "agreement"
     assert demo_table3(review=other, users=users) == 3  # idempotent
     assert ConsensusAssessment.objects.filter(review=review).count() == 3
+
+
+def test_lowering_n_settles_items_that_now_have_enough_assessments(review, alice, bob, carol, studies):
+    from reviewapp.services.reviews import review_update
+
+    review.votes_required = 3
+    review.save()
+    enter_table3(review, bob, studies[:1])
+    enter_table3(review, carol, studies[:1])
+    assert not ConsensusAssessment.objects.exists()
+
+    review_update(review=review, actor=alice, votes_required=2)
+
+    consensus = ConsensusAssessment.objects.get()
+    assert consensus.method == "agreement" and consensus.overall == "serious"
