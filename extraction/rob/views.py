@@ -368,7 +368,7 @@ def item_detail(request, slug, pk):
             rows.append(
                 {
                     "d": d,
-                    "labels": [selectors.level_label(tool, j) for j in d.judgements],
+                    "cells": [(selectors.level_label(tool, j), why) for j, why in zip(d.judgements, d.reasons)],
                     "posted": posted.get(d.key, {}),
                     "errors": errors.get(d.key, []),
                     "consensus": (consensus.domains.get(d.key) if consensus else None),

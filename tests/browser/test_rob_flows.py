@@ -104,6 +104,7 @@ def test_robins_i_assessment_conflict_and_consensus(login, team):
     dave.click("[data-testid=settle-submit]")
     expect(dave.locator("[data-testid=consensus]")).to_have_attribute("data-method", "consensus")
     expect(dave.locator("[data-testid=consensus-overall]")).to_have_text("Moderate")
+    dave.screenshot(path="/tmp/rob-item-consensus.png", full_page=True)
     consensus = ConsensusAssessment.objects.get()
     assert consensus.domains["d6"]["settled_by"] == "dave"
 
@@ -112,3 +113,5 @@ def test_robins_i_assessment_conflict_and_consensus(login, team):
     figure = dave.locator("[data-testid=rob-traffic-light] svg")
     expect(figure).to_be_visible()
     expect(figure).to_contain_text("Lian 2022")
+    dave.set_viewport_size({"width": 1366, "height": 768})
+    dave.screenshot(path="/tmp/rob-index-1366x768.png", full_page=True)
