@@ -368,7 +368,9 @@ def item_detail(request, slug, pk):
             rows.append(
                 {
                     "d": d,
-                    "cells": [(selectors.level_label(tool, j), why) for j, why in zip(d.judgements, d.reasons)],
+                    "cells": [
+                        (selectors.level_label(tool, j), why) for j, why in zip(d.judgements, d.reasons)
+                    ],
                     "posted": posted.get(d.key, {}),
                     "errors": errors.get(d.key, []),
                     "consensus": (consensus.domains.get(d.key) if consensus else None),
