@@ -1,21 +1,9 @@
 import django_filters
-from django import forms
 
-from reviewapp.api.fields import MAX_ID
+from reviewapp.api.filters import IdFilter
 from reviewapp.dualwork.models import ResolutionMethod
 
 from ..models import Assessment, AssessmentStatus, ConsensusAssessment, Effect, RobItem, ToolKey
-
-
-class IdFilter(django_filters.NumberFilter):
-    """An id: a positive 64-bit integer (anything else is a 400, never an overflow)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class ItemFilter(django_filters.FilterSet):
