@@ -29,10 +29,14 @@ def settle_after_settings_change(*, review, actor, before: dict, after: dict) ->
         items_settle_all(review=review, actor=actor)
 
 
-def demo_step(*, review, users: dict) -> None:
+def demo_step(*, review) -> None:
+    """On the seed demo review: the seed's Table 3 as two reviewers' assessments and a consensus."""
+    from reviewapp.models import Membership
+
     from .demo import demo_table3
 
-    demo_table3(review=review, users=users)
+    members = Membership.objects.filter(review=review).select_related("user")
+    demo_table3(review=review, users={m.user.username: m.user for m in members})
 
 
 def dashboard_panel(request, review, member):
@@ -46,4 +50,4 @@ def register() -> None:
     registry.blinded_events("assessment.", item_complete)
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
-    registry.demo_step(demo_step)
+    registry.demo_review_step("perinatal-msc-diabetes")(demo_step)
