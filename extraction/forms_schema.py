@@ -15,6 +15,7 @@ outcome + time point), so a reordered row is not a difference; groups without a 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import re
@@ -653,3 +654,31 @@ def carry_answers(old: FormSchema, new: FormSchema, answers: Mapping) -> tuple[d
             out_rows.append(out)
         carried[section.key] = out_rows if section.repeatable else out_rows[0]
     return carried, left
+
+
+def merge_answers(schema: FormSchema, a: Mapping, b: Mapping, decisions: Mapping[str, Mapping]) -> dict:
+    """The consensus answer set: `a`, with each difference settled as `decisions[path]` says
+    ({"choice": "a"} keeps a, {"choice": "b"} takes b -- adding or dropping a whole row for a row only one
+    side has -- and {"choice": "value", "value": v} takes an agreed, already cleaned, new value)."""
+    result = copy.deepcopy(dict(a))
+    drop: dict[str, set[int]] = {}
+    for d in diff_answers(schema, a, b):
+        decision = decisions.get(d.path)
+        if not decision or decision.get("choice") == "a":
+            continue
+        choice = decision.get("choice")
+        if d.kind == DiffKind.CHANGED:
+            value = d.b if choice == "b" else decision.get("value")
+            target = result.setdefault(d.section, [] if d.row else {})
+            holder = target[d.row - 1] if d.row else target
+            if is_blank(value):
+                holder.pop(d.field, None)
+            else:
+                holder[d.field] = copy.deepcopy(value)
+        elif d.kind == DiffKind.ROW_ONLY_A and choice == "b" and d.row:
+            drop.setdefault(d.section, set()).add(d.row - 1)
+        elif d.kind == DiffKind.ROW_ONLY_B and choice == "b":
+            result.setdefault(d.section, []).append(copy.deepcopy(d.b))
+    for section, rows in drop.items():
+        result[section] = [row for i, row in enumerate(result[section]) if i not in rows]
+    return result

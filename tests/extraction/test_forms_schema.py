@@ -207,3 +207,40 @@ def test_carrying_answers_to_a_new_version_reports_what_cannot_move(schema):
         "Design: blinded is not in the new version.",
         "Arms: this section is not in the new version.",
     ]
+
+
+def test_merge_takes_each_settled_difference(schema):
+    from extraction.forms_schema import merge_answers
+
+    a = {
+        "design": {"type": "rct", "country": "China"},
+        "arms": [{"label": "UC-MSC", "n": 61}, {"label": "Placebo", "n": 30}, {"label": "Extra", "n": 1}],
+    }
+    b = {
+        "design": {"type": "rct", "country": "Indonesia"},
+        "arms": [
+            {"label": "Placebo", "n": 31},
+            {"label": "UC-MSC", "n": 61},
+            {"label": "Metformin", "n": 12},
+        ],
+    }
+    merged = merge_answers(
+        schema,
+        a,
+        b,
+        {
+            "design.country": {"choice": "value", "value": "China (Shanghai)"},
+            "arms[Placebo].n": {"choice": "b"},
+            "arms[Extra]": {"choice": "b"},  # b has no such row: drop it
+            "arms[Metformin]": {"choice": "b"},  # only b has it: add it
+        },
+    )
+    assert merged == {
+        "design": {"type": "rct", "country": "China (Shanghai)"},
+        "arms": [
+            {"label": "UC-MSC", "n": 61},
+            {"label": "Placebo", "n": 31},
+            {"label": "Metformin", "n": 12},
+        ],
+    }
+    assert a["arms"][1]["n"] == 30  # inputs untouched

@@ -245,3 +245,52 @@ def test_parse_accepts_decimal_commas_and_names_bad_fields():
     assert [p.message for p in problems] == ["outcome, arm Ctl: n must be a whole number (got 'ten')."]
     again, _ = outcome_from_dict(outcome_to_dict(row))
     assert again == row
+
+
+def test_outcome_diff_and_merge_work_row_by_row_and_arm_by_arm():
+    from extraction.outcomes import diff_outcomes, merge_outcomes
+
+    a = [
+        {
+            "outcome": "hba1c",
+            "time_point": "12 months",
+            "data_type": "continuous",
+            "unit": "%",
+            "arms": [
+                {"arm": "UC-MSC", "n": 61, "mean": 7.1, "sd": 1.1},
+                {"arm": "Placebo", "n": 30, "mean": 7.9},
+            ],
+        },
+        {"outcome": "sae", "time_point": "12 months", "data_type": "binary", "arms": []},
+    ]
+    b = [
+        {
+            "outcome": "HbA1c",
+            "time_point": "12  months",
+            "data_type": "continuous",
+            "unit": "%",
+            "arms": [
+                {"arm": "UC-MSC", "n": 61, "mean": 7.2, "sd": 1.1},
+                {"arm": "Placebo", "n": 30, "mean": 7.9},
+                {"arm": "Metformin", "n": 12, "mean": 8.0, "sd": 1.0},
+            ],
+        }
+    ]
+    diffs = diff_outcomes(a, b)
+    assert [(d.path, d.a, d.b) for d in diffs] == [
+        ("@outcomes[hba1c @ 12 months].arms[UC-MSC].mean", 7.1, 7.2),
+        ("@outcomes[hba1c @ 12 months].arms[Metformin]", None, b[0]["arms"][2]),
+        ("@outcomes[sae @ 12 months]", a[1], None),
+    ]
+    merged = merge_outcomes(
+        a,
+        b,
+        {
+            diffs[0].path: {"choice": "b"},
+            diffs[1].path: {"choice": "b"},
+            diffs[2].path: {"choice": "a"},
+        },
+    )
+    assert merged[0]["arms"][0]["mean"] == 7.2
+    assert [arm["arm"] for arm in merged[0]["arms"]] == ["UC-MSC", "Placebo", "Metformin"]
+    assert len(merged) == 2
