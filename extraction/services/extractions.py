@@ -44,11 +44,13 @@ def _reviewer(review: Review, actor) -> None:
     require(review, actor, Role.REVIEWER, "Only reviewers extract data.")
 
 
-def _lock(extraction_id: int, actor, expected_version: int | None) -> Extraction:
+def _lock(
+    extraction_id: int, actor, expected_version: int | None, review: Review | None = None
+) -> Extraction:
     extraction = (
         Extraction.objects.select_for_update()
         .select_related("form_version", "review")
-        .filter(pk=extraction_id)
+        .filter(pk=extraction_id, **({"review": review} if review is not None else {}))
         .first()
     )
     if extraction is None:
@@ -177,10 +179,10 @@ def _clean_outcome_value(holder: dict, key: str, value, arm_of: dict | None):
 
 @transaction.atomic
 def extraction_answer_set(
-    *, extraction_id: int, actor, path: str, value, expected_version: int | None
+    *, extraction_id: int, actor, path: str, value, expected_version: int | None, review: Review | None = None
 ) -> Saved:
     """Autosave one field ("design.country", "arms.0.n", "@outcomes.0.arms.1.mean"); blank clears it."""
-    extraction = _lock(extraction_id, actor, expected_version)
+    extraction = _lock(extraction_id, actor, expected_version, review)
     _editable(extraction)
     field_name = "answers"
     if path.startswith(OUTCOMES + "."):

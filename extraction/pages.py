@@ -1,0 +1,196 @@
+"""View-models for the extraction page: a form version + answers -> widgets the templates render.
+
+Each widget knows its autosave address (`path`: "design.country", "arms.0.n", "@outcomes.0.arms.1.mean"),
+the value to show and, for choices, which options are selected. No queries here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import outcomes as od
+from .forms_schema import Field, FieldType, FormSchema, Section, is_blank
+
+ARM_COLUMNS = {
+    "continuous": ("n", "mean", "sd", "se", "ci_low", "ci_high", "median", "q1", "q3", "minimum", "maximum"),
+    "binary": ("events", "total"),
+}
+COLUMN_LABELS = {
+    "n": "n",
+    "mean": "Mean",
+    "sd": "SD",
+    "se": "SE",
+    "ci_low": "CI low",
+    "ci_high": "CI high",
+    "median": "Median",
+    "q1": "Q1",
+    "q3": "Q3",
+    "minimum": "Min",
+    "maximum": "Max",
+    "events": "Events",
+    "total": "Total",
+    "estimate": "Estimate",
+    "p_value": "P value",
+    "ci_level": "CI level",
+}
+ESTIMATE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "ci_level", "p_value")
+
+
+@dataclass
+class Widget:
+    path: str
+    id: str
+    label: str
+    type: str
+    value: str = ""
+    selected: set = field(default_factory=set)
+    choices: tuple = ()
+    required: bool = False
+    help: str = ""
+    unit: str = ""
+    units: tuple = ()
+    chosen_unit: str = ""
+    min: float | None = None
+    max: float | None = None
+
+
+def _dom_id(path: str) -> str:
+    return "f-" + path.replace("@", "").replace(".", "-")
+
+
+def _text(value: Any) -> str:
+    if is_blank(value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def widget(f: Field, path: str, value: Any) -> Widget:
+    w = Widget(
+        path=path,
+        id=_dom_id(path),
+        label=f.label,
+        type=f.type.value,
+        required=f.required,
+        help=f.help,
+        unit=f.unit,
+        units=tuple(u for u in (f.unit, *f.units) if u) if f.units else (),
+        min=f.min,
+        max=f.max,
+        choices=tuple((c.value, c.label) for c in f.choices),
+    )
+    if f.type == FieldType.MULTIPLE_CHOICE:
+        w.selected = set(value or [])
+    elif f.type == FieldType.YES_NO:
+        w.value = "" if value is None else ("yes" if value else "no")
+    elif isinstance(value, dict):
+        w.value, w.chosen_unit = _text(value.get("value")), str(value.get("unit") or "")
+    else:
+        w.value = _text(value)
+    if not w.chosen_unit:
+        w.chosen_unit = f.unit
+    return w
+
+
+@dataclass
+class SectionView:
+    section: Section
+    widgets: list[Widget] = field(default_factory=list)  # plain section
+    rows: list[list[Widget]] = field(default_factory=list)  # repeatable section
+
+
+def sections(schema: FormSchema, answers: dict) -> list[SectionView]:
+    views = []
+    for section in schema.sections:
+        data = answers.get(section.key)
+        view = SectionView(section)
+        if section.repeatable:
+            for i, row in enumerate(data or []):
+                view.rows.append(
+                    [widget(f, f"{section.key}.{i}.{f.key}", row.get(f.key)) for f in section.fields]
+                )
+        else:
+            view.widgets = [
+                widget(f, f"{section.key}.{f.key}", (data or {}).get(f.key)) for f in section.fields
+            ]
+        views.append(view)
+    return views
+
+
+@dataclass
+class Cell:
+    path: str
+    id: str
+    value: str
+
+
+@dataclass
+class ArmView:
+    name: str
+    cells: list[Cell]
+    derived: str
+
+
+@dataclass
+class OutcomeRowView:
+    index: int
+    title: str
+    data: dict
+    columns: tuple[str, ...]
+    arms: list[ArmView]
+    estimate_cells: list[tuple[str, Cell]]
+    problems: list[str]
+
+    @property
+    def headers(self) -> list[str]:
+        return [COLUMN_LABELS[c] for c in self.columns]
+
+
+def derived_text(row: od.OutcomeData | None, arm: od.ArmData) -> str:
+    if row is None or row.data_type != od.DataType.CONTINUOUS:
+        return ""
+    derived = od.arm_mean_sd(arm, row.ci_level)
+    if derived is None:
+        return ""
+    if derived.method == od.Method.REPORTED:
+        return "mean and SD as reported"
+    return f"mean {derived.value:.4g}, SD {derived.spread:.4g} — {derived.formula}"
+
+
+def outcome_rows(rows: list[dict], names: dict[str, str]) -> list[OutcomeRowView]:
+    views = []
+    for i, data in enumerate(rows):
+        title = f"{names.get(data.get('outcome'), data.get('outcome', ''))} at {data.get('time_point', '')}"
+        parsed, problems = od.outcome_from_dict(data, title)
+        if parsed is not None:
+            problems += od.validate_outcome(parsed, title)
+        by_arm = {a.arm: a for a in parsed.arms} if parsed else {}
+        estimate = data.get("data_type") == "generic" or data.get("measure") == "mean_difference"
+        columns = () if estimate else ARM_COLUMNS.get(data.get("data_type"), ())
+        arms = []
+        for j, arm in enumerate(data.get("arms") or []):
+            cells = [
+                Cell(f"@outcomes.{i}.arms.{j}.{c}", _dom_id(f"@outcomes.{i}.arms.{j}.{c}"), _text(arm.get(c)))
+                for c in columns
+            ]
+            parsed_arm = by_arm.get(str(arm.get("arm") or ""))
+            arms.append(
+                ArmView(
+                    str(arm.get("arm") or ""), cells, derived_text(parsed, parsed_arm) if parsed_arm else ""
+                )
+            )
+        estimate_cells = []
+        if estimate:
+            estimate_cells = [
+                (
+                    COLUMN_LABELS[name],
+                    Cell(f"@outcomes.{i}.{name}", _dom_id(f"@outcomes.{i}.{name}"), _text(data.get(name))),
+                )
+                for name in ESTIMATE_FIELDS
+            ]
+        views.append(
+            OutcomeRowView(i, title, data, columns, arms, estimate_cells, [p.message for p in problems])
+        )
+    return views
