@@ -43,6 +43,8 @@
     store(f, drafts);
   }
   document.addEventListener("input", remember, true);
+  // Enter in a field must not submit the form as a page load: autosave already has the value.
+  document.addEventListener("submit", (event) => { if (event.target.id === "x-form") event.preventDefault(); });
   document.addEventListener("change", remember, true);
 
   // Add the changed field's path to the autosave request; anything else in the form does not autosave.

@@ -26,7 +26,9 @@ def browser():
 
 @pytest.fixture
 def draft(review, bob, form, studies, fill):
-    e = extraction_services.extraction_start(review=review, actor=bob, study_id=studies[0].pk, form_id=form.pk)
+    e = extraction_services.extraction_start(
+        review=review, actor=bob, study_id=studies[0].pk, form_id=form.pk
+    )
     return fill(e, bob, {"design.country": "China"}, arms=("UC-MSC", "Placebo"))
 
 
@@ -66,11 +68,31 @@ def test_anonymous_visitors_are_sent_to_log_in(client, review):
 def test_owner_builds_a_repeatable_arms_group_in_the_builder(browser, alice, form):
     client = browser(alice)
     url = f"{PAGES}/forms/{form.pk}/edit/"
-    response = client.post(url, {"action": "add_section", "key": "groups", "title": "Groups", "repeatable": "on",
-                                 "row_label": "Group"}, **HTMX)
+    response = client.post(
+        url,
+        {
+            "action": "add_section",
+            "key": "groups",
+            "title": "Groups",
+            "repeatable": "on",
+            "row_label": "Group",
+        },
+        **HTMX,
+    )
     assert response.status_code == 200
-    response = client.post(url, {"action": "add_field", "section": "groups", "key": "name", "label": "Group name",
-                                 "type": "text", "required": "on", "row_key": "on"}, **HTMX)
+    response = client.post(
+        url,
+        {
+            "action": "add_field",
+            "section": "groups",
+            "key": "name",
+            "label": "Group name",
+            "type": "text",
+            "required": "on",
+            "row_key": "on",
+        },
+        **HTMX,
+    )
     assert response.status_code == 200
     schema = FormVersion.objects.get(form=form).schema
     groups = schema.section("groups")
@@ -79,14 +101,19 @@ def test_owner_builds_a_repeatable_arms_group_in_the_builder(browser, alice, for
 
 
 def test_builder_errors_are_shown_and_nothing_is_saved(browser, alice, form):
-    response = browser(alice).post(f"{PAGES}/forms/{form.pk}/edit/", {
-        "action": "add_field", "section": "design", "key": "type", "label": "Again", "type": "text"}, **HTMX)
+    response = browser(alice).post(
+        f"{PAGES}/forms/{form.pk}/edit/",
+        {"action": "add_field", "section": "design", "key": "type", "label": "Again", "type": "text"},
+        **HTMX,
+    )
     assert response.status_code == 422
     assert "field key &#x27;type&#x27; is used twice" in response.content.decode()
 
 
 def test_reviewers_cannot_edit_forms(browser, bob, form):
-    response = browser(bob).post(f"{PAGES}/forms/{form.pk}/edit/", {"action": "remove_section", "section": "arms"})
+    response = browser(bob).post(
+        f"{PAGES}/forms/{form.pk}/edit/", {"action": "remove_section", "section": "arms"}
+    )
     assert response.status_code == 403
 
 
@@ -99,7 +126,10 @@ def test_new_form_from_the_clinical_template(browser, alice, review):
 
 def test_export_is_json_download(browser, vera, form):
     response = browser(vera).get(f"{PAGES}/forms/{form.pk}/json/")
-    assert response["Content-Type"] == "application/json" and response.json()["definition"]["title"] == "Trial form"
+    assert (
+        response["Content-Type"] == "application/json"
+        and response.json()["definition"]["title"] == "Trial form"
+    )
 
 
 # --- autosave ---------------------------------------------------------------------------------------
@@ -113,8 +143,11 @@ def test_extraction_page_renders_the_answers(browser, bob, draft):
 
 
 def test_autosave_one_field_answers_the_new_version(browser, bob, draft):
-    response = browser(bob).post(f"{PAGES}/x/{draft.pk}/save/", {
-        "path": "arms.0.n", "arms.0.n": "61", "version": draft.version, "design.country": "ignored"}, **HTMX)
+    response = browser(bob).post(
+        f"{PAGES}/x/{draft.pk}/save/",
+        {"path": "arms.0.n", "arms.0.n": "61", "version": draft.version, "design.country": "ignored"},
+        **HTMX,
+    )
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.answers["arms"][0]["n"] == 61 and draft.answers["design"]["country"] == "China"
@@ -124,10 +157,16 @@ def test_autosave_one_field_answers_the_new_version(browser, bob, draft):
 def test_autosave_from_a_stale_tab_is_refused_with_a_message(browser, bob, draft):
     client = browser(bob)
     old = draft.version
-    client.post(f"{PAGES}/x/{draft.pk}/save/", {"path": "design.country", "design.country": "Indonesia",
-                                                "version": old}, **HTMX)
-    response = client.post(f"{PAGES}/x/{draft.pk}/save/", {"path": "design.country", "design.country": "Malaysia",
-                                                           "version": old}, **HTMX)
+    client.post(
+        f"{PAGES}/x/{draft.pk}/save/",
+        {"path": "design.country", "design.country": "Indonesia", "version": old},
+        **HTMX,
+    )
+    response = client.post(
+        f"{PAGES}/x/{draft.pk}/save/",
+        {"path": "design.country", "design.country": "Malaysia", "version": old},
+        **HTMX,
+    )
     assert response.status_code == 409
     assert "changed in another tab or window" in response.content.decode()
     draft.refresh_from_db()
@@ -135,8 +174,9 @@ def test_autosave_from_a_stale_tab_is_refused_with_a_message(browser, bob, draft
 
 
 def test_bad_value_gets_422_naming_the_field(browser, bob, draft):
-    response = browser(bob).post(f"{PAGES}/x/{draft.pk}/save/", {"path": "design.follow_up",
-                                                                 "design.follow_up": "soon"}, **HTMX)
+    response = browser(bob).post(
+        f"{PAGES}/x/{draft.pk}/save/", {"path": "design.follow_up", "design.follow_up": "soon"}, **HTMX
+    )
     assert response.status_code == 422
     assert "Design: Follow-up must be a number." in response.content.decode()
 
@@ -145,12 +185,24 @@ def test_multiple_choice_and_units_are_posted_as_one_value(browser, review, alic
     from extraction.services import forms as form_services
 
     clinical = form_services.form_from_template(review=review, actor=alice, template="clinical")
-    e = extraction_services.extraction_start(review=review, actor=bob, study_id=studies[1].pk, form_id=clinical.pk)
+    e = extraction_services.extraction_start(
+        review=review, actor=bob, study_id=studies[1].pk, form_id=clinical.pk
+    )
     client = browser(bob)
-    client.post(f"{PAGES}/x/{e.pk}/save/", {"path": "population.diabetes_type", "population.diabetes_type__multi": "1",
-                                            "population.diabetes_type": ["t2dm", "t1dm"]}, **HTMX)
-    client.post(f"{PAGES}/x/{e.pk}/save/", {"path": "baseline.hba1c", "baseline.hba1c": "75",
-                                            "baseline.hba1c__unit": "mmol/mol"}, **HTMX)
+    client.post(
+        f"{PAGES}/x/{e.pk}/save/",
+        {
+            "path": "population.diabetes_type",
+            "population.diabetes_type__multi": "1",
+            "population.diabetes_type": ["t2dm", "t1dm"],
+        },
+        **HTMX,
+    )
+    client.post(
+        f"{PAGES}/x/{e.pk}/save/",
+        {"path": "baseline.hba1c", "baseline.hba1c": "75", "baseline.hba1c__unit": "mmol/mol"},
+        **HTMX,
+    )
     e.refresh_from_db()
     assert e.answers["population"]["diabetes_type"] == ["t1dm", "t2dm"]
     assert e.answers["baseline"]["hba1c"] == {"value": 75, "unit": "mmol/mol"}
@@ -158,12 +210,16 @@ def test_multiple_choice_and_units_are_posted_as_one_value(browser, review, alic
 
 def test_rows_are_added_and_removed_by_htmx(browser, bob, draft):
     client = browser(bob)
-    response = client.post(f"{PAGES}/x/{draft.pk}/rows/", {"action": "add", "section": "arms",
-                                                          "version": draft.version}, **HTMX)
+    response = client.post(
+        f"{PAGES}/x/{draft.pk}/rows/", {"action": "add", "section": "arms", "version": draft.version}, **HTMX
+    )
     assert response.status_code == 200 and response.content.decode().count('data-testid="row-arms"') == 3
     draft.refresh_from_db()
-    client.post(f"{PAGES}/x/{draft.pk}/rows/", {"action": "remove", "section": "arms", "index": "0",
-                                               "version": draft.version}, **HTMX)
+    client.post(
+        f"{PAGES}/x/{draft.pk}/rows/",
+        {"action": "remove", "section": "arms", "index": "0", "version": draft.version},
+        **HTMX,
+    )
     draft.refresh_from_db()
     assert [r.get("label") for r in draft.answers["arms"]] == ["Placebo", None]
 
@@ -177,8 +233,11 @@ def test_page_and_autosave_cost_a_constant_number_of_queries(
         client.get(f"{PAGES}/x/{draft.pk}/")
     draft.refresh_from_db()
     with django_assert_max_num_queries(9):
-        client.post(f"{PAGES}/x/{draft.pk}/save/", {"path": "design.country", "design.country": "Laos",
-                                                    "version": draft.version}, **HTMX)
+        client.post(
+            f"{PAGES}/x/{draft.pk}/save/",
+            {"path": "design.country", "design.country": "Laos", "version": draft.version},
+            **HTMX,
+        )
 
 
 # --- comparison, consensus, tables ----------------------------------------------------------------
@@ -190,8 +249,11 @@ def test_comparison_page_highlights_differences_and_settles_them(browser, bob, c
     consensus = Consensus.objects.get()
     page = browser(dave).get(f"{PAGES}/consensus/{consensus.pk}/").content.decode()
     assert page.count('data-testid="difference"') == 3  # country, arm n, outcome arm n
-    response = browser(dave).post(f"{PAGES}/consensus/{consensus.pk}/settle/", {
-        "path": "design.country", "choice": "b", "version": consensus.version}, **HTMX)
+    response = browser(dave).post(
+        f"{PAGES}/consensus/{consensus.pk}/settle/",
+        {"path": "design.country", "choice": "b", "version": consensus.version},
+        **HTMX,
+    )
     assert response.status_code == 200 and "took B · dave" in response.content.decode()
 
 
@@ -203,12 +265,18 @@ def test_viewer_sees_only_completed_consensus(browser, bob, carol, vera, studies
     assert browser(vera).get(f"{PAGES}/x/{consensus.extraction_a_id}/view/").status_code == 404
 
 
-def test_characteristics_table_html_csv_xlsx_neutralise_formulas(browser, review, alice, bob, carol, vera,
-                                                                 studies, extract, form):
-    extract(bob, studies[0], country="=HYPERLINK(\"http://x\")")
-    extract(carol, studies[0], country="=HYPERLINK(\"http://x\")")
-    table = table_services.table_create(review=review, actor=alice, form=form, title="Table 1",
-                                        columns=["design.type", "design.country", "arms.label"])
+def test_characteristics_table_html_csv_xlsx_neutralise_formulas(
+    browser, review, alice, bob, carol, vera, studies, extract, form
+):
+    extract(bob, studies[0], country='=HYPERLINK("http://x")')
+    extract(carol, studies[0], country='=HYPERLINK("http://x")')
+    table = table_services.table_create(
+        review=review,
+        actor=alice,
+        form=form,
+        title="Table 1",
+        columns=["design.type", "design.country", "arms.label"],
+    )
     page = browser(vera).get(f"{PAGES}/tables/{table.pk}/").content.decode()
     assert "Zang 2022" in page and "UC-MSC; Placebo" in page
     csv = browser(vera).get(f"{PAGES}/tables/{table.pk}/csv/").content.decode("utf-8-sig")
