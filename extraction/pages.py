@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
 from . import outcomes as od
 from .forms_schema import Field, FieldType, FormSchema, Section, is_blank
 
@@ -53,6 +56,82 @@ class Widget:
     chosen_unit: str = ""
     min: float | None = None
     max: float | None = None
+    disabled: bool = False
+
+    @property
+    def html(self) -> SafeString:
+        """The input(s), every value escaped (format_html); one per widget is much cheaper than an include."""
+        return render_input(self)
+
+
+def _attrs(w: Widget) -> SafeString:
+    return format_html(' data-path="{}"{}', w.path, mark_safe(" disabled") if w.disabled else "")
+
+
+def _options(choices, selected) -> SafeString:
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, mark_safe(" selected") if v in selected else "", label) for v, label in choices),
+    )
+
+
+def render_input(w: Widget) -> SafeString:
+    attrs = _attrs(w)
+    if w.type == FieldType.LONG_TEXT:
+        return format_html(
+            '<textarea id="{}" name="{}" rows="3"{}>{}</textarea>', w.id, w.path, attrs, w.value
+        )
+    if w.type == FieldType.YES_NO:
+        options = _options((("yes", "Yes"), ("no", "No")), {w.value})
+        return format_html(
+            '<select id="{}" name="{}"{}><option value="">—</option>{}</select>', w.id, w.path, attrs, options
+        )
+    if w.type == FieldType.SINGLE_CHOICE:
+        return format_html(
+            '<select id="{}" name="{}"{}><option value="">—</option>{}</select>',
+            w.id,
+            w.path,
+            attrs,
+            _options(w.choices, {w.value}),
+        )
+    if w.type == FieldType.MULTIPLE_CHOICE:
+        boxes = format_html_join(
+            "",
+            '<label class="check"><input type="checkbox" name="{}" value="{}"{}{}> {}</label>',
+            (
+                (w.path, v, attrs, mark_safe(" checked") if v in w.selected else "", label)
+                for v, label in w.choices
+            ),
+        )
+        return format_html(
+            '<span class="multi" id="{}" data-path="{}"><input type="hidden" name="{}__multi" '
+            'value="1">{}</span>',
+            w.id,
+            w.path,
+            w.path,
+            boxes,
+        )
+    if w.type in (FieldType.INTEGER, FieldType.DECIMAL):
+        number = format_html(
+            '<input type="text" inputmode="decimal" id="{}" name="{}" value="{}"{}>',
+            w.id,
+            w.path,
+            w.value,
+            attrs,
+        )
+        if w.units:
+            unit = format_html(
+                '<select name="{}__unit" aria-label="unit"{}>{}</select>',
+                w.path,
+                attrs,
+                _options(((u, u) for u in w.units), {w.chosen_unit}),
+            )
+        else:
+            unit = format_html('<span class="unit">{}</span>', w.unit) if w.unit else ""
+        return format_html('<span class="num">{}{}</span>', number, unit)
+    kind = "date" if w.type == FieldType.DATE else "text"
+    return format_html('<input type="{}" id="{}" name="{}" value="{}"{}>', kind, w.id, w.path, w.value, attrs)
 
 
 def _dom_id(path: str) -> str:
@@ -67,8 +146,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def widget(f: Field, path: str, value: Any) -> Widget:
+def widget(f: Field, path: str, value: Any, disabled: bool = False) -> Widget:
     w = Widget(
+        disabled=disabled,
         path=path,
         id=_dom_id(path),
         label=f.label,
@@ -101,7 +181,7 @@ class SectionView:
     rows: list[list[Widget]] = field(default_factory=list)  # repeatable section
 
 
-def sections(schema: FormSchema, answers: dict) -> list[SectionView]:
+def sections(schema: FormSchema, answers: dict, editable: bool = False) -> list[SectionView]:
     views = []
     for section in schema.sections:
         data = answers.get(section.key)
@@ -124,6 +204,18 @@ class Cell:
     path: str
     id: str
     value: str
+    disabled: bool = False
+
+    @property
+    def html(self) -> SafeString:
+        return format_html(
+            '<input type="text" inputmode="decimal" id="{}" name="{}" data-path="{}" value="{}" size="5"{}>',
+            self.id,
+            self.path,
+            self.path,
+            self.value,
+            mark_safe(" disabled") if self.disabled else "",
+        )
 
 
 @dataclass
@@ -159,7 +251,7 @@ def derived_text(row: od.OutcomeData | None, arm: od.ArmData) -> str:
     return f"mean {derived.value:.4g}, SD {derived.spread:.4g} — {derived.formula}"
 
 
-def outcome_rows(rows: list[dict], names: dict[str, str]) -> list[OutcomeRowView]:
+def outcome_rows(rows: list[dict], names: dict[str, str], editable: bool = False) -> list[OutcomeRowView]:
     views = []
     for i, data in enumerate(rows):
         title = f"{names.get(data.get('outcome'), data.get('outcome', ''))} at {data.get('time_point', '')}"
@@ -172,7 +264,12 @@ def outcome_rows(rows: list[dict], names: dict[str, str]) -> list[OutcomeRowView
         arms = []
         for j, arm in enumerate(data.get("arms") or []):
             cells = [
-                Cell(f"@outcomes.{i}.arms.{j}.{c}", _dom_id(f"@outcomes.{i}.arms.{j}.{c}"), _text(arm.get(c)))
+                Cell(
+                    f"@outcomes.{i}.arms.{j}.{c}",
+                    _dom_id(f"@outcomes.{i}.arms.{j}.{c}"),
+                    _text(arm.get(c)),
+                    not editable,
+                )
                 for c in columns
             ]
             parsed_arm = by_arm.get(str(arm.get("arm") or ""))
@@ -186,7 +283,12 @@ def outcome_rows(rows: list[dict], names: dict[str, str]) -> list[OutcomeRowView
             estimate_cells = [
                 (
                     COLUMN_LABELS[name],
-                    Cell(f"@outcomes.{i}.{name}", _dom_id(f"@outcomes.{i}.{name}"), _text(data.get(name))),
+                    Cell(
+                        f"@outcomes.{i}.{name}",
+                        _dom_id(f"@outcomes.{i}.{name}"),
+                        _text(data.get(name)),
+                        not editable,
+                    ),
                 )
                 for name in ESTIMATE_FIELDS
             ]

@@ -367,16 +367,17 @@ def _own_extraction(request, slug, pk):
 def _extraction_context(review, member, extraction, **extra):
     measures = list(selectors.outcome_measures_of(review))
     names = {m.key: m.name for m in measures}
+    editable = extraction.status == ExtractionStatus.DRAFT
     return {
         "review": review,
         "member": member,
         "nav": "extraction",
         "sub": "studies",
         "x": extraction,
-        "sections": pages.sections(extraction.form_version.schema, extraction.answers),
-        "outcome_rows": pages.outcome_rows(extraction.outcomes, names),
+        "sections": pages.sections(extraction.form_version.schema, extraction.answers, editable),
+        "outcome_rows": pages.outcome_rows(extraction.outcomes, names, editable),
         "measures": measures,
-        "editable": extraction.status == ExtractionStatus.DRAFT,
+        "editable": editable,
         "latest_number": extra.pop("latest_number", None),
         **extra,
     }
@@ -431,10 +432,11 @@ def extraction_save(request, slug, pk):
         status, context["error"] = 422, " ".join(error.messages)
     else:
         context.update(x=saved.extraction, saved=True)
+        # One query for every save (not only outcome data), so each autosave costs the same.
+        names = {m.key: m.name for m in selectors.outcome_measures_of(review)}
         if path.startswith("@outcomes."):
             index = int(path.split(".")[1])
-            measures = {m.key: m.name for m in selectors.outcome_measures_of(review)}
-            context["outcome_row"] = pages.outcome_rows(saved.extraction.outcomes, measures)[index]
+            context["outcome_row"] = pages.outcome_rows(saved.extraction.outcomes, names)[index]
     if "x" not in context:
         context["x"] = selectors.extraction_for_page(review, pk)
         if context["x"] is None or context["x"].reviewer_id != request.user.pk:
