@@ -286,3 +286,50 @@ def test_characteristics_table_html_csv_xlsx_neutralise_formulas(
     rows = list(book.active.values)
     assert rows[1][:2] == ("Zang 2022", "RCT") and rows[1][2].startswith("'=")
     assert TableLayout.objects.count() == 1 and Extraction.objects.count() == 2
+
+
+def _n_studies(review, n):
+    from reviewapp.models import Study
+
+    start = Study.objects.filter(review=review).count()
+    return [Study.objects.create(review=review, label=f"Study {start + i}") for i in range(n)]
+
+
+def test_study_board_costs_the_same_for_more_studies(
+    browser, review, bob, form, studies, django_assert_max_num_queries
+):
+    client = browser(bob)
+    url = f"{PAGES}/forms/{form.pk}/studies/"
+    client.get(url)
+    with django_assert_max_num_queries(9) as few:
+        client.get(url)
+    for study in _n_studies(review, 20):
+        extraction_services.extraction_start(review=review, actor=bob, study_id=study.pk, form_id=form.pk)
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(url).content.decode().count('data-testid="study-row"') == 23
+
+
+def test_comparison_and_lists_cost_a_constant_number_of_queries(
+    browser, review, bob, carol, dave, studies, extract, form, alice, django_assert_max_num_queries
+):
+    extract(bob, studies[0])
+    extract(carol, studies[0], country="Indonesia", n_uc=60, mean_uc=7.4)
+    consensus = Consensus.objects.get()
+    table = table_services.table_create(
+        review=review, actor=alice, form=form, title="T1", columns=["design.country", "arms.n"]
+    )
+    client = browser(dave)
+    for url in (f"{PAGES}/consensus/{consensus.pk}/", f"{PAGES}/consensus/", f"{PAGES}/tables/{table.pk}/"):
+        client.get(url)
+        with django_assert_max_num_queries(10):
+            assert client.get(url).status_code == 200
+    extract(bob, studies[1])
+    extract(carol, studies[1])
+    extract(bob, studies[2])
+    extract(carol, studies[2], country="Laos")
+    with django_assert_max_num_queries(10):
+        page = client.get(f"{PAGES}/tables/{table.pk}/").content.decode()
+    # only completed consensus records make table rows: Lian agreed; Zang and Jiang still have differences
+    assert "Lian 2022" in page and "Zang 2022" not in page and "Jiang 2011" not in page
+    with django_assert_max_num_queries(10):
+        assert client.get(f"{PAGES}/consensus/").content.decode().count('data-testid="consensus-row"') == 3
