@@ -223,6 +223,18 @@ class ArmView:
     name: str
     cells: list[Cell]
     derived: str
+    formula: str = ""
+
+
+METHOD_SHORT = {
+    od.Method.REPORTED: "as reported",
+    od.Method.SD_FROM_SE: "SD from SE · Handbook 6.5.2.2",
+    od.Method.SD_FROM_CI_T: "SD from CI with t · Handbook 6.5.2.2",
+    od.Method.SD_FROM_CI_Z: "SD from CI · Handbook 6.5.2.2",
+    od.Method.WAN_IQR: "median, IQR · Wan 2014 S3",
+    od.Method.WAN_RANGE: "median, range · Wan 2014 S1",
+    od.Method.WAN_IQR_RANGE: "median, IQR, range · Wan 2014 S2",
+}
 
 
 @dataclass
@@ -240,15 +252,15 @@ class OutcomeRowView:
         return [COLUMN_LABELS[c] for c in self.columns]
 
 
-def derived_text(row: od.OutcomeData | None, arm: od.ArmData) -> str:
+def derived_text(row: od.OutcomeData | None, arm: od.ArmData) -> tuple[str, str]:
+    """(short text, full formula) of the mean/SD an arm's data gives for analysis."""
     if row is None or row.data_type != od.DataType.CONTINUOUS:
-        return ""
+        return "", ""
     derived = od.arm_mean_sd(arm, row.ci_level)
     if derived is None:
-        return ""
-    if derived.method == od.Method.REPORTED:
-        return "mean and SD as reported"
-    return f"mean {derived.value:.4g}, SD {derived.spread:.4g} — {derived.formula}"
+        return "", ""
+    how = METHOD_SHORT.get(derived.method, derived.method)
+    return f"mean {derived.value:.4g}, SD {derived.spread:.4g} · {how}", derived.formula
 
 
 def outcome_rows(rows: list[dict], names: dict[str, str], editable: bool = False) -> list[OutcomeRowView]:
@@ -273,11 +285,8 @@ def outcome_rows(rows: list[dict], names: dict[str, str], editable: bool = False
                 for c in columns
             ]
             parsed_arm = by_arm.get(str(arm.get("arm") or ""))
-            arms.append(
-                ArmView(
-                    str(arm.get("arm") or ""), cells, derived_text(parsed, parsed_arm) if parsed_arm else ""
-                )
-            )
+            text, formula = derived_text(parsed, parsed_arm) if parsed_arm else ("", "")
+            arms.append(ArmView(str(arm.get("arm") or ""), cells, text, formula))
         estimate_cells = []
         if estimate:
             estimate_cells = [
