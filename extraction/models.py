@@ -147,44 +147,85 @@ class Extraction(TimeStamped):
         return f"{self.reviewer} on {self.study} ({self.form}, {self.status})"
 
 
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
 class ConsensusMethod(models.TextChoices):
     AGREEMENT = "agreement", "Agreement"
     CONSENSUS = "consensus", "Consensus"
     ARBITRATION = "arbitration", "Arbitration"
 
 
-class ConsensusStatus(models.TextChoices):
-    OPEN = "open", "Differences to settle"
-    COMPLETE = "complete", "Complete"
+class RevisionKind(models.TextChoices):
+    CHANGED = "changed", "Changed"
+    RETRACTED = "retracted", "Retracted (undo)"
+
+
+class ExtractionConflict(TimeStamped):
+    """Two submitted extractions of a study that differ (a dual-work conflict): open while its differences
+    are being settled; `settlements` maps each difference's path to how it was settled:
+    {"choice": "a"|"b"|"value", "value": ..., "by": user id, "by_name": username, "at": ISO time}."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="extraction_conflicts")
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="extraction_conflicts")
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="conflicts")
+    form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="conflicts")
+    extraction_a = models.ForeignKey(Extraction, on_delete=models.PROTECT, related_name="+")
+    extraction_b = models.ForeignKey(Extraction, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    settlements = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["status", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "form"], name="extraction_conflict_one_per_item"),
+            models.CheckConstraint(
+                condition=Q(status=ConflictStatus.OPEN, resolved_at__isnull=True)
+                | Q(status=ConflictStatus.RESOLVED, resolved_at__isnull=False),
+                name="extraction_conflict_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(extraction_a=models.F("extraction_b")),
+                name="extraction_conflict_two_extractions",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "status"], name="extraction_conflict_status")]
+
+    def __str__(self) -> str:
+        return f"differences on {self.study} ({self.form}, {self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConflictStatus.OPEN
 
 
 class Consensus(TimeStamped):
-    """The one settled record of a study for a form, built from the submitted extractions.
-
-    `settlements` maps each difference's path to how it was settled:
-    {"choice": "a"|"b"|"value", "value": ..., "by": user id, "by_name": username, "at": ISO time}."""
+    """The one settled record of a study for a form (a dual-work outcome): by agreement of the submitted
+    extractions, or from a conflict whose every difference was settled (`settlements`, who and how)."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="extraction_consensus")
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="extraction_consensus")
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="consensus")
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="consensus")
+    method = models.CharField(max_length=12, choices=ConsensusMethod.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
     extraction_a = models.ForeignKey(Extraction, on_delete=models.PROTECT, related_name="+")
     extraction_b = models.ForeignKey(
         Extraction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=ConsensusStatus.choices, default=ConsensusStatus.OPEN)
-    method = models.CharField(
-        max_length=12, choices=ConsensusMethod.choices, default=ConsensusMethod.CONSENSUS
-    )
     answers = models.JSONField(default=dict, blank=True)
     outcomes = models.JSONField(default=list, blank=True)
     settlements = models.JSONField(default=dict, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    completed_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["study__label", "id"]
@@ -192,17 +233,36 @@ class Consensus(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["study", "form"], name="consensus_one_per_study_form"),
             models.CheckConstraint(
-                condition=Q(status=ConsensusStatus.OPEN, completed_at__isnull=True)
-                | Q(status=ConsensusStatus.COMPLETE, completed_at__isnull=False),
-                name="consensus_complete_has_time",
-            ),
-            models.CheckConstraint(
-                condition=~Q(extraction_a=models.F("extraction_b")), name="consensus_two_extractions"
+                condition=Q(method__in=ConsensusMethod.values), name="consensus_method_valid"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"consensus on {self.study} ({self.form}, {self.status})"
+        return f"consensus on {self.study} ({self.form}, {self.method})"
+
+
+class ExtractionRevision(models.Model):
+    """A submitted extraction as it was before its reviewer reopened it (nothing is lost without a trace)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+")
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    extraction_id = models.BigIntegerField(help_text="Id of the extraction this was a version of")
+    form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(default=dict, blank=True)
+    outcomes = models.JSONField(default=list, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=RevisionKind.choices)
+    during_conflict = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["study", "form", "reviewer"], name="extraction_revision_item")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id}'s earlier extraction of study {self.study_id} ({self.kind})"
 
 
 class TableLayout(TimeStamped):

@@ -18,9 +18,10 @@ from reviewapp.models import Membership, Review, Study
 from . import outcomes as od
 from .forms_schema import FormSchema, display_value, is_blank
 from .models import (
+    ConflictStatus,
     Consensus,
-    ConsensusStatus,
     Extraction,
+    ExtractionConflict,
     ExtractionStatus,
     Form,
     FormVersion,
@@ -51,8 +52,10 @@ def outcome_measures_of(review: Review) -> QuerySet[OutcomeMeasure]:
     return OutcomeMeasure.objects.filter(review=review).order_by("position", "name")
 
 
-def _complete() -> Q:
-    return Q(Exists(Consensus.objects.filter(study=OuterRef("study_id"), form=OuterRef("form_id"))))
+def extraction_complete() -> Q:
+    """A study's independent extraction is complete once it settled or went to a conflict."""
+    item = {"study": OuterRef("study_id"), "form": OuterRef("form_id")}
+    return Q(Exists(Consensus.objects.filter(**item))) | Q(Exists(ExtractionConflict.objects.filter(**item)))
 
 
 def extractions_visible_to(review: Review, member: Membership | None) -> QuerySet[Extraction]:
@@ -64,23 +67,50 @@ def extractions_visible_to(review: Review, member: Membership | None) -> QuerySe
     )
     if not review.blind:
         return extractions.order_by("study__label", "id")
-    return extractions.filter(Q(reviewer_id=member.user_id) | _complete()).order_by("study__label", "id")
-
-
-def consensus_of(review: Review, *, complete_only: bool = False) -> QuerySet[Consensus]:
-    records = Consensus.objects.filter(review=review).select_related(
-        "study", "form", "form_version", "decided_by", "extraction_a__reviewer", "extraction_b__reviewer"
+    return extractions.filter(Q(reviewer_id=member.user_id) | extraction_complete()).order_by(
+        "study__label", "id"
     )
-    if complete_only:
-        records = records.filter(status=ConsensusStatus.COMPLETE)
-    return records.order_by("study__label", "id")
+
+
+def consensus_of(review: Review) -> QuerySet[Consensus]:
+    """Consensus records: completed by definition, readable by every member (viewers included)."""
+    return (
+        Consensus.objects.filter(review=review)
+        .select_related(
+            "study", "form", "form_version", "decided_by", "extraction_a__reviewer", "extraction_b__reviewer"
+        )
+        .order_by("study__label", "id")
+    )
+
+
+def conflicts_of(review: Review) -> QuerySet[ExtractionConflict]:
+    return (
+        ExtractionConflict.objects.filter(review=review)
+        .select_related(
+            "study",
+            "form",
+            "form_version",
+            "resolved_by",
+            "extraction_a__reviewer",
+            "extraction_b__reviewer",
+            "extraction_a__form_version",
+            "extraction_b__form_version",
+        )
+        .order_by("status", "study__label", "id")
+    )
 
 
 def consensus_visible_to(review: Review, member: Membership | None) -> QuerySet[Consensus]:
-    """Viewers see completed consensus records only; the team also sees open ones."""
     if member is None:
         return Consensus.objects.none()
-    return consensus_of(review, complete_only=not may_read_extractions(member))
+    return consensus_of(review)
+
+
+def conflicts_visible_to(review: Review, member: Membership | None) -> QuerySet[ExtractionConflict]:
+    """Conflicts show both reviewers' values: the team only, never viewers."""
+    if not may_read_extractions(member):
+        return ExtractionConflict.objects.none()
+    return conflicts_of(review)
 
 
 @dataclass(frozen=True)
@@ -89,6 +119,7 @@ class StudyRow:
     mine: Extraction | None
     submitted: int
     consensus: Consensus | None
+    conflict: ExtractionConflict | None
 
 
 def study_board(review: Review, form: Form, user) -> list[StudyRow]:
@@ -105,7 +136,10 @@ def study_board(review: Review, form: Form, user) -> list[StudyRow]:
     )
     mine = {e.study_id: e for e in Extraction.objects.filter(form=form, reviewer=user)}
     consensus = {c.study_id: c for c in Consensus.objects.filter(form=form)}
-    return [StudyRow(s, mine.get(s.pk), s.submitted, consensus.get(s.pk)) for s in studies]
+    conflicts = {c.study_id: c for c in ExtractionConflict.objects.filter(form=form)}
+    return [
+        StudyRow(s, mine.get(s.pk), s.submitted, consensus.get(s.pk), conflicts.get(s.pk)) for s in studies
+    ]
 
 
 def extraction_for_page(review: Review, pk: int) -> Extraction | None:
@@ -125,12 +159,13 @@ class ComparedItem:
     settlement: dict | None
 
 
-def comparison(consensus: Consensus) -> list[ComparedItem]:
-    """Every difference of the two extractions with how (and by whom) it was settled."""
-    if consensus.extraction_b_id is None:
+def comparison(record: ExtractionConflict | Consensus) -> list[ComparedItem]:
+    """Every difference of the two extractions behind a conflict or a consensus record, with how (and by
+    whom) it was settled."""
+    if record.extraction_b_id is None:
         return []
-    items = differences(consensus.extraction_a, consensus.extraction_b)
-    return [ComparedItem(i, consensus.settlements.get(i.path)) for i in items]
+    items = differences(record.extraction_a, record.extraction_b)
+    return [ComparedItem(i, record.settlements.get(i.path)) for i in items]
 
 
 def consensus_for_page(review: Review, pk: int) -> Consensus | None:
@@ -140,6 +175,14 @@ def consensus_for_page(review: Review, pk: int) -> Consensus | None:
         .filter(pk=pk)
         .first()
     )
+
+
+def conflict_for_page(review: Review, pk: int) -> ExtractionConflict | None:
+    return conflicts_of(review).filter(pk=pk).first()
+
+
+def open_conflicts(review: Review) -> QuerySet[ExtractionConflict]:
+    return conflicts_of(review).filter(status=ConflictStatus.OPEN)
 
 
 # --- reading answers as table cells -----------------------------------------------------------------
@@ -175,9 +218,7 @@ def characteristics_table(layout: TableLayout) -> Table:
             labels.setdefault(path, label)
     columns = [("study", "Study")] + [(p, labels.get(p, p)) for p in layout.columns]
     sources: dict[int, tuple[Study, int, dict]] = {}
-    records = Consensus.objects.filter(
-        form_id=layout.form_id, status=ConsensusStatus.COMPLETE
-    ).select_related("study")
+    records = Consensus.objects.filter(form_id=layout.form_id).select_related("study")
     for c in records:
         sources[c.study_id] = (c.study, c.form_version_id, c.answers)
     if layout.source == "any":
@@ -266,7 +307,7 @@ def outcome_data_for_analysis(review: Review, outcome: OutcomeMeasure | str, tim
     )
     wanted = (_norm(key), _norm(time_point))
     result = []
-    for consensus in consensus_of(review, complete_only=True):
+    for consensus in consensus_of(review):
         for data in consensus.outcomes:
             if od.row_identity(data) != wanted:
                 continue

@@ -18,7 +18,7 @@ from reviewapp.permissions import review_for
 
 from . import exports, pages, selectors
 from .forms import FieldForm, ImportFormForm, NewFormForm, OutcomeMeasureForm, SectionForm, TableLayoutForm
-from .models import ConsensusStatus, ExtractionStatus, Form, FormVersion, TableLayout
+from .models import ExtractionStatus, Form, FormVersion, TableLayout
 from .permissions import may_read_extractions, may_settle
 from .services import consensus as consensus_services
 from .services import extractions as extraction_services
@@ -552,59 +552,84 @@ def consensus_list(request, slug):
         member,
         "consensus",
         records=selectors.consensus_visible_to(review, member),
+        conflicts=selectors.conflicts_visible_to(review, member),
     )
 
 
 @login_required
 @require_GET
 def consensus_detail(request, slug, pk):
+    """A consensus record, and (for the team) how each difference behind it was settled."""
     review, member = review_for(request.user, slug)
     consensus = selectors.consensus_for_page(review, pk)
-    if consensus is None or (
-        consensus.status != ConsensusStatus.COMPLETE and not may_read_extractions(member)
-    ):
+    if consensus is None:
         raise Http404("No such consensus record.")
-    return render(request, "extraction/consensus.html", _consensus_context(review, member, consensus))
-
-
-def _consensus_context(review, member, consensus, **extra):
     names = {m.key: m.name for m in selectors.outcome_measures_of(review)}
     items = selectors.comparison(consensus) if may_read_extractions(member) else []
+    return _page(
+        request,
+        "extraction/consensus.html",
+        review,
+        member,
+        "consensus",
+        c=consensus,
+        items=items,
+        sections=pages.sections(consensus.form_version.schema, consensus.answers),
+        outcome_rows=pages.outcome_rows(consensus.outcomes, names),
+    )
+
+
+def _conflict_context(review, member, conflict, **extra):
+    items = selectors.comparison(conflict)
     return {
         "review": review,
         "member": member,
         "nav": "extraction",
         "sub": "consensus",
-        "c": consensus,
+        "c": conflict,
         "items": items,
         "open_items": sum(1 for i in items if i.settlement is None),
-        "may_settle": may_settle(review, member) and consensus.status == ConsensusStatus.OPEN,
-        "sections": pages.sections(consensus.form_version.schema, consensus.answers),
-        "outcome_rows": pages.outcome_rows(consensus.outcomes, names),
+        "may_settle": may_settle(review, member) and conflict.is_open,
+        "consensus": conflict.study.extraction_consensus.filter(form=conflict.form).first()
+        if not conflict.is_open
+        else None,
         **extra,
     }
 
 
 @login_required
-@require_POST
-def consensus_settle(request, slug, pk):
+@require_GET
+def conflict_detail(request, slug, pk):
+    """The comparison: every differing field, arm and outcome row of the two extractions, to settle."""
     review, member = review_for(request.user, slug)
-    consensus = selectors.consensus_for_page(review, pk)
-    if consensus is None:
-        raise Http404("No such consensus record.")
+    if not may_read_extractions(member):
+        raise PermissionDenied("Viewers read consensus records only.")
+    conflict = selectors.conflict_for_page(review, pk)
+    if conflict is None:
+        raise Http404("No such conflict.")
+    return render(request, "extraction/conflict.html", _conflict_context(review, member, conflict))
+
+
+@login_required
+@require_POST
+def conflict_settle(request, slug, pk):
+    review, member = review_for(request.user, slug)
+    conflict = selectors.conflict_for_page(review, pk)
+    if conflict is None or not may_read_extractions(member):
+        raise Http404("No such conflict.")
     error = None
     try:
-        if request.POST.get("action") == "complete":
-            consensus_services.consensus_complete(
-                consensus_id=consensus.pk,
+        if request.POST.get("action") == "resolve":
+            consensus = consensus_services.conflict_resolve(
+                conflict_id=conflict.pk,
                 actor=request.user,
                 expected_version=_expected(request),
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, "Consensus record complete.")
-            return redirect("extraction:consensus", slug=slug, pk=pk)
-        consensus_services.consensus_settle(
-            consensus_id=consensus.pk,
+            messages.success(request, "Consensus record saved.")
+            return redirect("extraction:consensus", slug=slug, pk=consensus.pk)
+        consensus_services.conflict_settle(
+            conflict_id=conflict.pk,
             actor=request.user,
             path=request.POST.get("path", ""),
             choice=request.POST.get("choice", ""),
@@ -616,14 +641,10 @@ def consensus_settle(request, slug, pk):
         if not request.htmx:
             messages.error(request, error)
     if not request.htmx:
-        return redirect("extraction:consensus", slug=slug, pk=pk)
-    consensus = selectors.consensus_for_page(review, pk)
-    return render(
-        request,
-        "extraction/_comparison.html",
-        _consensus_context(review, member, consensus, settle_error=error),
-        status=422 if error else 200,
-    )
+        return redirect("extraction:conflict", slug=slug, pk=pk)
+    conflict = selectors.conflict_for_page(review, pk)
+    context = _conflict_context(review, member, conflict, settle_error=error)
+    return render(request, "extraction/_comparison.html", context, status=422 if error else 200)
 
 
 # --- characteristics tables -------------------------------------------------------------------------

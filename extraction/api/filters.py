@@ -1,10 +1,11 @@
 import django_filters
 
 from ..models import (
+    ConflictStatus,
     Consensus,
     ConsensusMethod,
-    ConsensusStatus,
     Extraction,
+    ExtractionConflict,
     ExtractionStatus,
     Form,
     FormKind,
@@ -59,12 +60,21 @@ class ExtractionFilter(django_filters.FilterSet):
 class ConsensusFilter(django_filters.FilterSet):
     study = django_filters.NumberFilter(field_name="study_id")
     form = django_filters.NumberFilter(field_name="form_id")
-    status = django_filters.ChoiceFilter(choices=ConsensusStatus.choices)
     method = django_filters.ChoiceFilter(choices=ConsensusMethod.choices)
 
     class Meta:
         model = Consensus
-        fields = ["study", "form", "status", "method"]
+        fields = ["study", "form", "method"]
+
+
+class ConflictFilter(django_filters.FilterSet):
+    study = django_filters.NumberFilter(field_name="study_id")
+    form = django_filters.NumberFilter(field_name="form_id")
+    status = django_filters.ChoiceFilter(choices=ConflictStatus.choices)
+
+    class Meta:
+        model = ExtractionConflict
+        fields = ["study", "form", "status"]
 
 
 class TableLayoutFilter(django_filters.FilterSet):

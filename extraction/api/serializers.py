@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from ..models import (
+    ConflictStatus,
     Consensus,
     ConsensusMethod,
-    ConsensusStatus,
     Extraction,
+    ExtractionConflict,
     ExtractionStatus,
     Form,
     FormKind,
@@ -163,7 +164,6 @@ class ConsensusSerializer(serializers.ModelSerializer):
     reviewer_a = serializers.CharField(source="extraction_a.reviewer.username", read_only=True)
     reviewer_b = serializers.CharField(source="extraction_b.reviewer.username", read_only=True, default=None)
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
-    status = serializers.ChoiceField(choices=ConsensusStatus.choices, read_only=True)
     method = serializers.ChoiceField(choices=ConsensusMethod.choices, read_only=True)
 
     class Meta:
@@ -174,17 +174,44 @@ class ConsensusSerializer(serializers.ModelSerializer):
             "study_label",
             "form",
             "form_version",
-            "status",
             "method",
             "reviewer_a",
             "reviewer_b",
             "answers",
             "outcomes",
             "settlements",
-            "version",
             "decided_by",
-            "completed_at",
             "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    study_label = serializers.CharField(source="study.label", read_only=True)
+    reviewer_a = serializers.CharField(source="extraction_a.reviewer.username", read_only=True)
+    reviewer_b = serializers.CharField(source="extraction_b.reviewer.username", read_only=True)
+    resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default=None)
+    status = serializers.ChoiceField(choices=ConflictStatus.choices, read_only=True)
+
+    class Meta:
+        model = ExtractionConflict
+        fields = [
+            "id",
+            "study",
+            "study_label",
+            "form",
+            "form_version",
+            "status",
+            "extraction_a",
+            "extraction_b",
+            "reviewer_a",
+            "reviewer_b",
+            "settlements",
+            "version",
+            "resolved_by",
+            "resolved_at",
+            "created_at",
         ]
         read_only_fields = fields
 

@@ -11,6 +11,7 @@ router.register(f"{nested}/form-versions", views.FormVersionViewSet, basename="e
 router.register(f"{nested}/outcomes", views.OutcomeMeasureViewSet, basename="extraction-outcome")
 router.register(f"{nested}/extractions", views.ExtractionViewSet, basename="extraction-extraction")
 router.register(f"{nested}/consensus", views.ConsensusViewSet, basename="extraction-consensus")
+router.register(f"{nested}/conflicts", views.ConflictViewSet, basename="extraction-conflict")
 router.register(f"{nested}/outcome-data", views.OutcomeDataViewSet, basename="extraction-outcome-data")
 router.register(f"{nested}/tables", views.TableViewSet, basename="extraction-table")
 

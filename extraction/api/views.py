@@ -20,7 +20,7 @@ from reviewapp.models import Membership, Review, Role
 from reviewapp.permissions import review_for
 
 from .. import selectors
-from ..models import Consensus, Extraction, Form, FormVersion, OutcomeMeasure, TableLayout
+from ..models import Consensus, Extraction, ExtractionConflict, Form, FormVersion, OutcomeMeasure, TableLayout
 from ..permissions import may_read_extractions, may_settle
 from ..services import consensus as consensus_services
 from ..services import extractions as extraction_services
@@ -321,18 +321,23 @@ class ExtractionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return self._fresh(pk)
 
 
+def _comparison_response(record) -> Response:
+    data = []
+    for ci in selectors.comparison(record):
+        row = {**vars(ci.item), "settlement": ci.settlement}
+        row.pop("field", None)
+        data.append(row)
+    return Response(serializers.DifferenceSerializer(data, many=True).data)
+
+
 class ConsensusViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Consensus records (viewers: completed ones only), their comparison, and settling differences."""
+    """Consensus records (every member, viewers included) and how each difference behind them was settled."""
 
     queryset = Consensus.objects.none()
     serializer_class = serializers.ConsensusSerializer
     filterset_class = filters.ConsensusFilter
-    ordering_fields = ["id", "updated_at"]
-    action_roles = {
-        "settle": lambda review, member: may_settle(review, member),
-        "complete": lambda review, member: may_settle(review, member),
-        "comparison": team_only,
-    }
+    ordering_fields = ["id", "created_at"]
+    action_roles = {"comparison": team_only}
 
     def get_queryset(self):
         return selectors.consensus_visible_to(self.review, self.member)
@@ -340,22 +345,42 @@ class ConsensusViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(responses=serializers.DifferenceSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def comparison(self, request, review_slug=None, pk=None):
-        """Every differing field, row, arm and outcome row of the two extractions, and how it was settled."""
-        items = selectors.comparison(self.get_object())
-        data = [{**vars(ci.item), "settlement": ci.settlement} for ci in items]
-        for row in data:
-            row.pop("field", None)
-        return Response(serializers.DifferenceSerializer(data, many=True).data)
+        """The differences of the two extractions behind the record and who settled each (team only)."""
+        return _comparison_response(self.get_object())
 
-    @extend_schema(request=serializers.SettleSerializer, responses=serializers.ConsensusSerializer)
+
+class ConflictViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Submitted extractions that differ: the comparison, settling each difference, resolving into the
+    consensus record. The team only (viewers read consensus records)."""
+
+    queryset = ExtractionConflict.objects.none()
+    serializer_class = serializers.ConflictSerializer
+    filterset_class = filters.ConflictFilter
+    ordering_fields = ["id", "created_at"]
+    read_rule = staticmethod(team_only)
+    action_roles = {
+        "settle": lambda review, member: may_settle(review, member),
+        "resolve": lambda review, member: may_settle(review, member),
+    }
+
+    def get_queryset(self):
+        return selectors.conflicts_visible_to(self.review, self.member)
+
+    @extend_schema(responses=serializers.DifferenceSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def comparison(self, request, review_slug=None, pk=None):
+        """Every differing field, row, arm and outcome row of the two extractions, and how it was settled."""
+        return _comparison_response(self.get_object())
+
+    @extend_schema(request=serializers.SettleSerializer, responses=serializers.ConflictSerializer)
     @action(detail=True, methods=["post"])
     def settle(self, request, review_slug=None, pk=None):
         data = serializers.SettleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            consensus_services.consensus_settle(
-                consensus_id=self.get_object().pk,
+            consensus_services.conflict_settle(
+                conflict_id=self.get_object().pk,
                 actor=request.user,
                 path=v["path"],
                 choice=v["choice"],
@@ -366,21 +391,23 @@ class ConsensusViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return _stale(error)
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
-    @extend_schema(request=serializers.CompleteSerializer, responses=serializers.ConsensusSerializer)
+    @extend_schema(request=serializers.CompleteSerializer, responses={201: serializers.ConsensusSerializer})
     @action(detail=True, methods=["post"])
-    def complete(self, request, review_slug=None, pk=None):
+    def resolve(self, request, review_slug=None, pk=None):
+        """Every difference settled: save the consensus record (by consensus or arbitration)."""
         data = serializers.CompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            consensus_services.consensus_complete(
-                consensus_id=self.get_object().pk,
+            consensus = consensus_services.conflict_resolve(
+                conflict_id=self.get_object().pk,
                 actor=request.user,
                 expected_version=data.validated_data.get("version"),
                 note=data.validated_data["note"],
             )
         except StaleVersion as error:
             return _stale(error)
-        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+        record = selectors.consensus_of(self.review).get(pk=consensus.pk)
+        return Response(serializers.ConsensusSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
 class OutcomeDataViewSet(Scoped, viewsets.GenericViewSet):

@@ -1,7 +1,7 @@
 """Dual extraction: once the required extractions of a study are submitted they are compared; identical ones
-settle by agreement, otherwise an open consensus record lists every difference, and whoever may settle
+settle by agreement (a consensus record), otherwise a conflict lists every difference, and whoever may settle
 (arbiter; owner if allowed; the reviewers if consensus is allowed) settles each one -- recorded with who
-and when -- then completes the record.
+and when -- and then resolves the conflict into the one consensus record.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from reviewapp.services.audit import event_log
 
 from .. import outcomes as od
 from ..forms_schema import DiffKind, clean_value, diff_answers, display_value, is_blank, merge_answers
-from ..models import Consensus, ConsensusMethod, ConsensusStatus, Extraction, ExtractionStatus
+from ..models import (
+    ConflictStatus,
+    Consensus,
+    ConsensusMethod,
+    Extraction,
+    ExtractionConflict,
+    ExtractionStatus,
+)
 from ..permissions import require_settler
 from .extractions import StaleVersion
 
@@ -68,9 +75,13 @@ def _required(review: Review) -> int:
 
 
 @transaction.atomic
-def consensus_settle_item(*, review: Review, study_id: int, form_id: int) -> Consensus | None:
-    """After a submission: with enough submitted extractions, agree (no differences) or open a consensus."""
-    existing = Consensus.objects.filter(study_id=study_id, form_id=form_id).first()
+def consensus_settle_item(*, review: Review, study_id: int, form_id: int):
+    """After a submission: with enough submitted extractions, agree (no differences: a consensus record by
+    agreement) or open a conflict listing the differences. Returns the Consensus, the conflict, or None."""
+    existing = (
+        Consensus.objects.filter(study_id=study_id, form_id=form_id).first()
+        or ExtractionConflict.objects.filter(study_id=study_id, form_id=form_id).first()
+    )
     if existing:
         return existing
     submitted = list(
@@ -94,49 +105,58 @@ def consensus_settle_item(*, review: Review, study_id: int, form_id: int) -> Con
         )
         return None
     diffs = differences(a, b) if b is not None else []
-    agreed = not diffs
-    consensus = Consensus.objects.create(
-        review=review,
-        study_id=study_id,
-        form_id=form_id,
-        form_version=a.form_version,
-        extraction_a=a,
-        extraction_b=b,
-        answers=a.answers,
-        outcomes=a.outcomes,
-        status=ConsensusStatus.COMPLETE if agreed else ConsensusStatus.OPEN,
-        method=ConsensusMethod.AGREEMENT if agreed else ConsensusMethod.CONSENSUS,
-        completed_at=timezone.now() if agreed else None,
-    )
+    item = {
+        "review": review,
+        "study_id": study_id,
+        "form_id": form_id,
+        "form_version": a.form_version,
+        "extraction_a": a,
+        "extraction_b": b,
+    }
+    if not diffs:
+        consensus = Consensus.objects.create(
+            **item, method=ConsensusMethod.AGREEMENT, answers=a.answers, outcomes=a.outcomes
+        )
+        event_log(
+            review=review,
+            actor=None,
+            verb="extraction.agreed",
+            study=study_id,
+            form=form_id,
+            consensus=consensus.pk,
+            extractions=[e.pk for e in submitted[:2]],
+        )
+        return consensus
+    conflict = ExtractionConflict.objects.create(**item)
     event_log(
         review=review,
         actor=None,
-        verb="extraction.agreed" if agreed else "extraction.differences_found",
+        verb="extraction.conflict_opened",
         study=study_id,
         form=form_id,
-        consensus=consensus.pk,
+        conflict=conflict.pk,
         differences=len(diffs),
-        extractions=[e.pk for e in submitted[:2]],
+        extractions=[a.pk, b.pk],
     )
-    return consensus
+    return conflict
 
 
-def _lock(consensus_id: int, expected_version: int | None) -> Consensus:
-    consensus = (
-        Consensus.objects.select_for_update()
+def _lock(conflict_id: int, expected_version: int | None) -> ExtractionConflict:
+    conflict = (
+        ExtractionConflict.objects.select_for_update()
         .select_related("review", "form_version", "extraction_a__form_version", "extraction_b__form_version")
-        .filter(pk=consensus_id)
+        .filter(pk=conflict_id)
         .first()
     )
-    if consensus is None:
-        raise ValidationError("No such consensus record.")
-    if expected_version is not None and int(expected_version) != consensus.version:
+    if conflict is None:
+        raise ValidationError("No such conflict.")
+    if expected_version is not None and int(expected_version) != conflict.version:
         raise StaleVersion(
             "Somebody else settled a difference meanwhile (the record is at version "
-            f"{consensus.version}, this page had {expected_version}). Reload to see it; nothing was saved.",
+            f"{conflict.version}, this page had {expected_version}). Reload to see it; nothing was saved.",
             code="stale",
         )
-    return consensus
+    return conflict
 
 
 def _clean(item: Item, choice: str, value: Any) -> Any:
@@ -160,37 +180,31 @@ def _clean(item: Item, choice: str, value: Any) -> Any:
         raise ValidationError(f"{item.label} {error}.") from None
 
 
-def _merge(consensus: Consensus) -> None:
-    a, b = consensus.extraction_a, consensus.extraction_b
-    schema = consensus.form_version.schema
-    consensus.answers = merge_answers(schema, a.answers, b.answers, consensus.settlements)
-    consensus.outcomes = od.merge_outcomes(a.outcomes, b.outcomes, consensus.settlements)
+def merged(conflict: ExtractionConflict) -> tuple[dict, list]:
+    """The answers and outcome rows the settlements so far make (unsettled differences keep A's values)."""
+    a, b = conflict.extraction_a, conflict.extraction_b
+    answers = merge_answers(conflict.form_version.schema, a.answers, b.answers, conflict.settlements)
+    return answers, od.merge_outcomes(a.outcomes, b.outcomes, conflict.settlements)
 
 
 @transaction.atomic
-def consensus_settle(
-    *,
-    consensus_id: int,
-    actor,
-    path: str,
-    choice: str,
-    value: Any = None,
-    expected_version: int | None = None,
-) -> Consensus:
-    """Settle one difference: take reviewer A's value, B's, or an agreed new value."""
-    consensus = _lock(consensus_id, expected_version)
-    require_settler(consensus.review, actor)
-    if consensus.status != ConsensusStatus.OPEN:
-        raise ValidationError("This consensus record is complete.")
+def conflict_settle(
+    *, conflict_id: int, actor, path: str, choice: str, value: Any = None, expected_version: int | None = None
+) -> ExtractionConflict:
+    """Settle one difference: take reviewer A's value, B's, or an agreed new value (recorded with who)."""
+    conflict = _lock(conflict_id, expected_version)
+    require_settler(conflict.review, actor)
+    if not conflict.is_open:
+        raise ValidationError("This conflict is resolved.")
     if choice not in ("a", "b", "value"):
         raise ValidationError("Choose reviewer A's value, reviewer B's, or enter the agreed value.")
     item = next(
-        (i for i in differences(consensus.extraction_a, consensus.extraction_b) if i.path == path), None
+        (i for i in differences(conflict.extraction_a, conflict.extraction_b) if i.path == path), None
     )
     if item is None:
         raise ValidationError(f"There is no difference at {path!r} (reload the page).")
     cleaned = _clean(item, choice, value)
-    before = consensus.settlements.get(path)
+    before = conflict.settlements.get(path)
     settlement = {
         "choice": choice,
         "by": actor.pk,
@@ -199,60 +213,73 @@ def consensus_settle(
     }
     if choice == "value":
         settlement["value"] = cleaned
-    consensus.settlements[path] = settlement
-    _merge(consensus)
-    consensus.version += 1
-    consensus.save(update_fields=["settlements", "answers", "outcomes", "version", "updated_at"])
+    conflict.settlements[path] = settlement
+    conflict.version += 1
+    conflict.save(update_fields=["settlements", "version", "updated_at"])
     event_log(
-        review=consensus.review,
+        review=conflict.review,
         actor=actor,
         verb="extraction.difference_settled",
-        consensus=consensus.pk,
-        study=consensus.study_id,
+        conflict=conflict.pk,
+        study=conflict.study_id,
         path=path,
         a=item.a,
         b=item.b,
         before=before,
         after=settlement,
     )
-    return consensus
+    return conflict
 
 
 @transaction.atomic
-def consensus_complete(
-    *, consensus_id: int, actor, expected_version: int | None = None, note: str = ""
+def conflict_resolve(
+    *, conflict_id: int, actor, expected_version: int | None = None, note: str = ""
 ) -> Consensus:
-    """Close the record once every difference is settled."""
-    consensus = _lock(consensus_id, expected_version)
-    require_settler(consensus.review, actor)
-    if consensus.status == ConsensusStatus.COMPLETE:
-        return consensus
-    open_paths = [
+    """Once every difference is settled: the consensus record (by consensus when one of the two reviewers
+    settles, else by arbitration), and the conflict resolved."""
+    conflict = _lock(conflict_id, expected_version)
+    require_settler(conflict.review, actor)
+    if not conflict.is_open:
+        raise ValidationError("This conflict is resolved already.")
+    open_items = [
         i.label
-        for i in differences(consensus.extraction_a, consensus.extraction_b)
-        if i.path not in consensus.settlements
+        for i in differences(conflict.extraction_a, conflict.extraction_b)
+        if i.path not in conflict.settlements
     ]
-    if open_paths:
-        raise ValidationError([f"{len(open_paths)} difference(s) still to settle:", *open_paths[:20]])
-    reviewers = {consensus.extraction_a.reviewer_id, consensus.extraction_b.reviewer_id}
-    consensus.method = ConsensusMethod.CONSENSUS if actor.pk in reviewers else ConsensusMethod.ARBITRATION
-    consensus.status, consensus.completed_at, consensus.decided_by = (
-        ConsensusStatus.COMPLETE,
+    if open_items:
+        raise ValidationError([f"{len(open_items)} difference(s) still to settle:", *open_items[:20]])
+    reviewers = {conflict.extraction_a.reviewer_id, conflict.extraction_b.reviewer_id}
+    method = ConsensusMethod.CONSENSUS if actor.pk in reviewers else ConsensusMethod.ARBITRATION
+    answers, outcomes = merged(conflict)
+    consensus = Consensus.objects.create(
+        review=conflict.review,
+        study_id=conflict.study_id,
+        form_id=conflict.form_id,
+        form_version=conflict.form_version,
+        extraction_a=conflict.extraction_a,
+        extraction_b=conflict.extraction_b,
+        method=method,
+        decided_by=actor,
+        note=note,
+        answers=answers,
+        outcomes=outcomes,
+        settlements=conflict.settlements,
+    )
+    conflict.status, conflict.resolved_at, conflict.resolved_by = (
+        ConflictStatus.RESOLVED,
         timezone.now(),
         actor,
     )
-    consensus.note = note
-    consensus.version += 1
-    consensus.save(
-        update_fields=["method", "status", "completed_at", "decided_by", "note", "version", "updated_at"]
-    )
+    conflict.version += 1
+    conflict.save(update_fields=["status", "resolved_at", "resolved_by", "version", "updated_at"])
     event_log(
-        review=consensus.review,
+        review=conflict.review,
         actor=actor,
-        verb="extraction.consensus_completed",
+        verb="extraction.consensus_reached",
         consensus=consensus.pk,
-        study=consensus.study_id,
-        method=consensus.method,
-        settled=len(consensus.settlements),
+        conflict=conflict.pk,
+        study=conflict.study_id,
+        method=method,
+        settled=len(conflict.settlements),
     )
     return consensus

@@ -20,7 +20,16 @@ from reviewapp.services.audit import event_log
 
 from .. import outcomes as od
 from ..forms_schema import carry_answers, clean_value, is_blank, validate_answers
-from ..models import Consensus, ConsensusStatus, Extraction, ExtractionStatus, Form, OutcomeMeasure
+from ..models import (
+    Consensus,
+    Extraction,
+    ExtractionConflict,
+    ExtractionRevision,
+    ExtractionStatus,
+    Form,
+    OutcomeMeasure,
+    RevisionKind,
+)
 from ..permissions import require
 from .forms import latest_version
 
@@ -422,27 +431,43 @@ def extraction_submit(*, extraction_id: int, actor, expected_version: int | None
 
 @transaction.atomic
 def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None) -> Extraction:
-    """Back to draft, while no difference of its study has been settled yet."""
+    """Back to draft while no difference of its study has been settled; the submitted version is kept."""
     extraction = _lock(extraction_id, actor, expected_version)
     if extraction.status != ExtractionStatus.SUBMITTED:
         return extraction
-    consensus = (
-        Consensus.objects.select_for_update().filter(study=extraction.study, form=extraction.form).first()
-    )
-    if consensus is not None:
-        if consensus.status == ConsensusStatus.COMPLETE or consensus.settlements:
+    item = {"study": extraction.study, "form": extraction.form}
+    if Consensus.objects.filter(**item).exists():
+        raise ValidationError(
+            "This study has its consensus record; its extractions can no longer be reopened."
+        )
+    conflict = ExtractionConflict.objects.select_for_update().filter(**item).first()
+    if conflict is not None:
+        if conflict.settlements:
             raise ValidationError(
                 "Differences of this study are being settled; it can no longer be reopened."
             )
         event_log(
             review=extraction.review,
             actor=actor,
-            verb="extraction.consensus_withdrawn",
+            verb="extraction.conflict_withdrawn",
             study=extraction.study_id,
             form=extraction.form_id,
-            consensus=consensus.pk,
+            conflict=conflict.pk,
         )
-        consensus.delete()
+        conflict.delete()
+    revision = ExtractionRevision.objects.create(
+        review=extraction.review,
+        study=extraction.study,
+        form=extraction.form,
+        reviewer=extraction.reviewer,
+        extraction_id=extraction.pk,
+        form_version=extraction.form_version,
+        answers=extraction.answers,
+        outcomes=extraction.outcomes,
+        submitted_at=extraction.submitted_at,
+        kind=RevisionKind.RETRACTED,
+        during_conflict=conflict is not None,
+    )
     extraction.status, extraction.submitted_at = ExtractionStatus.DRAFT, None
     _bump(extraction, "status", "submitted_at")
     event_log(
@@ -451,6 +476,7 @@ def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None
         verb="extraction.reopened",
         extraction=extraction.pk,
         study=extraction.study_id,
+        revision=revision.pk,
     )
     return extraction
 

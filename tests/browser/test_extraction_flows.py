@@ -6,7 +6,7 @@ comparison shows the differences; the arbiter settles them and the consensus rec
 import pytest
 from playwright.sync_api import expect
 
-from extraction.models import Consensus, ConsensusStatus, Extraction, FormVersion
+from extraction.models import Consensus, ConsensusMethod, Extraction, ExtractionConflict, FormVersion
 from extraction.services import measures as measure_services
 from reviewapp.models import Study
 
@@ -121,8 +121,8 @@ def test_build_extract_twice_compare_and_settle(login, review, alice, bob, carol
 
     # the comparison shows the one real difference (rows matched by arm, not by position)
     arbiter = login(dave)
-    consensus = Consensus.objects.get()
-    arbiter.goto(f"{BASE}/consensus/{consensus.pk}/")
+    conflict = ExtractionConflict.objects.get()
+    arbiter.goto(f"{BASE}/conflicts/{conflict.pk}/")
     differences = arbiter.get_by_test_id("difference")
     expect(differences).to_have_count(1)
     expect(differences.first).to_contain_text("Arms [Placebo]: Randomised")
@@ -133,7 +133,7 @@ def test_build_extract_twice_compare_and_settle(login, review, alice, bob, carol
     idle(arbiter)
     arbiter.get_by_test_id("complete-consensus").click()
     expect(arbiter.get_by_test_id("consensus-status")).to_have_text("Complete")
-    consensus.refresh_from_db()
-    assert consensus.status == ConsensusStatus.COMPLETE
+    consensus = Consensus.objects.get()
+    assert (consensus.method, consensus.decided_by) == (ConsensusMethod.ARBITRATION, dave)
     assert consensus.answers["arms"][1] == {"label": "Placebo", "n": 31}
     assert consensus.settlements["arms[Placebo].n"]["by_name"] == "dave"

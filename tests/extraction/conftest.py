@@ -127,9 +127,9 @@ def extract(review, form, fill, hba1c):
 
 @pytest.fixture
 def settle():
-    def run(consensus, user, path, choice, value=None):
-        return consensus_services.consensus_settle(
-            consensus_id=consensus.pk, actor=user, path=path, choice=choice, value=value
+    def run(conflict, user, path, choice, value=None):
+        return consensus_services.conflict_settle(
+            conflict_id=conflict.pk, actor=user, path=path, choice=choice, value=value
         )
 
     return run

@@ -2,9 +2,10 @@
 
 import pytest
 
-from extraction.models import Consensus, Extraction
+from extraction.models import Consensus, Extraction, ExtractionConflict
 from extraction.services import extractions as extraction_services
 from extraction.services import tables as table_services
+from reviewapp.models import Study
 
 from .conftest import SMALL_FORM
 
@@ -20,6 +21,8 @@ def _expect(table):
 def world(review, alice, bob, carol, dave, vera, mallory, form, studies, extract, hba1c):
     extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia")
+    extract(bob, studies[2])
+    extract(carol, studies[2])
     draft = extraction_services.extraction_start(
         review=review, actor=bob, study_id=studies[1].pk, form_id=form.pk
     )
@@ -28,11 +31,12 @@ def world(review, alice, bob, carol, dave, vera, mallory, form, studies, extract
     )
     return {
         "form": form,
+        "conflict": ExtractionConflict.objects.get(),
         "consensus": Consensus.objects.get(),
         "draft": draft,
         "table": table,
         "hba1c": hba1c,
-        "study": studies[2],
+        "study": Study.objects.create(review=review, label="Chin 2025"),
     }
 
 
@@ -57,19 +61,31 @@ def test_members_read_forms_outcomes_tables(api, team, world, path, persona, sta
     assert api(team[persona]).get(url).status_code == status
 
 
-@pytest.mark.parametrize("path", ["/extractions/", "/consensus/{c}/comparison/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/extractions/",
+        "/extractions/{x}/",
+        "/conflicts/",
+        "/conflicts/{c}/",
+        "/conflicts/{c}/comparison/",
+        "/consensus/{k}/comparison/",
+    ],
+)
 @pytest.mark.parametrize(("persona", "status"), _expect([200, 200, 200, 403, 404]))
 def test_viewers_do_not_read_individual_extractions(api, team, world, path, persona, status):
-    assert api(team[persona]).get(API + path.format(c=world["consensus"].pk)).status_code == status
+    x = world["conflict"].extraction_a_id
+    url = API + path.format(c=world["conflict"].pk, k=world["consensus"].pk, x=x)
+    assert api(team[persona]).get(url).status_code == status
 
 
-@pytest.mark.parametrize(("persona", "count"), _expect([1, 1, 1, 0, None]))
-def test_viewers_read_completed_consensus_only(api, team, world, persona, count, bob, carol):
-    response = api(team[persona]).get(f"{API}/consensus/")
-    if count is None:
-        assert response.status_code == 404
-    else:
-        assert response.json()["count"] == count
+@pytest.mark.parametrize("path", ["/consensus/", "/consensus/{k}/"])
+@pytest.mark.parametrize(("persona", "status"), _expect([200, 200, 200, 200, 404]))
+def test_every_member_reads_consensus_records(api, team, world, path, persona, status):
+    response = api(team[persona]).get(API + path.format(k=world["consensus"].pk))
+    assert response.status_code == status
+    if status == 200 and path == "/consensus/":
+        assert [r["study_label"] for r in response.json()["results"]] == ["Jiang 2011"]
 
 
 @pytest.mark.parametrize(("persona", "status"), _expect([201, 403, 403, 403, 404]))
@@ -134,7 +150,7 @@ def test_extraction_writes_need_the_reviewer_and_their_own_extraction(
 @pytest.mark.parametrize(("persona", "status"), _expect([200, 200, 200, 403, 404]))
 def test_settling_needs_a_settler(api, team, world, persona, status):
     response = api(team[persona]).post(
-        f"{API}/consensus/{world['consensus'].pk}/settle/",
+        f"{API}/conflicts/{world['conflict'].pk}/settle/",
         {"path": "design.country", "choice": "a"},
         format="json",
     )
@@ -143,9 +159,7 @@ def test_settling_needs_a_settler(api, team, world, persona, status):
 
 @pytest.mark.parametrize(("persona", "status"), _expect([400, 400, 400, 403, 404]))
 def test_completing_needs_a_settler_and_every_difference_settled(api, team, world, persona, status):
-    response = api(team[persona]).post(
-        f"{API}/consensus/{world['consensus'].pk}/complete/", {}, format="json"
-    )
+    response = api(team[persona]).post(f"{API}/conflicts/{world['conflict'].pk}/resolve/", {}, format="json")
     assert response.status_code == status
 
 
@@ -169,8 +183,11 @@ def test_answer_with_a_stale_version_is_409_and_saves_nothing(api, bob, world):
 
 def test_blind_list_shows_others_only_once_complete(api, carol, world):
     rows = api(carol).get(f"{API}/extractions/").json()["results"]
+    # bob's draft of Lian 2022 stays hidden; Jiang (agreed) and Zang (in conflict) are complete
     assert sorted((r["reviewer"], r["study_label"]) for r in rows) == [
+        ("bob", "Jiang 2011"),
         ("bob", "Zang 2022"),
+        ("carol", "Jiang 2011"),
         ("carol", "Zang 2022"),
     ]
 
@@ -182,17 +199,20 @@ def test_list_filters(api, bob, world):
 
 def test_comparison_lists_differences_then_consensus_completes(api, dave, world):
     client = api(dave)
-    c = world["consensus"]
-    diffs = client.get(f"{API}/consensus/{c.pk}/comparison/").json()
+    c = world["conflict"]
+    diffs = client.get(f"{API}/conflicts/{c.pk}/comparison/").json()
     assert [(d["path"], d["a"], d["b"]) for d in diffs] == [("design.country", "China", "Indonesia")]
-    client.post(f"{API}/consensus/{c.pk}/settle/", {"path": "design.country", "choice": "b"}, format="json")
-    done = client.post(f"{API}/consensus/{c.pk}/complete/", {}, format="json").json()
-    assert (done["status"], done["method"], done["decided_by"]) == ("complete", "arbitration", "dave")
+    client.post(f"{API}/conflicts/{c.pk}/settle/", {"path": "design.country", "choice": "b"}, format="json")
+    response = client.post(f"{API}/conflicts/{c.pk}/resolve/", {}, format="json")
+    assert response.status_code == 201
+    done = response.json()
+    assert (done["method"], done["decided_by"]) == ("arbitration", "dave")
     assert done["answers"]["design"]["country"] == "Indonesia"
     assert done["settlements"]["design.country"]["by_name"] == "dave"
     data = client.get(f"{API}/outcome-data/?outcome=hba1c&time_point=12 months").json()
     assert [(r["study_label"], [a["arm"] for a in r["arms"]]) for r in data] == [
-        ("Zang 2022", ["UC-MSC", "Placebo"])
+        ("Jiang 2011", ["UC-MSC", "Placebo"]),  # agreed
+        ("Zang 2022", ["UC-MSC", "Placebo"]),  # settled just now
     ]
 
 
@@ -212,7 +232,7 @@ def test_schema_lists_the_extraction_endpoints(api, alice):
     for path in (
         "/extraction/forms/",
         "/extraction/extractions/{id}/answer/",
-        "/extraction/consensus/{id}/settle/",
+        "/extraction/conflicts/{id}/settle/",
         "/extraction/outcome-data/",
         "/extraction/tables/{id}/rows/",
     ):

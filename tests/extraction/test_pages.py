@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from extraction.models import Consensus, Extraction, FormVersion, TableLayout
+from extraction.models import Consensus, Extraction, ExtractionConflict, FormVersion, TableLayout
 from extraction.services import extractions as extraction_services
 from extraction.services import tables as table_services
 
@@ -246,23 +246,39 @@ def test_page_and_autosave_cost_a_constant_number_of_queries(
 def test_comparison_page_highlights_differences_and_settles_them(browser, bob, carol, dave, studies, extract):
     extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia", n_uc=60)
-    consensus = Consensus.objects.get()
-    page = browser(dave).get(f"{PAGES}/consensus/{consensus.pk}/").content.decode()
+    conflict = ExtractionConflict.objects.get()
+    page = browser(dave).get(f"{PAGES}/conflicts/{conflict.pk}/").content.decode()
     assert page.count('data-testid="difference"') == 3  # country, arm n, outcome arm n
     response = browser(dave).post(
-        f"{PAGES}/consensus/{consensus.pk}/settle/",
-        {"path": "design.country", "choice": "b", "version": consensus.version},
+        f"{PAGES}/conflicts/{conflict.pk}/settle/",
+        {"path": "design.country", "choice": "b", "version": conflict.version},
         **HTMX,
     )
     assert response.status_code == 200 and "took B · dave" in response.content.decode()
+    stale = browser(dave).post(
+        f"{PAGES}/conflicts/{conflict.pk}/settle/",
+        {"path": "arms[UC-MSC].n", "choice": "a", "version": conflict.version},
+        **HTMX,
+    )
+    assert (
+        stale.status_code == 422 and "Somebody else settled a difference meanwhile" in stale.content.decode()
+    )
 
 
-def test_viewer_sees_only_completed_consensus(browser, bob, carol, vera, studies, extract):
+def test_viewer_sees_consensus_records_but_never_the_two_extractions(
+    browser, bob, carol, vera, studies, extract
+):
     extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia")
-    consensus = Consensus.objects.get()
-    assert browser(vera).get(f"{PAGES}/consensus/{consensus.pk}/").status_code == 404
-    assert browser(vera).get(f"{PAGES}/x/{consensus.extraction_a_id}/view/").status_code == 404
+    extract(bob, studies[1])
+    extract(carol, studies[1])
+    conflict, consensus = ExtractionConflict.objects.get(), Consensus.objects.get()
+    assert browser(vera).get(f"{PAGES}/conflicts/{conflict.pk}/").status_code == 403
+    assert browser(vera).get(f"{PAGES}/x/{conflict.extraction_a_id}/view/").status_code == 404
+    page = browser(vera).get(f"{PAGES}/consensus/{consensus.pk}/").content.decode()
+    assert "Lian 2022" in page and "China" in page
+    listing = browser(vera).get(f"{PAGES}/consensus/").content.decode()
+    assert 'data-testid="conflict-row"' not in listing and listing.count('data-testid="consensus-row"') == 1
 
 
 def test_characteristics_table_html_csv_xlsx_neutralise_formulas(
@@ -301,7 +317,7 @@ def test_study_board_costs_the_same_for_more_studies(
     client = browser(bob)
     url = f"{PAGES}/forms/{form.pk}/studies/"
     client.get(url)
-    with django_assert_max_num_queries(9) as few:
+    with django_assert_max_num_queries(10) as few:
         client.get(url)
     for study in _n_studies(review, 20):
         extraction_services.extraction_start(review=review, actor=bob, study_id=study.pk, form_id=form.pk)
@@ -314,12 +330,12 @@ def test_comparison_and_lists_cost_a_constant_number_of_queries(
 ):
     extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia", n_uc=60, mean_uc=7.4)
-    consensus = Consensus.objects.get()
+    conflict = ExtractionConflict.objects.get()
     table = table_services.table_create(
         review=review, actor=alice, form=form, title="T1", columns=["design.country", "arms.n"]
     )
     client = browser(dave)
-    for url in (f"{PAGES}/consensus/{consensus.pk}/", f"{PAGES}/consensus/", f"{PAGES}/tables/{table.pk}/"):
+    for url in (f"{PAGES}/conflicts/{conflict.pk}/", f"{PAGES}/consensus/", f"{PAGES}/tables/{table.pk}/"):
         client.get(url)
         with django_assert_max_num_queries(10):
             assert client.get(url).status_code == 200
@@ -332,4 +348,10 @@ def test_comparison_and_lists_cost_a_constant_number_of_queries(
     # only completed consensus records make table rows: Lian agreed; Zang and Jiang still have differences
     assert "Lian 2022" in page and "Zang 2022" not in page and "Jiang 2011" not in page
     with django_assert_max_num_queries(10):
-        assert client.get(f"{PAGES}/consensus/").content.decode().count('data-testid="consensus-row"') == 3
+        listing = client.get(f"{PAGES}/consensus/").content.decode()
+    assert (
+        listing.count('data-testid="consensus-row"') == 1 and listing.count('data-testid="conflict-row"') == 2
+    )
+    agreed = Consensus.objects.get()
+    with django_assert_max_num_queries(10):
+        assert client.get(f"{PAGES}/consensus/{agreed.pk}/").status_code == 200

@@ -4,7 +4,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from extraction import selectors
-from extraction.models import Consensus, ConsensusMethod, ConsensusStatus, ExtractionStatus, FormVersion
+from extraction.models import (
+    ConflictStatus,
+    Consensus,
+    ConsensusMethod,
+    ExtractionConflict,
+    ExtractionRevision,
+    ExtractionStatus,
+    FormVersion,
+)
 from extraction.services import consensus as consensus_services
 from extraction.services import extractions as extraction_services
 from extraction.services import forms as form_services
@@ -221,7 +229,8 @@ def test_identical_extractions_settle_by_agreement(review, bob, carol, studies, 
     extract(bob, studies[0])
     extract(carol, studies[0], country=" China ")
     consensus = Consensus.objects.get(study=studies[0])
-    assert (consensus.status, consensus.method) == (ConsensusStatus.COMPLETE, ConsensusMethod.AGREEMENT)
+    assert (consensus.method, consensus.decided_by) == (ConsensusMethod.AGREEMENT, None)
+    assert not ExtractionConflict.objects.exists()
 
 
 def test_differences_are_listed_settled_by_name_and_completed(
@@ -229,22 +238,21 @@ def test_differences_are_listed_settled_by_name_and_completed(
 ):
     extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia", mean_uc=7.3)
-    consensus = Consensus.objects.get(study=studies[0])
-    items = selectors.comparison(consensus)
+    conflict = ExtractionConflict.objects.get(study=studies[0])
+    items = selectors.comparison(conflict)
     assert [(c.item.path, c.item.a_text, c.item.b_text) for c in items] == [
         ("design.country", "China", "Indonesia"),
         ("@outcomes[hba1c @ 12 months].arms[UC-MSC].mean", "7.1", "7.3"),
     ]
     with pytest.raises(ValidationError, match="still to settle"):
-        consensus_services.consensus_complete(consensus_id=consensus.pk, actor=dave)
-    settle(consensus, dave, "design.country", "a")
-    consensus = settle(consensus, dave, "@outcomes[hba1c @ 12 months].arms[UC-MSC].mean", "value", "7,2")
-    done = consensus_services.consensus_complete(consensus_id=consensus.pk, actor=dave)
-    assert (done.status, done.method, done.decided_by) == (
-        ConsensusStatus.COMPLETE,
-        ConsensusMethod.ARBITRATION,
-        dave,
-    )
+        consensus_services.conflict_resolve(conflict_id=conflict.pk, actor=dave)
+    assert not Consensus.objects.exists()
+    settle(conflict, dave, "design.country", "a")
+    settle(conflict, dave, "@outcomes[hba1c @ 12 months].arms[UC-MSC].mean", "value", "7,2")
+    done = consensus_services.conflict_resolve(conflict_id=conflict.pk, actor=dave)
+    assert (done.method, done.decided_by) == (ConsensusMethod.ARBITRATION, dave)
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.resolved_by) == (ConflictStatus.RESOLVED, dave)
     assert done.answers["design"]["country"] == "China"
     assert done.outcomes[0]["arms"][0]["mean"] == 7.2
     assert {s["by_name"] for s in done.settlements.values()} == {"dave"}
@@ -254,7 +262,41 @@ def test_viewer_cannot_settle(review, bob, carol, vera, studies, extract, settle
     extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia")
     with pytest.raises(PermissionDenied):
-        settle(Consensus.objects.get(study=studies[0]), vera, "design.country", "a")
+        settle(ExtractionConflict.objects.get(study=studies[0]), vera, "design.country", "a")
+
+
+def test_reviewers_settling_themselves_reach_consensus(review, bob, carol, studies, extract, settle):
+    extract(bob, studies[0])
+    extract(carol, studies[0], country="Indonesia")
+    conflict = ExtractionConflict.objects.get()
+    settle(conflict, carol, "design.country", "value", "China and Indonesia")
+    done = consensus_services.conflict_resolve(conflict_id=conflict.pk, actor=bob)
+    assert (done.method, done.decided_by, done.answers["design"]["country"]) == (
+        ConsensusMethod.CONSENSUS,
+        bob,
+        "China and Indonesia",
+    )
+    assert done.settlements["design.country"]["by_name"] == "carol"
+
+
+def test_reopening_keeps_the_submitted_version_and_withdraws_an_untouched_conflict(
+    review, bob, carol, studies, extract, settle
+):
+    mine = extract(bob, studies[0])
+    extract(carol, studies[0], country="Indonesia")
+    extraction_services.extraction_reopen(extraction_id=mine.pk, actor=bob, expected_version=None)
+    assert not ExtractionConflict.objects.exists()
+    revision = ExtractionRevision.objects.get()
+    assert (revision.extraction_id, revision.answers["design"]["country"], revision.during_conflict) == (
+        mine.pk,
+        "China",
+        True,
+    )
+    extraction_services.extraction_submit(extraction_id=mine.pk, actor=bob, expected_version=None)
+    conflict = ExtractionConflict.objects.get()
+    settle(conflict, bob, "design.country", "b")
+    with pytest.raises(ValidationError, match="being settled"):
+        extraction_services.extraction_reopen(extraction_id=mine.pk, actor=bob, expected_version=None)
 
 
 def test_blinding_hides_the_other_extraction_until_both_are_submitted(
