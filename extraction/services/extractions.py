@@ -106,7 +106,7 @@ def extraction_start(*, review: Review, actor, study_id: int, form_id: int) -> E
     event_log(
         review=review,
         actor=actor,
-        verb="extraction.started",
+        verb="extract.started",
         extraction=extraction.pk,
         study=study.pk,
         form=form.pk,
@@ -217,9 +217,10 @@ def extraction_answer_set(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.answer_changed",
+        verb="extract.answer_changed",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=path,
         before=before,
         after=after,
@@ -257,9 +258,10 @@ def extraction_row_add(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.row_added",
+        verb="extract.row_added",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{section.key}.{len(rows) - 1}",
         before=None,
         after=row,
@@ -286,9 +288,10 @@ def extraction_row_remove(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.row_removed",
+        verb="extract.row_removed",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{section_key}.{index}",
         before=before,
         after=None,
@@ -346,9 +349,10 @@ def extraction_outcome_add(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.row_added",
+        verb="extract.row_added",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{OUTCOMES}.{len(extraction.outcomes) - 1}",
         before=None,
         after=row,
@@ -371,9 +375,10 @@ def extraction_arm_add(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.arm_added",
+        verb="extract.arm_added",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{OUTCOMES}.{row_index}.arms",
         before=None,
         after=arm,
@@ -418,7 +423,7 @@ def extraction_submit(*, extraction_id: int, actor, expected_version: int | None
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.submitted",
+        verb="extract.submitted",
         extraction=extraction.pk,
         study=extraction.study_id,
         form=extraction.form_id,
@@ -473,9 +478,10 @@ def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.reopened",
+        verb="extract.reopened",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         revision=revision.pk,
     )
     return extraction
@@ -504,9 +510,10 @@ def extraction_upgrade(*, extraction_id: int, actor, expected_version: int | Non
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.upgraded",
+        verb="extract.upgraded",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         before=before,
         after={"version": target.number},
     )

@@ -156,7 +156,7 @@ def test_autosave_cleans_the_value_and_logs_before_and_after(review, bob, form, 
     extraction_services.extraction_answer_set(
         extraction_id=e.pk, actor=bob, path="design.follow_up", value="13", expected_version=2
     )
-    events = AuditEvent.objects.filter(verb="extraction.answer_changed").order_by("id")
+    events = AuditEvent.objects.filter(verb="extract.answer_changed").order_by("id")
     assert [(ev.data["before"], ev.data["after"]) for ev in events] == [(None, 12.5), (12.5, 13)]
 
 
