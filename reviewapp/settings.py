@@ -5,9 +5,12 @@ DATABASE_URL / CELERY_BROKER_URL switches to PostgreSQL / Redis-backed Celery wo
 """
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,8 +32,17 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DJANGO_DEBUG", False)
-# The fallback key is only good for a laptop; `check --deploy` flags it until DJANGO_SECRET_KEY is set.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-reviewapp-local-development-key"
+_UNDER_PYTEST = bool(os.environ.get("PYTEST_VERSION"))  # pytest 8.2+ sets it
+# Without DJANGO_SECRET_KEY: DEBUG and the test suite use a fixed development key; any other process gets
+# a random key of its own (fine for management commands, which keep no sessions), and the web server
+# refuses to start (reviewapp/wsgi.py, asgi.py): sessions signed with a throw-away key would be wrong.
+SECRET_KEY_FROM_ENV = bool(os.environ.get("DJANGO_SECRET_KEY"))
+if SECRET_KEY_FROM_ENV:
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+elif DEBUG or _UNDER_PYTEST:
+    SECRET_KEY = "django-insecure-reviewapp-local-development-key"  # noqa: S105 (DEBUG/tests only)
+else:
+    SECRET_KEY = "django-insecure-ephemeral-" + secrets.token_urlsafe(48)
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -46,7 +58,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files: /api/docs/ works offline
     "django_htmx",
+    "axes",
     "reviewapp",
     "screening",
     "extraction",
@@ -56,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "reviewapp.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last, as django-axes asks: it turns a locked-out login into its lockout response
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"
@@ -93,14 +111,17 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # In-process import tasks write while pages read: WAL and a generous lock timeout avoid
-            # "database is locked" in the embedded mode.
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
         }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # However SQLite was chosen (default or DATABASE_URL=sqlite:///...): in-process tasks write while pages
+    # read, so WAL, IMMEDIATE write transactions and a generous lock timeout avoid "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -110,6 +131,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # counts failed logins; locks out after AXES_FAILURE_LIMIT
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes) on the site and the admin login: after 5 failures for one username from
+# one address, that pair is locked out for 15 minutes (a correct password included).
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
+
+# E-mail (invitations, password reset): printed on the console unless an SMTP host is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviewapp <reviewapp@localhost>")
+
+CSRF_FAILURE_VIEW = "reviewapp.views.errors.csrf_failure"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -145,6 +196,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 TASKS_MODE = os.environ.get("TASKS_MODE", "celery" if CELERY_BROKER_URL else "thread")
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A job's heartbeat older than this means its process died: it is marked failed (reviewapp.jobs).
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "600"))
+# Redis redelivers an unacknowledged (acks_late) task after this; longer than the longest job.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -175,6 +233,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Systematic reviews: sources, imports, records, de-duplication, screening.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reviewapp.api.schema.add_error_responses",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ImportStatusEnum": "reviewapp.models.ImportStatus",
@@ -192,8 +257,11 @@ SPECTACULAR_SETTINGS = {
 # Security: secure by default outside DEBUG; every flag can be relaxed from the environment
 # (e.g. behind a TLS-terminating proxy that already redirects).
 # pytest (8.2+) sets PYTEST_VERSION: the test server and its browser speak plain HTTP.
-_PLAIN_HTTP = DEBUG or bool(os.environ.get("PYTEST_VERSION"))
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_PLAIN_HTTP = DEBUG or _UNDER_PYTEST
+# X-Forwarded-Proto is trusted only when a TLS proxy in front of us is declared to set (and strip) it;
+# trusting it otherwise would let any client claim its request came over HTTPS.
+if envbool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not _PLAIN_HTTP)
 SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", not _PLAIN_HTTP)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -201,6 +269,24 @@ SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0 if _PLAIN_HTTP else 315360
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline or from
+# another host, so an imported title that slipped past escaping still could not run. Inline style
+# attributes are allowed (htmx's indicator styles, a few layout tweaks); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],  # the full-text PDF viewer
+        "object-src": [SELF],  # Chromium's PDF viewer is a plugin inside that frame
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"  # the full-text page embeds our own PDFs
 SILENCED_SYSTEM_CHECKS = ["security.W019"]  # SAMEORIGIN is deliberate, see above

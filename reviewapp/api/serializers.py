@@ -14,6 +14,7 @@ from ..models import (
     SearchSource,
     SourceKind,
 )
+from .fields import IdField
 
 User = get_user_model()
 
@@ -122,7 +123,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    source = serializers.IntegerField(required=False, help_text="Search source id")
+    source = IdField(required=False, help_text="Search source id")
     source_name = serializers.CharField(required=False, help_text="Or a source name (created if missing)")
     format = serializers.ChoiceField(
         choices=["auto", "ris", "medline", "endnote-xml", "bibtex", "csv", "wos"], default="auto"
@@ -137,8 +138,18 @@ class RecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = Record
         fields = [
-            "id", "source", "batch", "position", "source_key", *CITATION_FIELDS, "duplicate_of",
-            "removed_reason", "removed_note", "study", "status", "created_at",
+            "id",
+            "source",
+            "batch",
+            "position",
+            "source_key",
+            *CITATION_FIELDS,
+            "duplicate_of",
+            "removed_reason",
+            "removed_note",
+            "study",
+            "status",
+            "created_at",
         ]
 
     def get_status(self, record) -> str:

@@ -1,8 +1,7 @@
-from rest_framework.routers import DefaultRouter
-
 from . import views
+from .routers import ReviewRouter
 
-router = DefaultRouter()
+router = ReviewRouter()
 router.register("reviews", views.ReviewViewSet, basename="review")
 nested = r"reviews/(?P<review_slug>[-\w]+)"
 router.register(f"{nested}/members", views.MembershipViewSet, basename="member")

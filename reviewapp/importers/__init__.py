@@ -20,6 +20,7 @@ from typing import BinaryIO
 from . import bibtex, csv_formats, endnote_xml, medline, ris, wos
 from .base import FORMATS, ParsedRecord, ParseError
 from .encoding import decode_head, seekable, text_stream
+from .limits import check_record
 
 __all__ = ["FORMATS", "ParseError", "ParsedRecord", "detect_format", "parse"]
 
@@ -94,7 +95,8 @@ def parse(stream: BinaryIO, *, filename: str, fmt: str = "auto") -> Iterator[Par
         # The RIS reader decodes entry by entry and falls back to Latin-1 itself, which spares a
         # 260 MB upload a whole extra pass just to check that it is valid UTF-8.
         with text_stream(source, validate_utf8=fmt != "ris") as text:
-            yield from _PARSERS[fmt](text, filename=filename)
+            for record in _PARSERS[fmt](text, filename=filename):
+                yield check_record(record, filename)
 
 
 def _reject_unusable(head: bytes, filename: str) -> None:

@@ -11,6 +11,7 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from . import normalize as norm
 from .base import ParsedRecord, ParseError
@@ -99,12 +100,18 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
     lines.take()  # the header is not a record's raw text
     layout = _layout(header_line, filename)
     # WoS tab-delimited never quotes, but its titles contain quote characters.
-    quoting = csv.QUOTE_NONE if layout.wos else csv.QUOTE_MINIMAL
-    reader = csv.reader(lines, delimiter=_delimiter(header_line), quoting=quoting)
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_NONE if layout.wos else csv.QUOTE_MINIMAL
+    delimiter = _delimiter(header_line)
+    reader = csv.reader(lines, delimiter=delimiter, quoting=quoting)
+    width = len(next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter, quoting=quoting), []))
     count = 0
     try:
         for row in reader:
             start, raw = lines.take()
+            if len(row) < width and "\n" in raw:
+                raise ParseError(
+                    _swallowed(start, lines.number, len(row), width), filename=filename, line=start
+                )
             if any(cell.strip() for cell in row):
                 count += 1
                 yield _record(row, raw, start, layout)
@@ -114,6 +121,15 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
         ) from None
     if count == 0:
         raise ParseError("the CSV file has a header row but no data rows", filename=filename)
+
+
+def _swallowed(start: int, end: int, cells: int, width: int) -> str:
+    """A quote that never closes makes the csv module read the following lines into one cell."""
+    return (
+        f"a quoted cell that starts on line {start} is not closed properly: it runs over lines {start}-{end} "
+        f"and the row has {cells} of the header's {width} columns. Fix the quote (a quote inside a "
+        'quoted cell is written "") or export the file again.'
+    )
 
 
 class _LineTracker:

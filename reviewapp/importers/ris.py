@@ -37,7 +37,22 @@ _TAG_LINE = re.compile(r"\n([A-Z][A-Z0-9])  - ?")
 _ANY_TAG_LINE = re.compile(rb"\n[A-Z][A-Z0-9]  -")
 _AUTHOR_TAGS = frozenset(("AU", "A1"))
 # The tags nearly every dialect uses, in the order ``_record`` unpacks them.
-_COMMON = ("ID", "AN", "TI", "T1", "AB", "N2", "PY", "Y1", "DA", "JF", "JO", "T2", "VL", "IS")
+_COMMON: tuple[str, ...] = (
+    "ID",
+    "AN",
+    "TI",
+    "T1",
+    "AB",
+    "N2",
+    "PY",
+    "Y1",
+    "DA",
+    "JF",
+    "JO",
+    "T2",
+    "VL",
+    "IS",
+)
 _COMMON += ("SP", "EP", "LA", "UR", "DO")
 _NO_COMMON_TAGS = dict.fromkeys(_COMMON, "")
 _fetch_common = operator.itemgetter(*_COMMON)
@@ -58,6 +73,7 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
     on purpose: a generator hand-off per entry costs a measurable share of the time.
     """
     buf, line, count, eof = b"\n", 0, 0, False  # ``line`` is the line of buf[0]
+    closed = 0  # entries that ended with their ER line
     while not eof:
         chunk = text.read_bytes(_CHUNK)
         eof = not chunk
@@ -73,6 +89,10 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
                 stop = _stop_without_er(buf, start, eof)
                 if stop < 0:
                     break
+                if end < 0 and closed and stop >= len(buf.rstrip(b"\n")):  # last entry, file uses ER
+                    _refuse_truncated(buf, pos, start, line, filename)
+            else:
+                closed += 1
             if buf.find(_END, pos, start) >= 0:
                 _check_gap(buf, pos, start, line, filename)
             line += buf.count(b"\n", pos, start + 1)
@@ -96,6 +116,17 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
         buf = buf[keep:]
     if count == 0:
         raise ParseError("no RIS records found (no line starts with 'TY  - ')", filename=filename)
+
+
+def _refuse_truncated(buf: bytes, pos: int, start: int, line: int, filename: str) -> None:
+    """Every entry so far ended with ER but the last one runs into the end of the file: a cut download."""
+    where = line + buf.count(b"\n", pos, start + 1)
+    raise ParseError(
+        "the last RIS entry has no closing 'ER  -' line, although the entries before it do: the file "
+        "looks truncated. Export or download it again.",
+        filename=filename,
+        line=where,
+    )
 
 
 def _stop_without_er(buf: bytes, start: int, eof: bool) -> int:

@@ -8,10 +8,20 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from ..models import CITATION_FIELDS, Record, Review
+from ..spreadsheet import safe_row
 
 FIELDS = (
-    "id", "source_key", "sources", "status", "duplicate_of", "duplicate_of_id", "removed_reason",
-    "removed_note", *CITATION_FIELDS, "import_file", "position",
+    "id",
+    "source_key",
+    "sources",
+    "status",
+    "duplicate_of",
+    "duplicate_of_id",
+    "removed_reason",
+    "removed_note",
+    *CITATION_FIELDS,
+    "import_file",
+    "position",
 )
 
 
@@ -91,17 +101,11 @@ def _write_json(review: Review, out) -> int:
     return count
 
 
-def _flat(value) -> str:
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    return "" if value is None else str(value)
-
-
 def _write_csv(review: Review, out) -> int:
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     count = 0
     for row in export_rows(review):
-        writer.writerow([_flat(row[name]) for name in FIELDS])
+        writer.writerow(safe_row(row[name] for name in FIELDS))
         count += 1
     return count

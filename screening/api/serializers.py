@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from reviewapp.api.fields import IdField
 from reviewapp.models import CITATION_FIELDS, Record, Study
 
 from ..models import (
@@ -39,7 +40,7 @@ class StageQuerySerializer(serializers.Serializer):
 
 class VoteSerializer(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True)
-    reason_label = serializers.CharField(source="reason.label", read_only=True, default=None)
+    reason_label = serializers.CharField(source="reason.label", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Vote
@@ -58,12 +59,12 @@ class VoteSerializer(serializers.ModelSerializer):
 
 
 class VoteWriteSerializer(serializers.Serializer):
-    record = serializers.IntegerField()
+    record = IdField()
     stage = serializers.ChoiceField(choices=Stage.choices)
     decision = serializers.ChoiceField(
         choices=Decision.choices, help_text="maybe (title/abstract only) counts as include for the verdict"
     )
-    reason = serializers.IntegerField(
+    reason = IdField(
         required=False, allow_null=True, help_text="Exclusion reason id: required to exclude at full text"
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -71,13 +72,13 @@ class VoteWriteSerializer(serializers.Serializer):
 
 class VoteChangeSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
-    reason = serializers.IntegerField(required=False, allow_null=True)
+    reason = IdField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class VerdictSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
-    reason_label = serializers.CharField(source="reason.label", read_only=True, default=None)
+    reason_label = serializers.CharField(source="reason.label", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Verdict
@@ -104,7 +105,7 @@ class VoteOutcomeSerializer(serializers.Serializer):
         help_text="awaiting_votes reveals nothing about other votes",
     )
     verdict = VerdictSerializer(allow_null=True)
-    conflict = serializers.IntegerField(allow_null=True)
+    conflict = IdField(allow_null=True)
 
 
 class ConflictSerializer(serializers.ModelSerializer):
@@ -142,7 +143,7 @@ class ConflictSerializer(serializers.ModelSerializer):
 class ConflictResolveSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=VerdictDecision.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.IntegerField(
+    reason = IdField(
         required=False, allow_null=True, help_text="Exclusion reason id: required to exclude at full text"
     )
 
@@ -229,21 +230,21 @@ class StudySerializer(serializers.ModelSerializer):
 
 class StudyGroupSerializer(serializers.Serializer):
     records = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, help_text="Ids of reports included at full text"
+        child=IdField(), allow_empty=False, help_text="Ids of reports included at full text"
     )
     label = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class StudyMergeSerializer(serializers.Serializer):
     studies = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, help_text="Studies to merge into this one"
+        child=IdField(), allow_empty=False, help_text="Studies to merge into this one"
     )
 
 
 class SuggestionSerializer(serializers.Serializer):
-    report_ids = serializers.ListField(child=serializers.IntegerField())
+    report_ids = serializers.ListField(child=IdField())
     shared = serializers.ListField(child=serializers.CharField(), help_text="The NCT ids / DOIs they share")
-    study_ids = serializers.ListField(child=serializers.IntegerField())
+    study_ids = serializers.ListField(child=IdField())
 
 
 class AgreementSerializer(serializers.Serializer):

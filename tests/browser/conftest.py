@@ -54,13 +54,28 @@ def browser():
 
 @pytest.fixture
 def login(browser, live_server):
-    """Open a fresh browser context logged in as `user` (password set by the factories)."""
-    contexts = []
+    """Open a fresh browser context logged in as `user` (password set by the factories).
+
+    Every page opened this way also fails the test if the browser reports a Content-Security-Policy
+    violation: the site's pages must work with scripts from our own static files only.
+    """
+    contexts, violations = [], []
+
+    def watch(page):
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     def as_user(user, password="pw-for-tests-1"):
         context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
+        context.on("page", watch)
         page = context.new_page()
         page.goto("/accounts/login/")
         page.fill("#id_username", user.username)
@@ -72,3 +87,4 @@ def login(browser, live_server):
     yield as_user
     for context in contexts:
         context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)

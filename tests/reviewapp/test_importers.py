@@ -214,12 +214,34 @@ def test_cochrane_central_ris_reads_pmid_from_an_and_ignores_the_central_doi_lin
     assert (record.journal, record.pages, record.year) == ("Stroke", "100-109", 2019)
 
 
-def test_ris_entry_without_er_is_closed_by_the_next_ty_and_at_end_of_file():
-    text = "TY  - JOUR\nTI  - One\nTY  - JOUR\nTI  - Two\nER  - \nTY  - JOUR\nTI  - Three\n"
+def test_ris_entry_without_er_is_closed_by_the_next_ty():
+    text = "TY  - JOUR\nTI  - One\nTY  - JOUR\nTI  - Two\nER  - \nTY  - JOUR\nTI  - Three\nER  - \n"
 
     records = parse_bytes(text.encode())
 
     assert [(record.title, record.line) for record in records] == [("One", 1), ("Two", 3), ("Three", 6)]
+
+
+def test_ris_file_without_any_er_lines_is_read_entry_by_entry():
+    text = "TY  - JOUR\nTI  - One\n\nTY  - JOUR\nTI  - Two\n"
+
+    assert [record.title for record in parse_bytes(text.encode())] == ["One", "Two"]
+
+
+def test_ris_file_cut_off_in_its_last_entry_is_refused_naming_the_line():
+    text = ris("TI  - Whole") + "\nTY  - JOUR\nTI  - Cut off in the mid"
+
+    with pytest.raises(ParseError, match=r"no closing 'ER  -' line.*looks truncated") as error:
+        parse_bytes(text.encode(), filename="cut.ris")
+    assert error.value.line == 5
+    assert str(error.value).startswith("cut.ris (line 5):")
+
+
+def test_ris_file_whose_last_er_has_no_newline_is_complete():
+    assert [r.title for r in parse_bytes(b"TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - B\nER  -")] == [
+        "A",
+        "B",
+    ]
 
 
 def test_ris_entry_with_tags_but_no_ty_is_an_error_naming_its_line():
@@ -383,8 +405,8 @@ def test_endnote_xml_reads_styled_text_and_uses_record_numbers():
 
 
 def test_endnote_xml_record_tag_cut_by_a_read_boundary_is_still_found():
-    head = "<xml><records><record><titles><title>"
-    tail = "</title></titles></record>"
+    head = "<xml><records><record><notes>"
+    tail = "</notes><titles><title>First</title></titles></record>"
     padding = 128 * 1024 - len("<record") - len(head) - len(tail)  # 128 KB ends right after "<record"
     xml = (
         f"{head}{'x' * padding}{tail}<record><titles><title>Second</title></titles></record></records></xml>"
@@ -392,7 +414,8 @@ def test_endnote_xml_record_tag_cut_by_a_read_boundary_is_still_found():
 
     records = parse_bytes(xml.encode(), filename="cut.xml")
 
-    assert [record.title for record in records] == ["x" * padding, "Second"]
+    assert [record.title for record in records] == ["First", "Second"]
+    assert len(records[0].raw) > padding
     assert records[1].raw == "<record><titles><title>Second</title></titles></record>"
 
 
@@ -663,3 +686,38 @@ def test_unknown_format_name_is_rejected():
 def test_an_explicit_format_still_rejects_a_pdf(fmt):
     with pytest.raises(ParseError, match="PDF document"):
         parse_bytes(b"%PDF-1.4 junk", fmt=fmt)
+
+
+def test_a_giant_title_is_refused_naming_the_entry_and_the_limit():
+    text = ris("TI  - Fine") + "\n" + ris("TI  - " + "A" * 5_000)
+
+    with pytest.raises(ParseError, match=r"title is 5,000 characters long, over the limit of 4,000") as error:
+        parse_bytes(text.encode(), filename="huge.ris")
+    assert error.value.line == 5
+
+
+def test_an_absurd_author_list_is_refused():
+    authors = "\n".join(f"AU  - Author{i}, A." for i in range(10_001))
+    text = f"TY  - JOUR\nTI  - Many hands\n{authors}\nER  - \n"
+
+    with pytest.raises(ParseError, match=r"authors list has 10,001 items"):
+        parse_bytes(text.encode(), filename="authors.ris")
+
+
+def test_long_but_real_fields_are_kept_whole():
+    abstract = "Background. " + "word " * 8_000  # ~40,000 characters, like a long structured abstract
+    records = parse_bytes(ris(f"TI  - Long one\nAB  - {abstract}").encode())
+
+    assert records[0].abstract == abstract.strip()
+
+
+def test_csv_quote_that_never_closes_is_refused_instead_of_swallowing_rows():
+    text = (
+        'Title,Year,Abstract\n"Fine",2020,"two\nlines"\n"Broken,2021,abc\nNext title,2022,x\nThird,2023,y\n'
+    )
+
+    with pytest.raises(
+        ParseError, match=r"quoted cell that starts on line 4 is not closed properly"
+    ) as error:
+        parse_bytes(text.encode(), filename="broken.csv")
+    assert error.value.line == 4

@@ -1,0 +1,60 @@
+"""Error pages: JSON for API clients (one stable shape), a page that says why and links back for people.
+
+Django calls these for errors raised outside DRF's own handling: a URL that matches nothing under
+/api/, an unexpected exception (500), a CSRF failure. DRF's views answer their own errors in the same
+shape through ``reviewapp.api.exceptions.exception_handler``.
+"""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+MESSAGES = {
+    400: ("bad_request", "Bad request", "The request could not be understood."),
+    403: ("permission_denied", "Not allowed", "Your role in this review does not allow this."),
+    404: ("not_found", "Not found", "There is nothing here, or it is not shared with you."),
+    500: ("server_error", "Something went wrong", "The error was logged; please try again in a moment."),
+}
+
+
+def wants_json(request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def error_response(request, status: int, reason: str = ""):
+    code, title, text = MESSAGES[status]
+    if wants_json(request):
+        return JsonResponse({"detail": reason or text, "code": code}, status=status)
+    context = {"status": status, "title": title, "text": reason or text}
+    return render(request, "error.html", context, status=status)
+
+
+def _reason(exception) -> str:
+    """The message a view raised with (PermissionDenied("Only owners ...")), if it is meant for people."""
+    if exception is None or not exception.args:
+        return ""
+    first = exception.args[0]
+    return first if isinstance(first, str) and not first.startswith(("{", "<")) else ""
+
+
+def bad_request(request, exception=None):
+    return error_response(request, 400, _reason(exception))
+
+
+def permission_denied(request, exception=None):
+    return error_response(request, 403, _reason(exception))
+
+
+def page_not_found(request, exception=None):
+    return error_response(request, 404)  # never echo the path: it may come from an attacker's link
+
+
+def server_error(request):
+    return error_response(request, 500)
+
+
+def csrf_failure(request, reason=""):
+    return error_response(
+        request, 403, "The form expired or came from another site. Go back, reload the page and try again."
+    )
