@@ -2,7 +2,7 @@
 
 Everything is under /api/v1/reviews/<review_slug>/extraction/. Non-members get 404; reads need membership
 (individual extractions also need a team role, and blinding applies; viewers read consensus data only);
-every write names the roles that may make it in `action_roles`.
+every write names the roles that may make it in `action_rules`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from reviewapp.models import Membership, Review, Role
-from reviewapp.permissions import review_for
+from reviewapp.permissions import ReviewPermission, member_or_404
 
 from .. import selectors
 from ..models import Consensus, Extraction, ExtractionConflict, Form, FormVersion, OutcomeMeasure, TableLayout
@@ -35,29 +35,16 @@ REVIEWER = (Role.REVIEWER,)
 
 
 def team_only(review, member) -> bool:
+    """Individual extractions and conflicts: owner, reviewers, arbiter (never viewers)."""
     return may_read_extractions(member)
 
 
-class ExtractionPermission(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
-        review, member = review_for(request.user, view.kwargs["review_slug"])
-        view.review, view.member = review, member
-        rule = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
-        if rule is None:
-            if request.method in permissions.SAFE_METHODS:
-                rule = getattr(view, "read_rule", None)
-                if rule is None:
-                    return True
-            else:
-                rule = OWNER
-        allowed = rule(review, member) if callable(rule) else any(member.has(role) for role in rule)
-        if not allowed:
-            raise PermissionDenied("Your role in this review does not allow this.")
-        return True
+def settler(review, member) -> bool:
+    return may_settle(review, member)
 
 
 class Scoped:
-    permission_classes = [IsAuthenticated, ExtractionPermission]
+    permission_classes = [IsAuthenticated, ReviewPermission]
     review: Review
     member: Membership
 
@@ -149,7 +136,7 @@ class FormViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """Copy the form into another review you own."""
         data = serializers.ExtractionFormCopySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target, _ = review_for(request.user, data.validated_data["to_review"], role=Role.OWNER)
+        target, _ = member_or_404(request.user, data.validated_data["to_review"], role=Role.OWNER)
         copied = form_services.form_copy(
             form=self.get_object(), to_review=target, actor=request.user, title=data.validated_data["title"]
         )
@@ -221,8 +208,9 @@ class ExtractionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
     serializer_class = serializers.ExtractionSerializer
     filterset_class = filters.ExtractionFilter
     ordering_fields = ["id", "updated_at"]
-    read_rule = staticmethod(team_only)
-    action_roles = {
+    action_rules = {
+        "list": team_only,
+        "retrieve": team_only,
         "create": REVIEWER,
         "answer": REVIEWER,
         "rows": REVIEWER,
@@ -355,7 +343,7 @@ class ConsensusViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = serializers.ExtractionConsensusSerializer
     filterset_class = filters.ConsensusFilter
     ordering_fields = ["id", "created_at"]
-    action_roles = {"comparison": team_only}
+    action_rules = {"comparison": team_only}
 
     def get_queryset(self):
         return selectors.consensus_visible_to(self.review, self.member)
@@ -375,10 +363,12 @@ class ConflictViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     serializer_class = serializers.ExtractionConflictSerializer
     filterset_class = filters.ConflictFilter
     ordering_fields = ["id", "created_at"]
-    read_rule = staticmethod(team_only)
-    action_roles = {
-        "settle": lambda review, member: may_settle(review, member),
-        "resolve": lambda review, member: may_settle(review, member),
+    action_rules = {
+        "list": team_only,
+        "retrieve": team_only,
+        "comparison": team_only,
+        "settle": settler,
+        "resolve": settler,
     }
 
     def get_queryset(self):

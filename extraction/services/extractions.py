@@ -24,7 +24,6 @@ from ..models import (
     Consensus,
     Extraction,
     ExtractionConflict,
-    ExtractionRevision,
     ExtractionStatus,
     Form,
     OutcomeMeasure,
@@ -418,6 +417,19 @@ def extraction_submit(*, extraction_id: int, actor, expected_version: int | None
     problems = submission_problems(extraction)
     if problems:
         raise ValidationError(problems)
+    other = (
+        Extraction.objects.filter(
+            study_id=extraction.study_id, form_id=extraction.form_id, status=ExtractionStatus.SUBMITTED
+        )
+        .exclude(form_version_id=extraction.form_version_id)
+        .select_related("form_version")
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            f"The other extraction of this study was submitted on form version {other.form_version.number}; "
+            f"move yours (version {extraction.form_version.number}) to it first, so the two can be compared."
+        )
     extraction.status, extraction.submitted_at = ExtractionStatus.SUBMITTED, timezone.now()
     _bump(extraction, "status", "submitted_at")
     event_log(
@@ -430,13 +442,18 @@ def extraction_submit(*, extraction_id: int, actor, expected_version: int | None
     )
     from .consensus import consensus_settle_item
 
-    consensus_settle_item(review=extraction.review, study_id=extraction.study_id, form_id=extraction.form_id)
+    consensus_settle_item(
+        review=extraction.review, study_id=extraction.study_id, form_id=extraction.form_id, actor=actor
+    )
     return extraction
 
 
 @transaction.atomic
 def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None) -> Extraction:
-    """Back to draft while no difference of its study has been settled; the submitted version is kept."""
+    """Back to draft while no difference of its study has been settled; the submitted version is kept
+    (ExtractionRevision). An open conflict stays open: it settles again when the extraction is resubmitted."""
+    from .consensus import WORK, consensus_settle_item
+
     extraction = _lock(extraction_id, actor, expected_version)
     if extraction.status != ExtractionStatus.SUBMITTED:
         return extraction
@@ -445,34 +462,10 @@ def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None
         raise ValidationError(
             "This study has its consensus record; its extractions can no longer be reopened."
         )
-    conflict = ExtractionConflict.objects.select_for_update().filter(**item).first()
-    if conflict is not None:
-        if conflict.settlements:
-            raise ValidationError(
-                "Differences of this study are being settled; it can no longer be reopened."
-            )
-        event_log(
-            review=extraction.review,
-            actor=actor,
-            verb="extraction.conflict_withdrawn",
-            study=extraction.study_id,
-            form=extraction.form_id,
-            conflict=conflict.pk,
-        )
-        conflict.delete()
-    revision = ExtractionRevision.objects.create(
-        review=extraction.review,
-        study=extraction.study,
-        form=extraction.form,
-        reviewer=extraction.reviewer,
-        extraction_id=extraction.pk,
-        form_version=extraction.form_version,
-        answers=extraction.answers,
-        outcomes=extraction.outcomes,
-        submitted_at=extraction.submitted_at,
-        kind=RevisionKind.RETRACTED,
-        during_conflict=conflict is not None,
-    )
+    conflict = ExtractionConflict.objects.filter(**item).first()
+    if conflict is not None and conflict.settlements:
+        raise ValidationError("Differences of this study are being settled; it can no longer be reopened.")
+    revision = WORK.revision_keep(extraction, RevisionKind.RETRACTED, during_conflict=conflict is not None)
     extraction.status, extraction.submitted_at = ExtractionStatus.DRAFT, None
     _bump(extraction, "status", "submitted_at")
     event_log(
@@ -483,6 +476,9 @@ def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None
         study=extraction.study_id,
         form=extraction.form_id,
         revision=revision.pk,
+    )
+    consensus_settle_item(
+        review=extraction.review, study_id=extraction.study_id, form_id=extraction.form_id, actor=actor
     )
     return extraction
 
