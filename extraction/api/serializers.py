@@ -84,6 +84,9 @@ class ExtractionFormExportSerializer(serializers.Serializer):
 
 class ExtractionOutcomeSerializer(serializers.ModelSerializer):
     data_type = serializers.ChoiceField(choices=[t.value for t in DataType])
+    time_points = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
 
     class Meta:
         model = OutcomeMeasure
