@@ -63,6 +63,27 @@ class Widget:
         """The input(s), every value escaped (format_html); one per widget is much cheaper than an include."""
         return render_input(self)
 
+    @property
+    def block_html(self) -> SafeString:
+        """Label, input and help of a field in a plain section."""
+        required = mark_safe(' <span class="req" title="required">*</span>') if self.required else ""
+        help_text = format_html('<div class="help">{}</div>', self.help) if self.help else ""
+        return format_html(
+            '<div class="x-field x-{}"><label for="{}">{}{}</label>{}{}</div>',
+            self.type,
+            self.id,
+            self.label,
+            required,
+            self.html,
+            help_text,
+        )
+
+    def __html__(self) -> SafeString:  # a cell of a repeatable section's row (templates join them)
+        return format_html('<td class="x-{}">{}</td>', self.type, self.html)
+
+    def __str__(self) -> str:
+        return self.__html__()
+
 
 def _attrs(w: Widget) -> SafeString:
     return format_html(' data-path="{}"{}', w.path, mark_safe(" disabled") if w.disabled else "")
@@ -224,6 +245,10 @@ class ArmView:
     cells: list[Cell]
     derived: str
     formula: str = ""
+
+    @property
+    def cells_html(self) -> SafeString:
+        return format_html_join("", "<td>{}</td>", ((c.html,) for c in self.cells))
 
 
 METHOD_SHORT = {
