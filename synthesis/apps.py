@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class SynthesisConfig(AppConfig):
     name = "synthesis"
     verbose_name = "Synthesis and reporting"
+
+    def ready(self) -> None:
+        from reviewapp import registry
+
+        from .demo import seed_review_build
+
+        registry.demo_review(seed_review_build)  # the seed review perinatal-msc-diabetes

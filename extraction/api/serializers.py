@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from reviewapp.api.fields import IdField
+
 from ..models import (
     ConflictStatus,
     Consensus,
@@ -123,8 +125,8 @@ class ExtractionSerializer(serializers.ModelSerializer):
 
 
 class ExtractionStartSerializer(serializers.Serializer):
-    study = serializers.IntegerField()
-    form = serializers.IntegerField()
+    study = IdField()
+    form = IdField()
 
 
 class ExtractionAnswerSerializer(serializers.Serializer):
@@ -140,7 +142,7 @@ class ExtractionRowSerializer(serializers.Serializer):
     section = serializers.CharField(required=False, default="")
     index = serializers.IntegerField(required=False)
     values = serializers.DictField(required=False, default=dict)
-    outcome = serializers.IntegerField(required=False, help_text="OutcomeMeasure id (add_outcome)")
+    outcome = IdField(required=False, help_text="OutcomeMeasure id (add_outcome)")
     time_point = serializers.CharField(required=False, default="")
     arm = serializers.CharField(required=False, default="")
     version = serializers.IntegerField()

@@ -1,5 +1,12 @@
 """REST endpoints of this app, mounted under /api/v1/ by reviewapp/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("reviews/<slug:review_slug>/prisma/", views.PrismaView.as_view(), name="prisma-counts"),
+    path(
+        "reviews/<slug:review_slug>/prisma/records/", views.PrismaRecordsView.as_view(), name="prisma-records"
+    ),
+]
