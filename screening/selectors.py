@@ -29,7 +29,6 @@ from .models import (
     ExclusionReason,
     QueueItem,
     Retrieval,
-    RetrievalStatus,
     Stage,
     Verdict,
     VerdictDecision,
@@ -324,40 +323,3 @@ def progress_chart(series: dict[str, list[tuple[dt.date, int]]]) -> Chart:
             ("Records decided", "line-decided", series["decided"]),
         ]
     )
-
-
-def prisma_counts(review: Review) -> dict:
-    """The screening boxes of the PRISMA 2020 flow diagram (reports and studies)."""
-    active = eligible_records(review, Stage.TITLE_ABSTRACT)
-    verdicts = Verdict.objects.filter(record__in=active)
-    by = verdicts.aggregate(
-        ta_excluded=Count("id", filter=Q(stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.EXCLUDE)),
-        sought=Count("id", filter=Q(stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE)),
-        ft_excluded=Count("id", filter=Q(stage=Stage.FULL_TEXT, decision=VerdictDecision.EXCLUDE)),
-        reports_included=Count("id", filter=Q(stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)),
-    )
-    retrievals = Retrieval.objects.filter(record__in=active).aggregate(
-        not_retrieved=Count("id", filter=Q(status=RetrievalStatus.NOT_RETRIEVED)),
-        assessed=Count("id", filter=Q(status=RetrievalStatus.RETRIEVED)),
-    )
-    reasons = (
-        verdicts.filter(stage=Stage.FULL_TEXT, decision=VerdictDecision.EXCLUDE)
-        .values("reason__label")
-        .annotate(n=Count("id"))
-        .order_by("-n", "reason__label")
-    )
-    included = verdicts.filter(stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE)
-    studies = included.aggregate(
-        grouped=Count("record__study", distinct=True), loose=Count("id", filter=Q(record__study__isnull=True))
-    )
-    return {
-        "records_screened": active.count(),
-        "records_excluded": by["ta_excluded"],
-        "reports_sought": by["sought"],
-        "reports_not_retrieved": retrievals["not_retrieved"],
-        "reports_assessed": retrievals["assessed"],
-        "reports_excluded": by["ft_excluded"],
-        "reports_excluded_by_reason": {row["reason__label"]: row["n"] for row in reasons},
-        "studies_included": studies["grouped"] + studies["loose"],
-        "reports_included": by["reports_included"],
-    }

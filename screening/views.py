@@ -434,7 +434,7 @@ def dashboard(request, slug: str):
     return render(
         request,
         "screening/dashboard.html",
-        _context(review, member, "agreement", stages=stages, prisma=selectors.prisma_counts(review)),
+        _context(review, member, "agreement", stages=stages),
     )
 
 

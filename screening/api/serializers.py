@@ -256,7 +256,6 @@ class ProgressSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     mine = serializers.DictField(allow_null=True, help_text="Your done/remaining (reviewers only)")
     team = serializers.DictField()
-    prisma = serializers.DictField()
 
 
 def record_status(outcome) -> str:

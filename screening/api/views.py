@@ -388,7 +388,7 @@ class AgreementView(ScreeningScoped, APIView):
 
 
 class ProgressView(ScreeningScoped, APIView):
-    """My progress (reviewers), the team's, and the PRISMA screening counts."""
+    """My progress (reviewers) and the team's. (The PRISMA 2020 counts: /api/v1/reviews/<slug>/prisma/.)"""
 
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.ProgressSerializer)
     def get(self, request, review_slug=None):
@@ -402,6 +402,5 @@ class ProgressView(ScreeningScoped, APIView):
                 "stage": stage,
                 "mine": mine,
                 "team": selectors.team_progress(self.review, stage),
-                "prisma": selectors.prisma_counts(self.review),
             }
         )

@@ -440,8 +440,8 @@ def test_a_report_not_retrieved_is_counted_and_never_screened(api, bob, carol, r
     )
     assert response.json()["status"] == RetrievalStatus.NOT_RETRIEVED
     assert api(bob).get(BASE + "/queue/next/?stage=full_text").json()["record"] is None
-    prisma = api(bob).get(BASE + "/progress/").json()["prisma"]
-    assert (prisma["reports_sought"], prisma["reports_not_retrieved"], prisma["reports_assessed"]) == (
+    prisma = api(bob).get("/api/v1/reviews/perinatal-msc/prisma/").json()
+    assert (prisma["dbr_sought_reports"], prisma["dbr_notretrieved_reports"], prisma["dbr_assessed"]) == (
         1,
         1,
         0,
@@ -466,8 +466,8 @@ def test_reports_sharing_an_nct_id_are_suggested_and_grouped(api, bob, make_reco
     )
     assert study["reports_total"] == 2 and study["registry_ids"] == ["NCT01234567"]
     assert api(bob).get(BASE + "/studies/suggestions/").json()["results"] == []
-    prisma = api(bob).get(BASE + "/progress/").json()["prisma"]
-    assert (prisma["studies_included"], prisma["reports_included"]) == (2, 3)
+    prisma = api(bob).get("/api/v1/reviews/perinatal-msc/prisma/").json()
+    assert (prisma["new_studies"], prisma["new_reports"]) == (2, 3)
 
 
 def test_studies_merge_and_split(api, bob, make_records, included_at_fulltext):
