@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "ConflictStatusEnum": "screening.models.ConflictStatus",
         "RetrievalStatusEnum": "screening.models.RetrievalStatus",
         "FormKindEnum": "extraction.models.FormKind",
+        "VerdictMethodEnum": "screening.models.VerdictMethod",
+        "ResolutionMethodEnum": "reviewapp.dualwork.models.ResolutionMethod",
     },
 }
 

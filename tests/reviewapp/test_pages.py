@@ -506,7 +506,9 @@ def test_a_mistyped_filter_is_explained_and_the_rest_still_applies(client, revie
     _login(client, vera)
     response = client.get(url("record-list"), {"year_min": "twenty", "status": "removed"})
     assert response.status_code == 200
-    assert "Enter a number" in response.content.decode() and 'value="twenty"' in response.content.decode()
+    assert (
+        "Enter a whole number" in response.content.decode() and 'value="twenty"' in response.content.decode()
+    )
     assert [record.pk for record, _ in response.context["rows"]] == [shelf["gone"].pk]
 
 
