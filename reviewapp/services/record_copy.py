@@ -17,7 +17,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from ..importers import ParsedRecord
-from ..models import ImportBatch, Record
+from ..models import CITATION_FIELDS, ImportBatch, Record
 
 # Column widths of Record's CharFields: real exports sometimes exceed them (e.g. a 300-character
 # "issue"), and one over-long value must not fail a 100,000-record import.
@@ -51,21 +51,7 @@ RECORD_COLUMNS = (
     "position",
     "source_key",
     "raw",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "registry_ids",
-    "keywords",
-    "language",
-    "publication_type",
-    "url",
+    *CITATION_FIELDS,  # _row below writes them in this order
     "sort_key",
     "removed_reason",
     "removed_note",
