@@ -29,8 +29,11 @@ demo: $(STAMP)  ## (re)load the demo review into the current database
 test: $(STAMP)  ## the whole suite; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff (lint + format), import contracts (ARCHITECTURE.md), mypy on the pure modules, migrations
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(STAMP)

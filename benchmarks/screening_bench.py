@@ -78,7 +78,7 @@ def _load(n_records: int) -> dict:
     from django.db import connection, transaction
 
     from reviewapp.models import ImportBatch, Membership, Record, Review, SearchSource
-    from reviewapp.services.imports import RECORD_COLUMNS
+    from reviewapp.services.record_copy import RECORD_COLUMNS
 
     users = {
         name: get_user_model().objects.create_user(name, password="bench-pass-1")
@@ -299,12 +299,12 @@ def main() -> None:
     review, users = loaded["review"], loaded["users"]
 
     from screening.models import QueueItem, Stage, Vote
-    from screening.services.queue import queue_sync
+    from screening.services.worklist import worklist_sync
 
     sync_ms = {}
     for name in ("bob", "carol"):
         started = time.perf_counter()
-        queue_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=users[name])
+        worklist_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=users[name])
         sync_ms[name] = round((time.perf_counter() - started) * 1000, 1)
     queue_rows = QueueItem.objects.filter(review=review).count()
     from django.db import connections

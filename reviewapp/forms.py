@@ -40,7 +40,8 @@ def split_keywords(text: str) -> list[str]:
 class ReviewCreateForm(forms.Form):
     title = forms.CharField(max_length=500)
     slug = forms.SlugField(
-        max_length=80, required=False,
+        max_length=80,
+        required=False,
         help_text="Short name used in web addresses, e.g. perinatal-msc. Made from the title if left empty.",
     )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -56,20 +57,27 @@ class ReviewSettingsForm(forms.Form):
     title = forms.CharField(max_length=500)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     votes_required = forms.IntegerField(
-        min_value=1, max_value=5, help_text="Independent votes each record needs in screening (1–5).")
+        min_value=1, max_value=5, help_text="Independent votes each record needs in screening (1–5)."
+    )
     blind = forms.BooleanField(required=False, help_text=Review._meta.get_field("blind").help_text)
     allow_consensus = forms.BooleanField(
-        required=False, help_text=Review._meta.get_field("allow_consensus").help_text)
+        required=False, help_text=Review._meta.get_field("allow_consensus").help_text
+    )
     owner_can_resolve = forms.BooleanField(
-        required=False, help_text=Review._meta.get_field("owner_can_resolve").help_text)
+        required=False, help_text=Review._meta.get_field("owner_can_resolve").help_text
+    )
     inclusion_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     exclusion_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     include_keywords = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False,
-        help_text="Highlighted in green while screening. Separate with commas or new lines.")
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Highlighted in green while screening. Separate with commas or new lines.",
+    )
     exclude_keywords = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False,
-        help_text="Highlighted in red while screening. Separate with commas or new lines.")
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Highlighted in red while screening. Separate with commas or new lines.",
+    )
 
     @classmethod
     def for_review(cls, review: Review, data=None) -> ReviewSettingsForm:
@@ -105,7 +113,8 @@ class MemberAddForm(forms.Form):
         self.user = User.objects.filter(username__iexact=username).first()
         if self.user is None:
             raise forms.ValidationError(
-                f"There is no account called '{username}'. Create one below, or check the spelling.")
+                f"There is no account called '{username}'. Create one below, or check the spelling."
+            )
         return username
 
 
@@ -115,8 +124,10 @@ class AccountCreateForm(forms.Form):
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False)
     password = forms.CharField(
-        widget=forms.PasswordInput(render_value=True), strip=False,
-        help_text="Tell the new member; they can change it after logging in.")
+        widget=forms.PasswordInput(render_value=True),
+        strip=False,
+        help_text="Tell the new member; they can change it after logging in.",
+    )
     roles = RolesField(initial=[Role.REVIEWER])
 
     prefix = "new"
@@ -127,12 +138,16 @@ class MemberRolesForm(forms.Form):
 
 
 class SourceForm(forms.Form):
-    name = forms.CharField(max_length=200, help_text="e.g. PubMed/MEDLINE, Scopus, ClinicalTrials.gov, "
-                                                     "Citation searching")
+    name = forms.CharField(
+        max_length=200, help_text="e.g. PubMed/MEDLINE, Scopus, ClinicalTrials.gov, Citation searching"
+    )
     kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.DATABASE)
     date_searched = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    search_string = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                                    help_text="The search exactly as run, for the report's appendix.")
+    search_string = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="The search exactly as run, for the report's appendix.",
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     @classmethod
@@ -156,19 +171,26 @@ class MultipleFileField(forms.FileField):
         single = super().clean
         cleaned = [single(item, initial) for item in files]
         limit = settings.IMPORT_MAX_BYTES
-        too_big = [f"{item.name} is {filesizeformat(item.size)}; the limit is {filesizeformat(limit)}."
-                   for item in cleaned if item.size > limit]
+        too_big = [
+            f"{item.name} is {filesizeformat(item.size)}; the limit is {filesizeformat(limit)}."
+            for item in cleaned
+            if item.size > limit
+        ]
         if too_big:
             raise forms.ValidationError(too_big)
         return cleaned
 
 
 class ImportForm(forms.Form):
-    source = forms.ModelChoiceField(queryset=SearchSource.objects.none(), empty_label=None,
-                                    help_text="The database, register or method these records came from.")
+    source = forms.ModelChoiceField(
+        queryset=SearchSource.objects.none(),
+        empty_label=None,
+        help_text="The database, register or method these records came from.",
+    )
     files = MultipleFileField(
         label="File(s)",
-        help_text="Exported search results. Several files may be chosen at once (e.g. an export in parts).")
+        help_text="Exported search results. Several files may be chosen at once (e.g. an export in parts).",
+    )
     format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
     force = forms.BooleanField(required=False, label="Import again even if this file was imported before")
 
@@ -179,8 +201,11 @@ class ImportForm(forms.Form):
 
 class RecordRemoveForm(forms.Form):
     reason = forms.ChoiceField(choices=RemovalReason.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                           help_text="Required when the reason is 'Other reason'.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required when the reason is 'Other reason'.",
+    )
 
 
 def style_record_filter_form(form: forms.Form, sources) -> forms.Form:
@@ -188,15 +213,28 @@ def style_record_filter_form(form: forms.Form, sources) -> forms.Form:
     choices = [("", "All sources")] + [(source.pk, source.name) for source in sources]
     form.fields["source"].widget = forms.Select(choices=choices)
     form.fields["has_abstract"].widget = forms.Select(
-        choices=[("", "Any"), ("true", "With abstract"), ("false", "Without abstract")])
+        choices=[("", "Any"), ("true", "With abstract"), ("false", "Without abstract")]
+    )
     form.fields["has_title"].widget = forms.Select(
-        choices=[("", "Any"), ("true", "With title"), ("false", "Without title")])
-    form.fields["status"].widget = forms.Select(choices=[
-        ("", "Any status"), ("active", "Active (goes to screening)"), ("duplicate", "Duplicate"),
-        ("removed", "Removed"),
-    ])
-    labels = {"source": "Source", "year_min": "Year from", "year_max": "Year to", "has_abstract": "Abstract",
-              "has_title": "Title", "status": "Status", "q": "Search title and abstract"}
+        choices=[("", "Any"), ("true", "With title"), ("false", "Without title")]
+    )
+    form.fields["status"].widget = forms.Select(
+        choices=[
+            ("", "Any status"),
+            ("active", "Active (goes to screening)"),
+            ("duplicate", "Duplicate"),
+            ("removed", "Removed"),
+        ]
+    )
+    labels = {
+        "source": "Source",
+        "year_min": "Year from",
+        "year_max": "Year to",
+        "has_abstract": "Abstract",
+        "has_title": "Title",
+        "status": "Status",
+        "q": "Search title and abstract",
+    }
     for name, label in labels.items():
         form.fields[name].label, form.fields[name].help_text = label, ""
     form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": "words…"})
@@ -205,4 +243,3 @@ def style_record_filter_form(form: forms.Form, sources) -> forms.Form:
     for name in ("doi", "batch"):
         form.fields[name].widget = forms.HiddenInput()
     return form
-

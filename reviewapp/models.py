@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .jobs import Job, JobStatus
+
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,14 +126,10 @@ class SearchSource(TimeStamped):
         return self.name
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+ImportStatus = JobStatus  # the name imports used before the job machinery; prefer JobStatus
 
 
-class ImportBatch(TimeStamped):
+class ImportBatch(Job, TimeStamped):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="imports")
     source = models.ForeignKey(SearchSource, on_delete=models.PROTECT, related_name="imports")
     file = models.FileField(upload_to="imports/%Y/%m/", max_length=500)
@@ -143,12 +141,8 @@ class ImportBatch(TimeStamped):
     forced = models.BooleanField(
         default=False, help_text="Imported although the same file was imported before."
     )
-    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     records_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     error_line = models.PositiveIntegerField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -170,8 +164,21 @@ class ImportBatch(TimeStamped):
 
 # The normalised bibliographic fields every import fills; API, exports and screening show these.
 CITATION_FIELDS = (
-    "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-    "registry_ids", "keywords", "language", "publication_type", "url",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "registry_ids",
+    "keywords",
+    "language",
+    "publication_type",
+    "url",
 )
 
 
@@ -345,24 +352,28 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.verb}"
 
 
-class DedupRun(TimeStamped):
+class DedupRun(Job, TimeStamped):
     """One run of duplicate detection over a review (queued as a task, with progress)."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="dedup_runs")
-    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     records_checked = models.PositiveIntegerField(default=0)
     candidates_found = models.PositiveIntegerField(default=0)
     auto_merged = models.PositiveIntegerField(default=0)
     queued_for_review = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # two simultaneous "find duplicates" never both start
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(status__in=["queued", "running"]),
+                name="dedup_run_one_active",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"duplicate search {self.pk} ({self.status})"

@@ -1,16 +1,29 @@
-"""Review membership and roles: the one place that decides who may see or do what.
+"""Review membership and roles: the one place that decides who may see or do what, for pages and API.
 
-A non-member gets 404 for a review and everything in it (it does not exist for them); a member
-without the needed role gets 403.
+A non-member gets 404 for a review and everything in it (it does not exist for them); a member without
+the needed role gets 403. A *rule* is a role ("owner"), a tuple of roles (any one suffices) or a
+predicate `(review, member) -> bool` (e.g. `can_resolve_conflicts`).
+
+- pages and services: `member_or_404(user, review_slug, role=rule)` -> (review, member)
+- API viewsets: `permission_classes = [IsAuthenticated, ReviewPermission]` and
+  `action_rules = {"action": rule}`; reads need membership only, writes a view does not list need the
+  owner. The services check the same rules again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import permissions
 
 from .models import Membership, Review, Role
+
+Rule = str | Iterable[str] | Callable[[Review, Membership], bool]
+REVIEWER = (Role.REVIEWER,)
+OWNER = (Role.OWNER,)
+OWNER_OR_REVIEWER = (Role.OWNER, Role.REVIEWER)
 
 
 def membership_for(user, review: Review) -> Membership | None:
@@ -24,14 +37,27 @@ def membership_for(user, review: Review) -> Membership | None:
     return cache[review.pk]
 
 
-def review_for(user, slug: str, *, role: str | None = None) -> tuple[Review, Membership]:
-    """The review named by `slug` if `user` is a member (and holds `role`, when given)."""
-    review = Review.objects.filter(slug=slug).first()
+def allowed(review: Review, member: Membership, rule: Rule) -> bool:
+    if callable(rule):
+        return bool(rule(review, member))
+    roles = (rule,) if isinstance(rule, str) else tuple(rule)
+    return any(member.has(role) for role in roles)
+
+
+def _refusal(rule: Rule) -> str:
+    if isinstance(rule, str):
+        return f"This needs the {Role(rule).label.lower()} role in this review."
+    return "Your role in this review does not allow this."
+
+
+def member_or_404(user, review_slug: str, *, role: Rule | None = None) -> tuple[Review, Membership]:
+    """The review named by `review_slug` if `user` is a member (and satisfies `role`, when given)."""
+    review = Review.objects.filter(slug=review_slug).first()
     member = membership_for(user, review) if review else None
     if review is None or member is None:
         raise Http404("No such review.")
-    if role and not member.has(role):
-        raise PermissionDenied(f"This needs the {Role(role).label.lower()} role in this review.")
+    if role is not None and not allowed(review, member, role):
+        raise PermissionDenied(_refusal(role))
     return review, member
 
 
@@ -39,18 +65,16 @@ def can_resolve_conflicts(review: Review, member: Membership) -> bool:
     return member.is_arbiter or (member.is_owner and review.owner_can_resolve)
 
 
-class ReviewMemberPermission(permissions.BasePermission):
-    """DRF: the view's `review` must be visible to the user; writes need `write_role` (default owner).
-
-    Views set `required_roles = {"action": "role"}` to override per action.
-    """
+class ReviewPermission(permissions.BasePermission):
+    """DRF: the view's review (`review_slug` URL kwarg) must be visible to the user; the view's
+    `action_rules = {"action": rule}` names who may do each action; unlisted writes need the owner."""
 
     def has_permission(self, request, view) -> bool:
-        review, member = review_for(request.user, view.kwargs["review_slug"])
+        review, member = member_or_404(request.user, view.kwargs["review_slug"])
         view.review, view.member = review, member
-        role = getattr(view, "required_roles", {}).get(getattr(view, "action", None))
-        if role is None and request.method not in permissions.SAFE_METHODS:
-            role = Role.OWNER
-        if role and not member.has(role):
-            raise PermissionDenied(f"This needs the {Role(role).label.lower()} role in this review.")
+        rule = getattr(view, "action_rules", {}).get(getattr(view, "action", None))
+        if rule is None and request.method not in permissions.SAFE_METHODS:
+            rule = Role.OWNER
+        if rule is not None and not allowed(review, member, rule):
+            raise PermissionDenied(_refusal(rule))
         return True

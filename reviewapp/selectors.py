@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KT
 
+from . import registry
 from .models import (
     AuditEvent,
     CandidateStatus,
@@ -118,18 +118,18 @@ def review_events(review: Review, user) -> QuerySet[AuditEvent]:
 
 
 def blinded(events: QuerySet[AuditEvent], review: Review, user) -> QuerySet[AuditEvent]:
-    """With blinding on, hide other people's vote events on a record until its voting at that stage is
-    complete (a verdict or a conflict exists), so not even *that* someone voted leaks early."""
-    if not review.blind:
+    """With blinding on, hide other people's judgement events (screening: "vote.*") on an item until its
+    work at that stage is complete (registry.blinded_events: each app says what complete means), so not
+    even *that* someone voted leaks early."""
+    if not review.blind or not registry.BLINDED_EVENTS:
         return events
-    Verdict = apps.get_model("screening", "Verdict")
-    Conflict = apps.get_model("screening", "Conflict")
-    stage = OuterRef("event_stage")
-    done = Exists(Verdict.objects.filter(record=OuterRef("record"), stage=stage)) | Exists(
-        Conflict.objects.filter(record=OuterRef("record"), stage=stage)
-    )
-    hidden = Q(verb__startswith="vote.") & ~Q(actor=user) & ~Q(vote_done=True)
-    return events.annotate(event_stage=KT("data__stage"), vote_done=done).exclude(hidden)
+    events = events.annotate(event_stage=KT("data__stage"))
+    for number, kind in enumerate(registry.BLINDED_EVENTS):
+        done = f"blind_done_{number}"
+        hidden = Q(verb__startswith=kind.verb_prefix) & ~Q(actor=user) & ~Q(**{done: True})
+        complete = ExpressionWrapper(kind.complete("record", "event_stage"), output_field=BooleanField())
+        events = events.annotate(**{done: complete}).exclude(hidden)
+    return events
 
 
 # --- Added for the browser pages (reviewapp/views/) ---------------------------------------------------------

@@ -196,6 +196,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 TASKS_MODE = os.environ.get("TASKS_MODE", "celery" if CELERY_BROKER_URL else "thread")
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A job's heartbeat older than this means its process died: it is marked failed (reviewapp.jobs).
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "600"))
+# Redis redelivers an unacknowledged (acks_late) task after this; longer than the longest job.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -14,7 +14,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from reviewapp.dualwork import models as dualwork
+from reviewapp.dualwork.models import ConflictStatus, RevisionKind
 from reviewapp.models import Record, Review, TimeStamped
+
+__all__ = ["ConflictStatus", "RevisionKind"]  # re-exported: the kernel's, used across screening
 
 
 class Stage(models.TextChoices):
@@ -34,19 +38,11 @@ class VerdictDecision(models.TextChoices):
 
 
 class VerdictMethod(models.TextChoices):
+    """The kernel's ResolutionMethod values, with screening's labels."""
+
     AGREEMENT = "agreement", "Agreement of the votes"
     CONSENSUS = "consensus", "Consensus of the reviewers"
     ARBITRATION = "arbitration", "Arbitration"
-
-
-class ConflictStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-
-
-class RevisionKind(models.TextChoices):
-    CHANGED = "changed", "Changed"
-    RETRACTED = "retracted", "Retracted (undo)"
 
 
 class RetrievalStatus(models.TextChoices):
@@ -79,7 +75,7 @@ class ExclusionReason(TimeStamped):
         return self.label
 
 
-class Vote(TimeStamped):
+class Vote(dualwork.Judgement):
     """One reviewer's current decision on one record at one stage."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
@@ -92,7 +88,6 @@ class Vote(TimeStamped):
     reason = models.ForeignKey(
         ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="votes"
     )
-    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -118,7 +113,7 @@ class Vote(TimeStamped):
         return VerdictDecision.EXCLUDE if self.decision == Decision.EXCLUDE else VerdictDecision.INCLUDE
 
 
-class VoteRevision(models.Model):
+class VoteRevision(dualwork.Revision):
     """An earlier version of a vote, kept when the vote was changed or retracted."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
@@ -132,11 +127,6 @@ class VoteRevision(models.Model):
     )
     note = models.TextField(blank=True)
     voted_at = models.DateTimeField(help_text="When this version was cast")
-    kind = models.CharField(max_length=10, choices=RevisionKind.choices)
-    during_conflict = models.BooleanField(
-        default=False, help_text="Replaced while the record was in conflict"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -146,7 +136,7 @@ class VoteRevision(models.Model):
         return f"{self.reviewer} {self.kind} {self.decision} on record {self.record_id} ({self.stage})"
 
 
-class Verdict(TimeStamped):
+class Verdict(dualwork.Outcome):
     """The decision on a record at a stage, and how it was reached."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="verdicts")
@@ -154,13 +144,9 @@ class Verdict(TimeStamped):
     stage = models.CharField(max_length=16, choices=Stage.choices)
     decision = models.CharField(max_length=8, choices=VerdictDecision.choices)
     method = models.CharField(max_length=12, choices=VerdictMethod.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     reason = models.ForeignKey(
         ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts"
     )
-    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -180,17 +166,12 @@ class Verdict(TimeStamped):
         return f"record {self.record_id}: {self.decision} at {self.stage} ({self.method})"
 
 
-class Conflict(TimeStamped):
+class Conflict(dualwork.Conflict):
     """Votes that disagree (include or maybe against exclude); open until consensus or arbitration."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="conflicts")
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="conflicts")
     stage = models.CharField(max_length=16, choices=Stage.choices)
-    status = models.CharField(max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -246,7 +227,7 @@ class Retrieval(TimeStamped):
 class QueueItem(models.Model):
     """A record a reviewer may still vote on at a stage: the materialised screening queue.
 
-    The next record is the first row in `queue_order()`; the index makes that an index-only lookup whose
+    The next record is the first row in `worklist_order()`; the index makes that an index-only lookup whose
     cost does not grow as screening progresses. The vote service keeps rows up to date record by record;
     structural changes (imports, merges, removals) are applied by a set-based resync (see QueueSync).
     """
@@ -265,7 +246,7 @@ class QueueItem(models.Model):
         indexes = [
             # record last, so the next-record lookup is answered from the index alone
             models.Index(
-                fields=["review", "stage", "reviewer", "-votes_so_far", "sort_key", "record"],
+                fields=["review", "stage", "reviewer", "sort_key", "record"],
                 name="queue_next",
             ),
             models.Index(fields=["record", "stage"], name="queue_record"),

@@ -15,12 +15,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 
+from reviewapp.dualwork.blinding import visible_judgements
+from reviewapp.grouping import Report, Suggestion, suggest_groups
 from reviewapp.models import CITATION_FIELDS, Membership, Record, Review, Study
 
 from . import agreement as stats
-from . import queue
+from . import worklist
 from .charts import Chart, cumulative, line_chart
-from .grouping import Report, Suggestion, suggest_groups
 from .models import (
     Conflict,
     ConflictStatus,
@@ -35,7 +36,7 @@ from .models import (
     Vote,
     VoteRevision,
 )
-from .queue import eligible_records
+from .worklist import eligible_records
 
 User = get_user_model()
 SCREEN_FIELDS = ("id", "review_id", "sort_key", *CITATION_FIELDS)
@@ -45,12 +46,12 @@ def screening_records(review: Review) -> QuerySet[Record]:
     return Record.objects.filter(review=review).only(*SCREEN_FIELDS)
 
 
-# --- the queue and one reviewer's history -------------------------------------------------------
+# --- the work list and one reviewer's history -------------------------------------------------------
 
 
 def next_record(review: Review, stage: str, reviewer) -> Record | None:
-    """The record the reviewer screens next (the queue must be synced: services.queue.queue_ensure_synced)."""
-    return queue.next_record(review, stage, reviewer.pk, SCREEN_FIELDS)
+    """The record the reviewer screens next (sync first: services.worklist.worklist_ensure_synced)."""
+    return worklist.next_record(review, stage, reviewer.pk, SCREEN_FIELDS)
 
 
 def my_vote(record: Record, stage: str, reviewer) -> Vote | None:
@@ -103,7 +104,9 @@ def team_progress(review: Review, stage: str) -> dict:
 # --- votes, verdicts, conflicts -------------------------------------------------------------------
 
 
-def _voting_complete(record_ref: str = "record_id", stage_ref: str = "stage") -> Q:
+def voting_complete(record_ref: str = "record_id", stage_ref: str = "stage") -> Q:
+    """The "stage complete" rule of screening, the one definition: a record's voting at a stage is complete
+    once it has a verdict or a conflict. Blinding (votes and timeline events) and agreement use it."""
     return Q(Exists(Verdict.objects.filter(record=OuterRef(record_ref), stage=OuterRef(stage_ref)))) | Q(
         Exists(Conflict.objects.filter(record=OuterRef(record_ref), stage=OuterRef(stage_ref)))
     )
@@ -112,9 +115,7 @@ def _voting_complete(record_ref: str = "record_id", stage_ref: str = "stage") ->
 def votes_visible_to(review: Review, member: Membership) -> QuerySet[Vote]:
     """Votes the member may see: their own, and others' once a record's voting is complete (if blind)."""
     votes = Vote.objects.filter(review=review).select_related("reviewer", "reason").order_by("id")
-    if not review.blind:
-        return votes
-    return votes.filter(Q(reviewer_id=member.user_id) | _voting_complete())
+    return visible_judgements(votes, review=review, user=member.user, complete=voting_complete())
 
 
 def conflicts_of(review: Review) -> QuerySet[Conflict]:
@@ -220,7 +221,7 @@ def _independent_decisions(review: Review, stage: str) -> dict[int, dict[int, st
     """{record: {reviewer: decision}} on records whose voting is complete, as first voted independently:
     a vote changed while its record was in conflict (consensus) counts with its value before the change.
     "Maybe" counts as include."""
-    complete = Vote.objects.filter(review=review, stage=stage).filter(_voting_complete())
+    complete = Vote.objects.filter(review=review, stage=stage).filter(voting_complete())
     ratings: dict[int, dict[int, str]] = defaultdict(dict)
     for record_id, reviewer_id, decision in complete.values_list("record_id", "reviewer_id", "decision"):
         ratings[record_id][reviewer_id] = decision

@@ -1,5 +1,5 @@
 """Screening pages (server-rendered, htmx for the keyboard-driven voting panel). Thin: selectors read,
-services write, reviewapp.permissions.review_for decides who may see what."""
+services write, reviewapp.permissions.member_or_404 decides who may see what."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp.models import Role
-from reviewapp.permissions import can_resolve_conflicts, review_for
+from reviewapp.permissions import can_resolve_conflicts, member_or_404
+from reviewapp.services import studies as study_services
 
 from . import selectors
 from .api.views import pdf_response
@@ -22,9 +23,8 @@ from .forms import AttachForm, LinkForm, NotRetrievedForm, ReasonsForm, ResolveF
 from .highlight import compile_keywords
 from .models import ConflictStatus, QueueItem, Stage, Vote
 from .services import fulltext as fulltext_services
-from .services import queue as queue_services
-from .services import studies as study_services
 from .services import votes as vote_services
+from .services import worklist as worklist_services
 
 VOTED_EVENT = "screening-voted"
 
@@ -38,7 +38,7 @@ def _context(review, member, nav: str, **extra) -> dict:
 
 def _shown_record(review, stage: str, user, record_id: str | None):
     """The record asked for (one I voted on, or one in my queue), else the head of my queue."""
-    queue_services.queue_ensure_synced(review=review, stage=stage, reviewer=user)
+    worklist_services.worklist_ensure_synced(review=review, stage=stage, reviewer=user)
     if record_id and record_id.isdigit():
         mine = (
             Vote.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists()
@@ -88,7 +88,7 @@ def _panel_context(
 @login_required
 @require_GET
 def screen(request, slug: str, stage: str):
-    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    review, member = member_or_404(request.user, slug, role=Role.REVIEWER)
     record = _shown_record(review, stage, request.user, request.GET.get("record"))
     context = _panel_context(review, member, stage, record)
     if request.htmx:
@@ -104,7 +104,7 @@ def screen(request, slug: str, stage: str):
 @login_required
 @require_POST
 def vote(request, slug: str, stage: str):
-    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    review, member = member_or_404(request.user, slug, role=Role.REVIEWER)
     form = VoteForm(request.POST)
     if not form.is_valid():
         return _panel_error(
@@ -152,7 +152,7 @@ def _panel_error(request, review, member, stage, record_id, error, note=""):
 @login_required
 @require_POST
 def undo(request, slug: str, stage: str):
-    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    review, member = member_or_404(request.user, slug, role=Role.REVIEWER)
     try:
         record = vote_services.vote_undo_last(review=review, actor=request.user, stage=stage)
     except ValidationError as error:
@@ -169,7 +169,7 @@ def undo(request, slug: str, stage: str):
 @login_required
 @require_GET
 def progress(request, slug: str, stage: str):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     mine = selectors.my_progress(review, stage, request.user) if member.is_reviewer else None
     return render(
         request,
@@ -184,7 +184,7 @@ def progress(request, slug: str, stage: str):
 @login_required
 @require_GET
 def conflict_list(request, slug: str):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     status = request.GET.get("status", ConflictStatus.OPEN)
     conflicts = selectors.conflicts_of(review)
     if status in ConflictStatus.values:
@@ -212,7 +212,7 @@ def conflict_list(request, slug: str):
 
 @login_required
 def conflict_detail(request, slug: str, pk: int):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     conflict = get_object_or_404(selectors.conflicts_of(review), pk=pk)
     may_resolve = can_resolve_conflicts(review, member)
     form = ResolveForm(request.POST or None)
@@ -265,7 +265,7 @@ def _next_conflict_url(review, conflict) -> str:
 @login_required
 @require_GET
 def fulltext(request, slug: str):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     reports = selectors.sought_reports(review)
     status = request.GET.get("status", "")
     if status == "sought":
@@ -293,7 +293,7 @@ def fulltext(request, slug: str):
 @login_required
 @require_POST
 def retrieval(request, slug: str, record_id: int):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     action = request.POST.get("action")
     forms = {
         "attach": AttachForm(request.POST, request.FILES),
@@ -331,14 +331,14 @@ def _retrieval_apply(review, user, record_id: int, action: str, values: dict) ->
 @login_required
 @require_GET
 def pdf(request, slug: str, record_id: int):
-    review, _ = review_for(request.user, slug)
+    review, _ = member_or_404(request.user, slug)
     return pdf_response(review, record_id)
 
 
 @login_required
 @require_POST
 def reasons(request, slug: str):
-    review, _ = review_for(request.user, slug, role=Role.OWNER)
+    review, _ = member_or_404(request.user, slug, role=Role.OWNER)
     form = ReasonsForm(request.POST)
     if form.is_valid():
         fulltext_services.exclusion_reasons_set(
@@ -353,7 +353,7 @@ def reasons(request, slug: str):
 
 @login_required
 def studies(request, slug: str):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     if request.method == "POST":
         _studies_post(request, review)
         return redirect("screening:studies", slug=slug)
@@ -410,7 +410,7 @@ def _studies_post(request, review) -> None:
 @login_required
 @require_GET
 def dashboard(request, slug: str):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     series = selectors.progress_series(review)
     stages = []
     agreement = selectors.agreement(review)

@@ -29,6 +29,9 @@ def _plain_http(settings, tmp_path):
     settings.TASKS_MODE = "eager"
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from reviewapp import jobs
+
+    jobs._LOCAL.__init__()  # a rolled-back test's job ids come back in the next test
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from ..models import (
     Role,
     SearchSource,
 )
-from ..permissions import ReviewMemberPermission
+from ..permissions import ReviewPermission
 from ..services import duplicates as dup_services
 from ..services import imports as import_services
 from ..services import reviews as review_services
@@ -46,10 +46,10 @@ class ReviewViewSet(
         return selectors.reviews_for(self.request.user).prefetch_related("memberships")
 
     def get_object(self):
-        from ..permissions import review_for
+        from ..permissions import member_or_404
 
         role = Role.OWNER if self.request.method not in ("GET", "HEAD", "OPTIONS") else None
-        review, _ = review_for(self.request.user, self.kwargs["slug"], role=role)
+        review, _ = member_or_404(self.request.user, self.kwargs["slug"], role=role)
         return review
 
     @extend_schema(request=serializers.ReviewCreateSerializer, responses=serializers.ReviewSerializer)
@@ -68,7 +68,7 @@ class ReviewViewSet(
 class ReviewScoped:
     """Everything under /reviews/<review_slug>/: membership checked, writes need the owner role."""
 
-    permission_classes = [IsAuthenticated, ReviewMemberPermission]
+    permission_classes = [IsAuthenticated, ReviewPermission]
     review: Review
     member: Membership
 
@@ -232,7 +232,7 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
 class DuplicateCandidateViewSet(
     ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Candidate duplicate pairs; the uncertain ones (status=pending) are the human queue."""
+    """Candidate duplicate pairs; the uncertain ones (status=pending) are the pairs people decide."""
 
     serializer_class = serializers.DuplicateCandidateSerializer
     filterset_class = filters.DuplicateCandidateFilter

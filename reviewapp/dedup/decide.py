@@ -3,7 +3,7 @@
 Merging two different studies silently deletes one from a review, so "auto" demands that nothing
 contradicts the match and that several independent fields confirm it. A pair that looks like a
 duplicate but trips a guard (an erratum, part 2, a conference abstract, another year) goes to the
-human queue instead. Three routes lead to "auto":
+pairs people decide instead. Three routes lead to "auto":
 
 * identifier: the same DOI or PMID, with titles that agree and no sign the DOI was pasted onto a
   different item (other pages in another volume, years apart);

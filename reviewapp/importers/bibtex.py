@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bibtexparser.latexenc import latex_to_unicode
+from bibtexparser.latexenc import latex_to_unicode  # type: ignore[import-untyped]
 
 from . import normalize as norm
 from .base import ParsedRecord, ParseError
@@ -164,7 +164,9 @@ def _plain(value: str) -> str:
 
 def _split_authors(value: str) -> list[str]:
     """Split on " and " outside braces: "{Barnes and Noble}" is one (corporate) author."""
-    names, depth, current = [], 0, []
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
     for piece in re.split(r"(\{|\}|\s+and\s+)", value, flags=re.IGNORECASE):
         if piece == "{":
             depth += 1

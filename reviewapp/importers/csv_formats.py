@@ -11,6 +11,7 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from . import normalize as norm
 from .base import ParsedRecord, ParseError
@@ -99,7 +100,7 @@ def parse(text: TextReader, *, filename: str = "") -> Iterator[ParsedRecord]:
     lines.take()  # the header is not a record's raw text
     layout = _layout(header_line, filename)
     # WoS tab-delimited never quotes, but its titles contain quote characters.
-    quoting = csv.QUOTE_NONE if layout.wos else csv.QUOTE_MINIMAL
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_NONE if layout.wos else csv.QUOTE_MINIMAL
     delimiter = _delimiter(header_line)
     reader = csv.reader(lines, delimiter=delimiter, quoting=quoting)
     width = len(next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter, quoting=quoting), []))

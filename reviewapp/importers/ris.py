@@ -37,7 +37,22 @@ _TAG_LINE = re.compile(r"\n([A-Z][A-Z0-9])  - ?")
 _ANY_TAG_LINE = re.compile(rb"\n[A-Z][A-Z0-9]  -")
 _AUTHOR_TAGS = frozenset(("AU", "A1"))
 # The tags nearly every dialect uses, in the order ``_record`` unpacks them.
-_COMMON = ("ID", "AN", "TI", "T1", "AB", "N2", "PY", "Y1", "DA", "JF", "JO", "T2", "VL", "IS")
+_COMMON: tuple[str, ...] = (
+    "ID",
+    "AN",
+    "TI",
+    "T1",
+    "AB",
+    "N2",
+    "PY",
+    "Y1",
+    "DA",
+    "JF",
+    "JO",
+    "T2",
+    "VL",
+    "IS",
+)
 _COMMON += ("SP", "EP", "LA", "UR", "DO")
 _NO_COMMON_TAGS = dict.fromkeys(_COMMON, "")
 _fetch_common = operator.itemgetter(*_COMMON)

@@ -7,20 +7,19 @@ is in exactly one pre-screening state.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .. import dedup
+from .. import dedup, jobs
+from ..jobs import JobStatus
 from ..models import (
     MERGED_STATUSES,
     AuditEvent,
     CandidateStatus,
     DedupRun,
     DuplicateCandidate,
-    ImportStatus,
     Record,
     RemovalReason,
     Review,
@@ -43,8 +42,7 @@ _FIELDS = (
 )
 
 
-def progress_key(run_id: int) -> str:
-    return f"dedup-progress:{run_id}"
+DEDUP_TASK = "reviewapp.find_duplicates"
 
 
 def _bump(review: Review) -> None:
@@ -60,57 +58,61 @@ def _completeness(row: dict) -> tuple:
     return (filled, len(row.get("authors") or []), -row["id"])
 
 
-@transaction.atomic
-def dedup_run_start(*, review: Review, actor) -> DedupRun:
-    from ..tasking import enqueue
-    from ..tasks import find_duplicates_task
-
-    running = DedupRun.objects.filter(
-        review=review, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
-    ).first()
-    if running:
-        return running
-    run = DedupRun.objects.create(review=review, created_by=actor)
-    enqueue(find_duplicates_task, run.pk)
+def dedup_run_start(*, review: Review, actor, enqueue: bool = True) -> DedupRun:
+    """Queue a duplicate search, or return the one already queued or running (the database allows one
+    active run per review, so two simultaneous clicks start one search). A run whose process died is
+    failed first, so it does not block this one."""
+    jobs.job_fail_stale(DedupRun, review=review)
+    active = DedupRun.objects.filter(review=review, status__in=jobs.ACTIVE).first()
+    if active:
+        return active
+    try:
+        with transaction.atomic():
+            run = DedupRun.objects.create(review=review, created_by=actor)
+            if enqueue:
+                jobs.job_enqueue(DEDUP_TASK, run.pk)
+    except IntegrityError:  # a concurrent start won the race: report its run
+        return DedupRun.objects.filter(review=review, status__in=jobs.ACTIVE).first() or dedup_run_start(
+            review=review, actor=actor, enqueue=enqueue
+        )
     return run
 
 
+def dedup_run_now(*, review: Review, actor) -> DedupRun:
+    """Find duplicates in this process and wait for the result (management command, demo loader). If a
+    search is already queued or running elsewhere, that run is returned unfinished."""
+    run = dedup_run_start(review=review, actor=actor, enqueue=False)
+    if run.status != JobStatus.QUEUED:
+        return run
+    return dedup_run_execute(run_id=run.pk)
+
+
 def dedup_run_execute(*, run_id: int) -> DedupRun:
-    """Run one queued de-duplication; safe to run twice (a finished run is left alone)."""
-    with transaction.atomic():
-        run = DedupRun.objects.select_for_update().select_related("review").get(pk=run_id)
-        if run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
-            return run
-        run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
-        run.save(update_fields=["status", "started_at", "updated_at"])
+    """Run one queued de-duplication; safe to run twice (only the first claim runs it)."""
+    run = jobs.job_claim(DedupRun, run_id)
+    if run is None:
+        return DedupRun.objects.get(pk=run_id)
+    run = DedupRun.objects.select_related("review", "created_by").get(pk=run_id)
     try:
         summary = duplicates_find(
             review=run.review,
             actor=run.created_by,
-            progress=lambda done, total: cache.set(progress_key(run_id), [done, total], 3600),
+            progress=lambda done, total: jobs.job_progress(run, done=done, total=total),
         )
     except Exception as exc:
         # A run left "running" would block every later one (dedup_run_start returns it): record the failure.
-        DedupRun.objects.filter(pk=run_id).update(
-            status=ImportStatus.FAILED,
-            error=str(exc)[:2000],
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        cache.delete(progress_key(run_id))
+        jobs.job_fail(run, str(exc)[:2000])
         raise
-    DedupRun.objects.filter(pk=run_id).update(
-        status=ImportStatus.SUCCEEDED, finished_at=timezone.now(), updated_at=timezone.now(), **summary
-    )
-    cache.delete(progress_key(run_id))
+    jobs.job_succeed(run, progress={"done": 1, "total": 1}, **summary)
     return DedupRun.objects.get(pk=run_id)
 
 
 def dedup_progress(run: DedupRun) -> dict:
-    if run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
-        return {"status": run.status, "fraction": 1.0 if run.status == ImportStatus.SUCCEEDED else 0.0}
-    done, total = cache.get(progress_key(run.pk)) or (0, 0)
-    return {"status": run.status, "fraction": round(done / total, 4) if total else 0.0}
+    run = jobs.job_refresh(run)
+    if run.status in jobs.FINISHED:
+        return {"status": run.status, "fraction": 1.0 if run.status == JobStatus.SUCCEEDED else 0.0}
+    live = jobs.progress_of(run)
+    return {"status": run.status, "fraction": jobs.fraction(live.get("done"), live.get("total"))}
 
 
 def _as_dedup_record(row: dict) -> dedup.DedupRecord:

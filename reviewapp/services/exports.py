@@ -11,8 +11,17 @@ from ..models import CITATION_FIELDS, Record, Review
 from ..spreadsheet import safe_row
 
 FIELDS = (
-    "id", "source_key", "sources", "status", "duplicate_of", "duplicate_of_id", "removed_reason",
-    "removed_note", *CITATION_FIELDS, "import_file", "position",
+    "id",
+    "source_key",
+    "sources",
+    "status",
+    "duplicate_of",
+    "duplicate_of_id",
+    "removed_reason",
+    "removed_note",
+    *CITATION_FIELDS,
+    "import_file",
+    "position",
 )
 
 

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from .. import registry
 from ..models import Membership, Review, Role, SearchSource, SourceKind
-from .audit import event_log
+from .audit import event_log, model_update
 
 User = get_user_model()
 ROLE_FIELDS = {role.value: f"is_{role.value}" for role in Role}
@@ -62,18 +63,16 @@ def review_update(*, review: Review, actor, **changes) -> Review:
     unknown = set(changes) - set(REVIEW_SETTINGS)
     if unknown:
         raise ValidationError(f"Not a review setting: {', '.join(sorted(unknown))}.")
-    before = {key: getattr(review, key) for key in changes}
-    for key, value in changes.items():
-        setattr(review, key, value)
-    review.full_clean(exclude=["seed", "slug", "created_by"])
-    review.save()
-    after = {key: getattr(review, key) for key in changes}
-    if before != after:
-        event_log(review=review, actor=actor, verb="review.updated", before=before, after=after)
-    if after.get("votes_required", 0) < before.get("votes_required", 0):
-        from screening.services.votes import votes_settle_all  # records may now have enough votes
-
-        votes_settle_all(review=review, actor=actor)
+    before, after = model_update(
+        instance=review,
+        fields=changes,
+        actor=actor,
+        verb="review.updated",
+        review=review,
+        clean=lambda r: r.full_clean(exclude=["seed", "slug", "created_by"]),
+    )
+    if before != after:  # apps react through the registry (screening: N lowered -> settle)
+        registry.settings_changed(review=review, actor=actor, before=before, after=after)
     return review
 
 
@@ -182,18 +181,14 @@ def source_update(*, source: SearchSource, actor, **changes) -> SearchSource:
     clash = SearchSource.objects.filter(review=source.review, name__iexact=name).exclude(pk=source.pk)
     if clash.exists():
         raise ValidationError({"name": f"This review has a source named '{name}' already."})
-    before = {key: str(getattr(source, key)) for key in changes}
-    for key, value in changes.items():
-        setattr(source, key, value)
-    source.name = name
-    source.save()
-    event_log(
-        review=source.review,
+    model_update(
+        instance=source,
+        fields={**changes, "name": name} if "name" in changes else changes,
         actor=actor,
         verb="source.updated",
+        as_value=str,
+        only_if_changed=False,
         source=source.pk,
-        before=before,
-        after={key: str(getattr(source, key)) for key in changes},
     )
     return source
 

@@ -10,20 +10,20 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Membership, Review, Role
-from ..permissions import review_for
+from ..permissions import member_or_404
 
 OWNER = Role.OWNER
 
 
-def member_or_404(request, slug: str, *, owner_to_write: bool = True) -> tuple[Review, Membership]:
+def member_page(request, slug: str, *, owner_to_write: bool = True) -> tuple[Review, Membership]:
     """The review for a member (404 for anyone else); a POST needs the owner role (403) by default."""
     role = OWNER if owner_to_write and request.method == "POST" else None
-    return review_for(request.user, slug, role=role)
+    return member_or_404(request.user, slug, role=role)
 
 
 def owner_or_403(request, slug: str) -> tuple[Review, Membership]:
     """The review for its owners; other members get 403 (even to look), non-members 404."""
-    return review_for(request.user, slug, role=OWNER)
+    return member_or_404(request.user, slug, role=OWNER)
 
 
 def page(request, template: str, review: Review, member: Membership, nav: str, status: int = 200, **context):
@@ -50,8 +50,9 @@ def paginate(request, items, per_page: int) -> Page:
 def redirect_back(request, default: str):
     """Go to the `next` the page posted (same site only), else to `default`."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(default)
 

@@ -1,4 +1,4 @@
-"""The duplicate queue: find duplicates (with progress), decide uncertain pairs, undo merges."""
+"""Duplicate pairs to decide: find duplicates (with progress), decide uncertain pairs, undo merges."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import selectors
 from ..models import MERGED_STATUSES, CandidateStatus, DuplicateCandidate, ImportStatus
 from ..services import duplicates as services
-from .common import member_or_404, owner_or_403, page, paginate, redirect_back
+from .common import member_page, owner_or_403, page, paginate, redirect_back
 
 PER_PAGE = 20
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
@@ -26,10 +26,17 @@ TABS = [
     (CandidateStatus.UNDONE, "Merges undone"),
 ]
 COMPARED = [
-    ("Title", lambda r: r.title), ("Authors", lambda r: "; ".join(r.authors)), ("Year", lambda r: r.year),
-    ("Journal", lambda r: r.journal), ("Volume", lambda r: r.volume), ("Issue", lambda r: r.issue),
-    ("Pages", lambda r: r.pages), ("DOI", lambda r: r.doi), ("PMID", lambda r: r.pmid),
-    ("Registry ids", lambda r: ", ".join(r.registry_ids)), ("Source", lambda r: r.source.name),
+    ("Title", lambda r: r.title),
+    ("Authors", lambda r: "; ".join(r.authors)),
+    ("Year", lambda r: r.year),
+    ("Journal", lambda r: r.journal),
+    ("Volume", lambda r: r.volume),
+    ("Issue", lambda r: r.issue),
+    ("Pages", lambda r: r.pages),
+    ("DOI", lambda r: r.doi),
+    ("PMID", lambda r: r.pmid),
+    ("Registry ids", lambda r: ", ".join(r.registry_ids)),
+    ("Source", lambda r: r.source.name),
 ]
 
 
@@ -53,8 +60,8 @@ def _pairs(candidates) -> list[dict]:
 
 @login_required
 @require_GET
-def duplicate_queue(request, slug):
-    review, member = member_or_404(request, slug)
+def duplicate_pairs(request, slug):
+    review, member = member_page(request, slug)
     status = request.GET.get("status") or CandidateStatus.PENDING
     if status not in CandidateStatus.values:
         status = CandidateStatus.PENDING
@@ -62,10 +69,18 @@ def duplicate_queue(request, slug):
     run = selectors.latest_dedup_run(review)
     counts = selectors.candidate_counts(review)
     return page(
-        request, "reviewapp/duplicates.html", review, member, "duplicates",
-        tab=status, tabs=[(value, label, counts[value]) for value, label in TABS],
-        candidates=candidates, pairs=_pairs(candidates), run=run,
-        run_progress=services.dedup_progress(run) if run else None, states=selectors.record_states(review),
+        request,
+        "reviewapp/duplicates.html",
+        review,
+        member,
+        "duplicates",
+        tab=status,
+        tabs=[(value, label, counts[value]) for value, label in TABS],
+        candidates=candidates,
+        pairs=_pairs(candidates),
+        run=run,
+        run_progress=services.dedup_progress(run) if run else None,
+        states=selectors.record_states(review),
     )
 
 
@@ -81,14 +96,17 @@ def dedup_start(request, slug):
 @login_required
 @require_GET
 def dedup_progress(request, slug, pk):
-    """The partial the queue page polls while a run is going; asks htmx to reload the page when done."""
-    review, member = member_or_404(request, slug)
+    """The partial the duplicates page polls while a run is going; asks htmx to reload the page when done."""
+    review, member = member_page(request, slug)
     run = get_object_or_404(selectors.dedup_runs_of(review), pk=pk)
     progress = services.dedup_progress(run)
-    response = render(request, "reviewapp/_dedup_progress.html",
-                      {"review": review, "member": member, "run": run, "run_progress": progress})
+    response = render(
+        request,
+        "reviewapp/_dedup_progress.html",
+        {"review": review, "member": member, "run": run, "run_progress": progress},
+    )
     if request.htmx and progress["status"] in FINISHED and request.GET.get("polling"):
-        response["HX-Refresh"] = "true"  # the queue under the bar has changed: show it
+        response["HX-Refresh"] = "true"  # the pairs under the bar have changed: show it
     return response
 
 
@@ -99,18 +117,32 @@ def _decide(request, slug, pk, decide, done: str):
         candidate = decide(candidate=candidate, actor=request.user)
     except ValidationError as exc:
         if request.htmx:
-            return render(request, "reviewapp/_pair.html", {
-                "review": review, "member": member, "pair": _pairs([candidate])[0], "error": exc.messages,
-                "next_url": request.POST.get("next", ""),
-            })
+            return render(
+                request,
+                "reviewapp/_pair.html",
+                {
+                    "review": review,
+                    "member": member,
+                    "pair": _pairs([candidate])[0],
+                    "error": exc.messages,
+                    "next_url": request.POST.get("next", ""),
+                },
+            )
         messages.error(request, " ".join(exc.messages))
     else:
         if request.htmx:
             candidate = selectors.candidates_of(review, None).get(pk=candidate.pk)
-            return render(request, "reviewapp/_pair.html", {
-                "review": review, "member": member, "pair": _pairs([candidate])[0], "decided": done,
-                "next_url": request.POST.get("next", ""),
-            })
+            return render(
+                request,
+                "reviewapp/_pair.html",
+                {
+                    "review": review,
+                    "member": member,
+                    "pair": _pairs([candidate])[0],
+                    "decided": done,
+                    "next_url": request.POST.get("next", ""),
+                },
+            )
         messages.success(request, done)
     return redirect_back(request, reverse("duplicate-queue", args=[review.slug]))
 

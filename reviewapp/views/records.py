@@ -9,12 +9,12 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors
+from .. import registry, selectors
 from ..api.filters import RecordFilter
 from ..forms import RecordRemoveForm, style_record_filter_form
 from ..models import ImportBatch, Record
 from ..services import duplicates as dup_services
-from .common import add_service_errors, member_or_404, owner_or_403, page, paginate
+from .common import add_service_errors, member_page, owner_or_403, page, paginate
 
 PER_PAGE = 50
 EVENT_TEXT = {
@@ -35,7 +35,7 @@ class _Blank(dict):
 
 def describe(event, record: Record) -> dict:
     """A timeline line: readable text for known verbs, 'verb: key=value' for others (e.g. screening's)."""
-    template = EVENT_TEXT.get(event.verb)
+    template = EVENT_TEXT.get(event.verb) or registry.EVENT_TEXTS.get(event.verb)
     data = event.data if isinstance(event.data, dict) else {}
     if template:
         text = template.format_map(_Blank(data)).strip()
@@ -49,7 +49,7 @@ def describe(event, record: Record) -> dict:
 @login_required
 @require_GET
 def record_list(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     sources = list(selectors.source_choices(review))
     filterset = RecordFilter(request.GET or None, queryset=selectors.records_of(review), request=request)
     style_record_filter_form(filterset.form, sources)
@@ -57,9 +57,19 @@ def record_list(request, slug):
     names = selectors.sources_of_records(records.object_list)
     rows = [(record, names.get(record.pk) or [record.source.name]) for record in records]
     batch = _batch_filtered(review, filterset)
-    return page(request, "reviewapp/records.html", review, member, "records", filter=filterset,
-                form=filterset.form, records=records, rows=rows, batch=batch,
-                filtered=any(value for key, value in request.GET.items() if key != "page"))
+    return page(
+        request,
+        "reviewapp/records.html",
+        review,
+        member,
+        "records",
+        filter=filterset,
+        form=filterset.form,
+        records=records,
+        rows=rows,
+        batch=batch,
+        filtered=any(value for key, value in request.GET.items() if key != "page"),
+    )
 
 
 def _batch_filtered(review, filterset) -> ImportBatch | None:
@@ -77,7 +87,13 @@ def _record(review, pk) -> Record:
 
 def _detail_page(request, review, member, record, *, remove_form=None, status=200):
     return page(
-        request, "reviewapp/record_detail.html", review, member, "records", status=status, record=record,
+        request,
+        "reviewapp/record_detail.html",
+        review,
+        member,
+        "records",
+        status=status,
+        record=record,
         sources=selectors.sources_of_records([record]).get(record.pk) or [record.source.name],
         duplicates=selectors.duplicates_of_record(record),
         candidates=selectors.candidates_of_record(record)[:50],
@@ -89,7 +105,7 @@ def _detail_page(request, review, member, record, *, remove_form=None, status=20
 @login_required
 @require_GET
 def record_detail(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     return _detail_page(request, review, member, _record(review, pk))
 
 

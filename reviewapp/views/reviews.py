@@ -12,7 +12,7 @@ from .. import selectors
 from ..forms import AccountCreateForm, MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from ..models import SourceKind
 from ..services import reviews as services
-from .common import add_service_errors, dashboard_panels, member_or_404, owner_or_403, page
+from .common import add_service_errors, dashboard_panels, member_page, owner_or_403, page
 
 
 @login_required
@@ -41,14 +41,22 @@ def review_new(request):
 
 @login_required
 def review_detail(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     sources = list(selectors.sources_of_review(review))
     by_kind = {kind: sum(s.records_total for s in sources if s.kind == kind) for kind in SourceKind.values}
     return page(
-        request, "reviewapp/review_detail.html", review, member, "overview",
-        states=selectors.record_states(review), sources=sources, by_kind=by_kind,
-        imports=selectors.imports_of(review)[:5], dedup_run=selectors.latest_dedup_run(review),
-        candidates=selectors.candidate_counts(review), members=selectors.members_of(review),
+        request,
+        "reviewapp/review_detail.html",
+        review,
+        member,
+        "overview",
+        states=selectors.record_states(review),
+        sources=sources,
+        by_kind=by_kind,
+        imports=selectors.imports_of(review)[:5],
+        dedup_run=selectors.latest_dedup_run(review),
+        candidates=selectors.candidate_counts(review),
+        members=selectors.members_of(review),
         panels=dashboard_panels(request, review, member),
     )
 
@@ -66,15 +74,28 @@ def review_settings(request, slug):
         else:
             messages.success(request, "Settings saved.")
             return redirect("review-settings", review.slug)
-    return page(request, "reviewapp/review_settings.html", review, member, "settings", form=form,
-                status=400 if form.is_bound else 200)
+    return page(
+        request,
+        "reviewapp/review_settings.html",
+        review,
+        member,
+        "settings",
+        form=form,
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _members_page(request, review, member, *, add_form=None, account_form=None, status=200):
     return page(
-        request, "reviewapp/members.html", review, member, "members", status=status,
+        request,
+        "reviewapp/members.html",
+        review,
+        member,
+        "members",
+        status=status,
         members=selectors.members_of(review),
-        add_form=add_form or MemberAddForm(), account_form=account_form or AccountCreateForm(),
+        add_form=add_form or MemberAddForm(),
+        account_form=account_form or AccountCreateForm(),
     )
 
 
@@ -82,14 +103,15 @@ def _members_page(request, review, member, *, add_form=None, account_form=None, 
 @require_http_methods(["GET", "POST"])
 def member_list(request, slug):
     """Everyone sees the members; the owner adds an existing account here (POST)."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     if request.method == "GET":
         return _members_page(request, review, member)
     form = MemberAddForm(request.POST)
     if form.is_valid():
         try:
-            added = services.member_set(review=review, actor=request.user, user=form.user,
-                                        roles=form.cleaned_data["roles"])
+            added = services.member_set(
+                review=review, actor=request.user, user=form.user, roles=form.cleaned_data["roles"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -101,7 +123,7 @@ def member_list(request, slug):
 @login_required
 @require_POST
 def member_account_new(request, slug):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     form = AccountCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -109,8 +131,11 @@ def member_account_new(request, slug):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Account '{added.user.username}' created and added as "
-                                      f"{', '.join(added.roles)}. Give them their password.")
+            messages.success(
+                request,
+                f"Account '{added.user.username}' created and added as "
+                f"{', '.join(added.roles)}. Give them their password.",
+            )
             return redirect("member-list", review.slug)
     return _members_page(request, review, member, account_form=form, status=400)
 
@@ -118,15 +143,16 @@ def member_account_new(request, slug):
 @login_required
 @require_POST
 def member_roles(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     target = get_object_or_404(selectors.members_of(review), pk=pk)
     form = MemberRolesForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"{target.user.username}: tick at least one role (or remove the member).")
         return redirect("member-list", review.slug)
     try:
-        changed = services.member_set(review=review, actor=request.user, user=target.user,
-                                      roles=form.cleaned_data["roles"])
+        changed = services.member_set(
+            review=review, actor=request.user, user=target.user, roles=form.cleaned_data["roles"]
+        )
     except ValidationError as exc:
         messages.error(request, f"{target.user.username}: {' '.join(exc.messages)}")
     else:
@@ -137,7 +163,7 @@ def member_roles(request, slug, pk):
 @login_required
 @require_POST
 def member_remove(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     target = get_object_or_404(selectors.members_of(review), pk=pk)
     try:
         services.member_remove(review=review, actor=request.user, member=target)

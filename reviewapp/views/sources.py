@@ -14,17 +14,26 @@ from .. import selectors
 from ..forms import ImportForm, SourceForm
 from ..services import imports as import_services
 from ..services import reviews as review_services
-from .common import add_service_errors, member_or_404, owner_or_403, page
+from .common import add_service_errors, member_page, owner_or_403, page
 
 
 def _sources_page(request, review, member, *, source_form=None, import_form=None, status=200):
     sources = selectors.sources_of_review(review)
     return page(
-        request, "reviewapp/sources.html", review, member, "sources", status=status,
-        sources=sources, imports=selectors.imports_of(review),
-        source_form=source_form or SourceForm(), max_bytes=settings.IMPORT_MAX_BYTES,
-        import_form=import_form or ImportForm(sources=selectors.source_choices(review),
-                                              initial={"source": request.GET.get("source")}),
+        request,
+        "reviewapp/sources.html",
+        review,
+        member,
+        "sources",
+        status=status,
+        sources=sources,
+        imports=selectors.imports_of(review),
+        source_form=source_form or SourceForm(),
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        import_form=import_form
+        or ImportForm(
+            sources=selectors.source_choices(review), initial={"source": request.GET.get("source")}
+        ),
     )
 
 
@@ -32,7 +41,7 @@ def _sources_page(request, review, member, *, source_form=None, import_form=None
 @require_http_methods(["GET", "POST"])
 def source_list(request, slug):
     """Everyone sees the sources and imports; the owner adds a source here (POST)."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     if request.method == "GET":
         return _sources_page(request, review, member)
     form = SourceForm(request.POST)
@@ -61,8 +70,16 @@ def source_edit(request, slug, pk):
         else:
             messages.success(request, f"Source '{source.name}' saved.")
             return redirect("source-list", review.slug)
-    return page(request, "reviewapp/source_edit.html", review, member, "sources", source=source, form=form,
-                status=400 if form.is_bound else 200)
+    return page(
+        request,
+        "reviewapp/source_edit.html",
+        review,
+        member,
+        "sources",
+        source=source,
+        form=form,
+        status=400 if form.is_bound else 200,
+    )
 
 
 @login_required
@@ -73,28 +90,50 @@ def import_new(request, slug):
     sources = selectors.source_choices(review)
     if request.method == "GET":
         form = ImportForm(sources=sources, initial={"source": request.GET.get("source")})
-        return page(request, "reviewapp/import_new.html", review, member, "sources", form=form,
-                    max_bytes=settings.IMPORT_MAX_BYTES)
+        return page(
+            request,
+            "reviewapp/import_new.html",
+            review,
+            member,
+            "sources",
+            form=form,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+        )
     form = ImportForm(request.POST, request.FILES, sources=sources)
     if form.is_valid():
         data = form.cleaned_data
         try:
             batches = import_services.import_start_many(
-                review=review, source=data["source"], actor=request.user, fmt=data["format"],
-                force=data["force"], files=[(upload, upload.name) for upload in data["files"]],
+                review=review,
+                source=data["source"],
+                actor=request.user,
+                fmt=data["format"],
+                force=data["force"],
+                files=[(upload, upload.name) for upload in data["files"]],
             )
         except ValidationError as exc:
             add_service_errors(form, exc, fields={"file": "files", "format": "format", "source": "source"})
-            form.add_error(None, "Nothing was imported. Choose the file(s) again: browsers forget a "
-                                 "chosen file when a form comes back.")
+            form.add_error(
+                None,
+                "Nothing was imported. Choose the file(s) again: browsers forget a "
+                "chosen file when a form comes back.",
+            )
         else:
             names = ", ".join(batch.file_name for batch in batches)
             messages.success(request, f"Importing {names} into '{data['source'].name}'.")
             if len(batches) == 1:
                 return redirect("import-detail", review.slug, batches[0].pk)
             return redirect(f"{reverse('source-list', args=[review.slug])}#imports")
-    return page(request, "reviewapp/import_new.html", review, member, "sources", form=form, status=400,
-                max_bytes=settings.IMPORT_MAX_BYTES)
+    return page(
+        request,
+        "reviewapp/import_new.html",
+        review,
+        member,
+        "sources",
+        form=form,
+        status=400,
+        max_bytes=settings.IMPORT_MAX_BYTES,
+    )
 
 
 def _batch(review, pk):
@@ -104,19 +143,32 @@ def _batch(review, pk):
 @login_required
 @require_GET
 def import_detail(request, slug, pk):
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     batch = _batch(review, pk)
-    return page(request, "reviewapp/import_detail.html", review, member, "sources", batch=batch,
-                progress=import_services.import_progress(batch))
+    return page(
+        request,
+        "reviewapp/import_detail.html",
+        review,
+        member,
+        "sources",
+        batch=batch,
+        progress=import_services.import_progress(batch),
+    )
 
 
 @login_required
 @require_GET
 def import_progress(request, slug, pk):
     """The progress partial the import page polls (htmx) until the import has finished."""
-    review, member = member_or_404(request, slug)
+    review, member = member_page(request, slug)
     batch = _batch(review, pk)
-    return render(request, "reviewapp/_import_progress.html", {
-        "review": review, "member": member, "batch": batch,
-        "progress": import_services.import_progress(batch),
-    })
+    return render(
+        request,
+        "reviewapp/_import_progress.html",
+        {
+            "review": review,
+            "member": member,
+            "batch": batch,
+            "progress": import_services.import_progress(batch),
+        },
+    )

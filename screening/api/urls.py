@@ -6,7 +6,7 @@ from . import views
 
 router = NestedRouter()
 nested = r"reviews/(?P<review_slug>[-\w]+)/screening"
-router.register(f"{nested}/queue", views.QueueViewSet, basename="screening-queue")
+router.register(f"{nested}/queue", views.WorklistViewSet, basename="screening-queue")
 router.register(f"{nested}/votes", views.VoteViewSet, basename="screening-vote")
 router.register(f"{nested}/conflicts", views.ConflictViewSet, basename="screening-conflict")
 router.register(f"{nested}/verdicts", views.VerdictViewSet, basename="screening-verdict")

@@ -14,14 +14,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reviewapp.models import Membership, Record, Review, Study
+from reviewapp.permissions import OWNER_OR_REVIEWER, REVIEWER, ReviewPermission, can_resolve_conflicts
+from reviewapp.services import studies as study_services
 
 from .. import selectors
 from ..models import Conflict, ExclusionReason, Stage, Verdict, Vote
-from ..permissions import OWNER_OR_REVIEWER, REVIEWER, ScreeningPermission, may_resolve
 from ..services import fulltext as fulltext_services
-from ..services import queue as queue_services
-from ..services import studies as study_services
 from ..services import votes as vote_services
+from ..services import worklist as worklist_services
 from . import filters, serializers
 
 STAGE_PARAM = OpenApiParameter(
@@ -32,7 +32,7 @@ STAGE_PARAM = OpenApiParameter(
 class ScreeningScoped:
     """Everything under /reviews/<review_slug>/screening/: membership checked; roles per action."""
 
-    permission_classes = [IsAuthenticated, ScreeningPermission]
+    permission_classes = [IsAuthenticated, ReviewPermission]
     review: Review
     member: Membership
 
@@ -42,21 +42,22 @@ class ScreeningScoped:
         return data.validated_data["stage"]
 
 
-class QueueViewSet(ScreeningScoped, viewsets.GenericViewSet):
-    """The reviewer's screening queue."""
+class WorklistViewSet(ScreeningScoped, viewsets.GenericViewSet):
+    """The reviewer's screening work list (served at /screening/queue/ for API compatibility)."""
 
     serializer_class = serializers.QueueNextSerializer
-    action_roles = {"next": REVIEWER}
+    action_rules = {"next": REVIEWER}
     filter_backends: list = []
     pagination_class = None
 
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.QueueNextSerializer)
     @action(detail=False, methods=["get"])
     def next(self, request, review_slug=None):
-        """The next record for me at a stage: one with votes already first (so pairs complete), then the
-        review's stable random order. Never a record I voted on, nor one whose voting is complete."""
+        """The next record for me at a stage, in the review's stable random order (the same for every
+        reviewer, so it reveals nobody's votes). Never a record I voted on, nor one whose voting is
+        complete."""
         stage = self.stage_param()
-        queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
+        worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
         record = selectors.next_record(self.review, stage, request.user)
         return Response(self.get_serializer({"stage": stage, "record": record}).data)
 
@@ -68,7 +69,7 @@ class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMi
     serializer_class = serializers.VoteSerializer
     filterset_class = filters.VoteFilter
     ordering_fields = ["id", "updated_at"]
-    action_roles = {"create": REVIEWER, "partial_update": REVIEWER, "destroy": REVIEWER, "undo": REVIEWER}
+    action_rules = {"create": REVIEWER, "partial_update": REVIEWER, "destroy": REVIEWER, "undo": REVIEWER}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -156,7 +157,7 @@ class ConflictViewSet(
     serializer_class = serializers.ConflictSerializer
     filterset_class = filters.ConflictFilter
     ordering_fields = ["id", "created_at"]
-    action_roles = {"resolve": may_resolve}
+    action_rules = {"resolve": can_resolve_conflicts}
 
     def get_queryset(self):
         return selectors.conflicts_of(self.review)
@@ -247,7 +248,7 @@ class RetrievalViewSet(
     serializer_class = serializers.RetrievalSerializer
     filterset_class = filters.RetrievalFilter
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    action_roles = {
+    action_rules = {
         "attach": OWNER_OR_REVIEWER,
         "link": OWNER_OR_REVIEWER,
         "not_retrieved": OWNER_OR_REVIEWER,
@@ -321,7 +322,7 @@ class StudyViewSet(
     serializer_class = serializers.StudySerializer
     filterset_class = filters.StudyFilter
     ordering_fields = ["label", "created_at"]
-    action_roles = {"create": OWNER_OR_REVIEWER, "merge": OWNER_OR_REVIEWER, "split": OWNER_OR_REVIEWER}
+    action_rules = {"create": OWNER_OR_REVIEWER, "merge": OWNER_OR_REVIEWER, "split": OWNER_OR_REVIEWER}
 
     def get_queryset(self):
         return selectors.studies_of(self.review)
@@ -394,7 +395,7 @@ class ProgressView(ScreeningScoped, APIView):
         stage = self.stage_param()
         mine = None
         if self.member.is_reviewer:
-            queue_services.queue_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
+            worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
             mine = selectors.my_progress(self.review, stage, request.user)
         return Response(
             {

@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from reviewapp.models import Record, Review
 from reviewapp.permissions import membership_for
-from reviewapp.services.audit import event_log
+from reviewapp.services.audit import event_log, model_update
 
 from ..models import (
     ExclusionReason,
@@ -23,7 +23,7 @@ from ..models import (
     VerdictDecision,
     Vote,
 )
-from .queue import queue_refresh_record
+from .worklist import worklist_refresh_record
 
 PDF_CONTENT_TYPES = {"application/pdf", "application/x-pdf"}
 PDF_MAGIC = b"%PDF-"
@@ -93,7 +93,7 @@ def _save_retrieval(
         setattr(retrieval, name, value)
     retrieval.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     retrieval.save()
-    queue_refresh_record(review=review, record=record, stage=Stage.FULL_TEXT)
+    worklist_refresh_record(review=review, record=record, stage=Stage.FULL_TEXT)
     return retrieval
 
 
@@ -229,33 +229,28 @@ def exclusion_reason_update(
 ) -> ExclusionReason:
     """Rename, reorder or (de)activate a reason; a used reason is never deleted, only deactivated."""
     _require_owner(reason.review, actor)
-    before = {"label": reason.label, "is_active": reason.is_active, "position": reason.position}
-    if label is not None:
-        if not label.strip():
-            raise ValidationError({"label": "A reason needs a text."})
-        reason.label = label.strip()
-    if is_active is not None:
-        reason.is_active = is_active
-    if position is not None:
-        reason.position = position
-    after = {"label": reason.label, "is_active": reason.is_active, "position": reason.position}
-    if before != after:
-        if (
-            ExclusionReason.objects.filter(review=reason.review_id, stage=reason.stage, label=reason.label)
-            .exclude(pk=reason.pk)
-            .exists()
-        ):
-            raise ValidationError({"label": "This reason is in the list already."})
-        reason.save()
-        event_log(
-            review=reason.review,
-            actor=actor,
-            verb="exclusion_reason.updated",
-            reason=reason.pk,
-            before=before,
-            after=after,
-        )
+    if label is not None and not label.strip():
+        raise ValidationError({"label": "A reason needs a text."})
+    fields = {
+        "label": label.strip() if label is not None else reason.label,
+        "is_active": reason.is_active if is_active is None else is_active,
+        "position": reason.position if position is None else position,
+    }
+    model_update(
+        instance=reason,
+        fields=fields,
+        actor=actor,
+        verb="exclusion_reason.updated",
+        clean=_unique_reason,
+        reason=reason.pk,
+    )
     return reason
+
+
+def _unique_reason(reason: ExclusionReason) -> None:
+    others = ExclusionReason.objects.filter(review=reason.review_id, stage=reason.stage, label=reason.label)
+    if others.exclude(pk=reason.pk).exists():
+        raise ValidationError({"label": "This reason is in the list already."})
 
 
 @transaction.atomic

@@ -142,7 +142,7 @@ def test_an_unexpected_error_marks_the_import_failed_so_the_file_can_be_retried(
     path = shared("formats", "scopus", "asysd_scopus.ris")
     with open(path, "rb") as handle:
         batch = import_start(review=review, source=source, actor=alice, fileobj=handle, file_name="s.ris")
-    monkeypatch.setattr(services, "_write", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(services, "write_records", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         import_run(batch_id=batch.pk)
     batch.refresh_from_db()

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,7 +18,6 @@ from reviewapp.models import (
     Review,
     SearchSource,
 )
-from reviewapp.services.imports import progress_key
 from reviewapp.views.common import DASHBOARD_PANELS
 
 from ..conftest import shared
@@ -41,10 +39,12 @@ def world(review, team):
     source = SearchSourceFactory(review=review, name="PubMed")
     batch = ImportBatchFactory(source=source, file_name="pubmed.ris", records_count=2)
     a = RecordFactory(batch=batch, title="Cord MSCs in type 2 diabetes", doi="10.1/x", journal="Stem Cells")
-    b = RecordFactory(batch=batch, title="Cord MSCs in type 2 diabetes.", doi="10.1/x",
-                      journal="Stem Cells J")
-    pair = DuplicateCandidate.objects.create(review=review, record_a=a, record_b=b, score=0.8,
-                                             reasons=["title", "doi"])
+    b = RecordFactory(
+        batch=batch, title="Cord MSCs in type 2 diabetes.", doi="10.1/x", journal="Stem Cells J"
+    )
+    pair = DuplicateCandidate.objects.create(
+        review=review, record_a=a, record_b=b, score=0.8, reasons=["title", "doi"]
+    )
     run = DedupRun.objects.create(review=review, status=ImportStatus.SUCCEEDED)
     bob_member = Membership.objects.get(review=review, user=team["reviewer"])
     return {"source": source, "batch": batch, "a": a, "b": b, "pair": pair, "run": run, "member": bob_member}
@@ -52,9 +52,15 @@ def world(review, team):
 
 def _get_pages(world):
     return [
-        url("review-detail"), url("member-list"), url("source-list"), url("import-detail", world["batch"].pk),
-        url("import-progress", world["batch"].pk), url("record-list"), url("record-detail", world["a"].pk),
-        url("duplicate-queue"), url("dedup-progress", world["run"].pk),
+        url("review-detail"),
+        url("member-list"),
+        url("source-list"),
+        url("import-detail", world["batch"].pk),
+        url("import-progress", world["batch"].pk),
+        url("record-list"),
+        url("record-detail", world["a"].pk),
+        url("duplicate-queue"),
+        url("dedup-progress", world["run"].pk),
     ]
 
 
@@ -67,8 +73,10 @@ def _owner_posts(world):
     return [
         (url("review-settings"), {"title": "Hijacked", "votes_required": 3}),
         (url("member-list"), {"username": "mallory", "roles": ["owner"]}),
-        (url("member-account-new"), {"new-username": "eve", "new-password": "a-long-Passw0rd!",
-                                     "new-roles": ["owner"]}),
+        (
+            url("member-account-new"),
+            {"new-username": "eve", "new-password": "a-long-Passw0rd!", "new-roles": ["owner"]},
+        ),
         (url("member-roles", world["member"].pk), {"roles": ["owner"]}),
         (url("member-remove", world["member"].pk), {}),
         (url("source-list"), {"name": "Scopus", "kind": "database"}),
@@ -92,7 +100,8 @@ def _snapshot(review):
         "sources": sorted(SearchSource.objects.filter(review=review).values_list("name", "kind")),
         "imports": ImportBatch.objects.filter(review=review).count(),
         "records": sorted(
-            Record.objects.filter(review=review).values_list("id", "duplicate_of", "removed_reason")),
+            Record.objects.filter(review=review).values_list("id", "duplicate_of", "removed_reason")
+        ),
         "pairs": sorted(DuplicateCandidate.objects.filter(review=review).values_list("id", "status")),
         "runs": DedupRun.objects.filter(review=review).count(),
         "events": AuditEvent.objects.filter(review=review).count(),
@@ -150,8 +159,10 @@ def test_owner_actions_are_forbidden_to_other_roles_and_change_nothing(client, w
 @pytest.mark.parametrize("persona", ["reviewer", "arbiter", "viewer"])
 def test_other_roles_are_not_shown_owner_controls(client, world, team, persona):
     _login(client, team[persona])
-    pages = {name: client.get(url(name)).content.decode() for name in ("source-list", "duplicate-queue",
-                                                                       "member-list", "review-detail")}
+    pages = {
+        name: client.get(url(name)).content.decode()
+        for name in ("source-list", "duplicate-queue", "member-list", "review-detail")
+    }
     assert "Add a source" not in pages["source-list"]
     assert "Find duplicates</button>" not in pages["duplicate-queue"]
     assert "Not a duplicate</button>" not in pages["duplicate-queue"]
@@ -200,11 +211,19 @@ def test_a_taken_slug_is_shown_next_to_the_field_and_the_input_is_kept(client, r
 def test_owner_saves_settings_and_keywords_become_lists(client, review, alice):
     Review.objects.filter(pk=review.pk).update(created_by=alice)  # as review_create leaves it
     _login(client, alice)
-    response = client.post(url("review-settings"), {
-        "title": "New title", "description": "", "votes_required": 3, "blind": "on",
-        "inclusion_criteria": "RCTs in adults", "exclusion_criteria": "",
-        "include_keywords": "mesenchymal, umbilical\nWharton's jelly", "exclude_keywords": "mice;rats",
-    })
+    response = client.post(
+        url("review-settings"),
+        {
+            "title": "New title",
+            "description": "",
+            "votes_required": 3,
+            "blind": "on",
+            "inclusion_criteria": "RCTs in adults",
+            "exclusion_criteria": "",
+            "include_keywords": "mesenchymal, umbilical\nWharton's jelly",
+            "exclude_keywords": "mice;rats",
+        },
+    )
     assert response.status_code == 302
     review.refresh_from_db()
     assert (review.title, review.votes_required) == ("New title", 3)
@@ -247,10 +266,15 @@ def test_adding_an_unknown_username_says_so_and_adds_nobody(client, review, alic
 
 def test_owner_creates_an_account_and_adds_it(client, review, alice):
     _login(client, alice)
-    response = client.post(url("member-account-new"), {
-        "new-username": "oscar", "new-email": "oscar@example.org", "new-password": "Lantern-Harbour-72",
-        "new-roles": ["viewer"],
-    })
+    response = client.post(
+        url("member-account-new"),
+        {
+            "new-username": "oscar",
+            "new-email": "oscar@example.org",
+            "new-password": "Lantern-Harbour-72",
+            "new-roles": ["viewer"],
+        },
+    )
     assert response.status_code == 302
     member = Membership.objects.get(review=review, user__username="oscar")
     assert member.roles == ["viewer"] and member.user.check_password("Lantern-Harbour-72")
@@ -258,8 +282,9 @@ def test_owner_creates_an_account_and_adds_it(client, review, alice):
 
 def test_a_weak_password_is_refused_next_to_the_field_and_no_account_is_made(client, review, alice):
     _login(client, alice)
-    response = client.post(url("member-account-new"), {"new-username": "oscar", "new-password": "123",
-                                                         "new-roles": ["viewer"]})
+    response = client.post(
+        url("member-account-new"), {"new-username": "oscar", "new-password": "123", "new-roles": ["viewer"]}
+    )
     assert response.status_code == 400
     assert "too short" in response.content.decode()
     assert not Membership.objects.filter(user__username="oscar").exists()
@@ -297,15 +322,25 @@ def test_the_last_owner_cannot_be_removed_or_demoted(client, review, alice, acti
 # --- Sources and imports ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name,kind", [
-    ("PubMed/MEDLINE", "database"), ("ClinicalTrials.gov", "register"), ("Citation searching", "other"),
-])
+@pytest.mark.parametrize(
+    "name,kind",
+    [
+        ("PubMed/MEDLINE", "database"),
+        ("ClinicalTrials.gov", "register"),
+        ("Citation searching", "other"),
+    ],
+)
 def test_owner_adds_a_source_of_each_kind(client, review, alice, name, kind):
     _login(client, alice)
-    response = client.post(url("source-list"), {
-        "name": name, "kind": kind, "date_searched": "2023-05-12",
-        "search_string": '"umbilical cord" AND MSC',
-    })
+    response = client.post(
+        url("source-list"),
+        {
+            "name": name,
+            "kind": kind,
+            "date_searched": "2023-05-12",
+            "search_string": '"umbilical cord" AND MSC',
+        },
+    )
     assert response.status_code == 302
     source = SearchSource.objects.get(review=review, name=name)
     assert (source.kind, str(source.date_searched)) == (kind, "2023-05-12")
@@ -326,8 +361,10 @@ def test_owner_edits_a_source(client, review, alice):
     source = SearchSourceFactory(review=review, name="WoS")
     _login(client, alice)
     assert 'value="WoS"' in client.get(url("source-edit", source.pk)).content.decode()
-    client.post(url("source-edit", source.pk), {"name": "Web of Science Core Collection", "kind": "database",
-                                                "search_string": "TS=(MSC)"})
+    client.post(
+        url("source-edit", source.pk),
+        {"name": "Web of Science Core Collection", "kind": "database", "search_string": "TS=(MSC)"},
+    )
     source.refresh_from_db()
     assert (source.name, source.search_string) == ("Web of Science Core Collection", "TS=(MSC)")
 
@@ -339,7 +376,8 @@ def _upload(client, source, path=PUBMED_46, **extra):
 
 
 def test_uploading_a_real_export_imports_its_records_and_shows_the_result(
-        client, review, alice, django_capture_on_commit_callbacks):
+    client, review, alice, django_capture_on_commit_callbacks
+):
     source = SearchSourceFactory(review=review, name="PubMed")
     _login(client, alice)
     with django_capture_on_commit_callbacks(execute=True):
@@ -355,7 +393,8 @@ def test_uploading_a_real_export_imports_its_records_and_shows_the_result(
 
 
 def test_uploading_the_same_file_again_is_refused_with_a_message_unless_forced(
-        client, review, alice, django_capture_on_commit_callbacks):
+    client, review, alice, django_capture_on_commit_callbacks
+):
     source = SearchSourceFactory(review=review, name="PubMed")
     _login(client, alice)
     with django_capture_on_commit_callbacks(execute=True):
@@ -390,9 +429,12 @@ def test_uploading_without_a_file_asks_for_one(client, review, alice):
 
 
 def test_import_progress_partial_polls_while_running_and_stops_when_finished(client, review, alice):
-    batch = ImportBatchFactory(source=SearchSourceFactory(review=review), status=ImportStatus.RUNNING,
-                               size=1000)
-    cache.set(progress_key(batch.pk), {"bytes": 420, "records": 120}, 60)
+    batch = ImportBatchFactory(
+        source=SearchSourceFactory(review=review),
+        status=ImportStatus.RUNNING,
+        size=1000,
+        progress={"bytes": 420, "records": 120},
+    )
     _login(client, alice)
     running = client.get(url("import-progress", batch.pk)).content.decode()
     assert f'hx-get="{url("import-progress", batch.pk)}"' in running and "hx-trigger" in running
@@ -404,8 +446,9 @@ def test_import_progress_partial_polls_while_running_and_stops_when_finished(cli
 
 def test_a_failed_import_shows_its_whole_error(client, review, alice, bob):
     message = "broken.ris (line 17, entry 3): a tag outside an entry <TY missing>"
-    batch = ImportBatchFactory(source=SearchSourceFactory(review=review), status=ImportStatus.FAILED,
-                               error=message)
+    batch = ImportBatchFactory(
+        source=SearchSourceFactory(review=review), status=ImportStatus.FAILED, error=message
+    )
     _login(client, bob)
     escaped = message.replace("<", "&lt;").replace(">", "&gt;")
     assert escaped in client.get(url("import-detail", batch.pk)).content.decode()
@@ -427,24 +470,29 @@ def shelf(review):
         "scopus": RecordFactory(batch=scopus, title="Wharton jelly cells and insulin", year=2019),
         "untitled": RecordFactory(batch=scopus, title="", year=2020),
     }
-    records["dup"] = RecordFactory(batch=scopus, title="Umbilical cord MSC infusion (dup)", year=2022,
-                                   duplicate_of=records["new"])
-    records["gone"] = RecordFactory(batch=pubmed, title="Conference abstract only", year=2021,
-                                    removed_reason="incomplete")
+    records["dup"] = RecordFactory(
+        batch=scopus, title="Umbilical cord MSC infusion (dup)", year=2022, duplicate_of=records["new"]
+    )
+    records["gone"] = RecordFactory(
+        batch=pubmed, title="Conference abstract only", year=2021, removed_reason="incomplete"
+    )
     return records
 
 
-@pytest.mark.parametrize("query,expected", [
-    ({}, {"old", "new", "scopus", "untitled", "dup", "gone"}),
-    ({"source": "scopus"}, {"scopus", "untitled", "dup"}),
-    ({"year_min": 2019, "year_max": 2021}, {"scopus", "untitled", "gone"}),
-    ({"has_abstract": "false"}, {"old"}),
-    ({"status": "active"}, {"old", "new", "scopus", "untitled"}),
-    ({"status": "duplicate"}, {"dup"}),
-    ({"status": "removed"}, {"gone"}),
-    ({"q": "umbilical infusion"}, {"new", "dup"}),
-    ({"has_title": "false"}, {"untitled"}),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ({}, {"old", "new", "scopus", "untitled", "dup", "gone"}),
+        ({"source": "scopus"}, {"scopus", "untitled", "dup"}),
+        ({"year_min": 2019, "year_max": 2021}, {"scopus", "untitled", "gone"}),
+        ({"has_abstract": "false"}, {"old"}),
+        ({"status": "active"}, {"old", "new", "scopus", "untitled"}),
+        ({"status": "duplicate"}, {"dup"}),
+        ({"status": "removed"}, {"gone"}),
+        ({"q": "umbilical infusion"}, {"new", "dup"}),
+        ({"has_title": "false"}, {"untitled"}),
+    ],
+)
 def test_record_filters_narrow_the_list(client, review, vera, shelf, query, expected):
     if query.get("source") == "scopus":
         query = {"source": shelf["scopus"].source_id}
@@ -487,7 +535,8 @@ def _add_records(review, count):
 
 
 def test_record_list_costs_the_same_number_of_queries_for_5_and_50_records(
-        client, review, bob, django_assert_max_num_queries):
+    client, review, bob, django_assert_max_num_queries
+):
     records = _add_records(review, 5)
     _login(client, bob)
     with CaptureQueriesContext(connection) as five:
@@ -501,8 +550,14 @@ def test_record_list_costs_the_same_number_of_queries_for_5_and_50_records(
 
 
 def test_imported_text_is_escaped_on_the_list_and_detail_pages(client, review, bob):
-    record = RecordFactory(batch=ImportBatchFactory(source=SearchSourceFactory(review=review)), title=XSS,
-                           authors=[XSS], journal=XSS, abstract=XSS, url="javascript:alert(1)")
+    record = RecordFactory(
+        batch=ImportBatchFactory(source=SearchSourceFactory(review=review)),
+        title=XSS,
+        authors=[XSS],
+        journal=XSS,
+        abstract=XSS,
+        url="javascript:alert(1)",
+    )
     _login(client, bob)
     for page_url in (url("record-list"), url("record-detail", record.pk)):
         page = client.get(page_url).content.decode()
@@ -514,8 +569,9 @@ def test_imported_text_is_escaped_on_the_list_and_detail_pages(client, review, b
 def test_record_detail_shows_raw_entry_sources_duplicates_and_history(client, review, alice, bob, shelf):
     from reviewapp.services.audit import event_log
 
-    event_log(review=review, actor=alice, verb="duplicate.merged", record=shelf["dup"],
-              other_record=shelf["new"])
+    event_log(
+        review=review, actor=alice, verb="duplicate.merged", record=shelf["dup"], other_record=shelf["new"]
+    )
     _login(client, bob)
     page = client.get(url("record-detail", shelf["new"].pk)).content.decode()
     assert '<pre class="raw">TY  - JOUR\nTI  - Umbilical cord MSC infusion\nER  - </pre>' in page
@@ -602,8 +658,9 @@ def test_owner_undoes_a_merge(client, world, alice):
 
 def test_an_htmx_merge_answers_with_the_decided_pair(client, world, alice):
     _login(client, alice)
-    response = client.post(url("candidate-merge", world["pair"].pk), {"next": url("duplicate-queue")},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        url("candidate-merge", world["pair"].pk), {"next": url("duplicate-queue")}, HTTP_HX_REQUEST="true"
+    )
     page = response.content.decode()
     assert response.status_code == 200 and f'id="pair-{world["pair"].pk}"' in page
     assert "Merged by a person" in page and "Undo merge" in page and "<html" not in page
@@ -619,11 +676,18 @@ def test_merging_a_pair_with_a_removed_record_explains_why_not(client, world, al
 
 
 def test_find_duplicates_runs_and_merges_exact_doi_matches(
-        client, review, alice, django_capture_on_commit_callbacks):
+    client, review, alice, django_capture_on_commit_callbacks
+):
     batch = ImportBatchFactory(source=SearchSourceFactory(review=review))
     for journal in ("Stem Cell Res Ther", "Stem Cell Research & Therapy"):
-        RecordFactory(batch=batch, title="Umbilical cord MSCs for type 2 diabetes: a randomised trial",
-                      doi="10.1186/s13287-021-02111-1", journal=journal, pages="101-110", volume="12")
+        RecordFactory(
+            batch=batch,
+            title="Umbilical cord MSCs for type 2 diabetes: a randomised trial",
+            doi="10.1186/s13287-021-02111-1",
+            journal=journal,
+            pages="101-110",
+            volume="12",
+        )
     _login(client, alice)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("dedup-start"))

@@ -172,10 +172,11 @@ def included_at_fulltext(review, bob, carol, retrieved, cast):
 
 
 def test_next_gives_a_record_and_nothing_about_votes(api, bob, carol, records, cast):
-    cast(carol, records[0], "exclude", note="carol's private note")
+    first = min(records, key=lambda r: r.sort_key)
+    cast(carol, first, "exclude", note="carol's private note")
     data = api(bob).get(BASE + "/queue/next/").json()
     assert data["stage"] == "title_abstract"
-    assert data["record"]["id"] == records[0].pk  # it has a vote, so it comes first
+    assert data["record"]["id"] == first.pk  # first in the review's order, for everyone
     assert "exclude" not in str(data) and "carol" not in str(data)
 
 

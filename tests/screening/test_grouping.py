@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from reviewapp.grouping import Report, normalise_doi, suggest_groups
 from screening.charts import cumulative, line_chart
-from screening.grouping import Report, normalise_doi, suggest_groups
 
 
 def test_reports_sharing_an_nct_id_or_a_doi_are_grouped_transitively():

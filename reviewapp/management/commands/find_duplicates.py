@@ -1,12 +1,13 @@
 import time
 
-from ...models import DedupRun
-from ...services.duplicates import dedup_run_execute
+from django.core.management.base import CommandError
+
+from ...services.duplicates import dedup_run_now
 from ..base import ReviewCommand
 
 
 class Command(ReviewCommand):
-    help = "Find duplicate records: merge the sure ones, queue the uncertain pairs for a person."
+    help = "Find duplicate records: merge the sure ones, leave the uncertain pairs for a person to decide."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -15,8 +16,11 @@ class Command(ReviewCommand):
     def handle(self, *args, **options):
         review = self.review(options["slug"])
         started = time.perf_counter()
-        run = DedupRun.objects.create(review=review, created_by=self.owner_of(review))
-        run = dedup_run_execute(run_id=run.pk)
+        run = dedup_run_now(review=review, actor=self.owner_of(review))
+        if not run.is_finished:
+            raise CommandError(
+                f"A duplicate search of '{review.slug}' is already {run.status}; try again later."
+            )
         summary = {
             "review": review.slug,
             "records_checked": run.records_checked,

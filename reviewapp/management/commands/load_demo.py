@@ -6,8 +6,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ...models import DedupRun, Review, Role, SourceKind
-from ...services.duplicates import dedup_run_execute
+from ... import registry
+from ...models import Review, Role, SourceKind
+from ...services.duplicates import dedup_run_now
 from ...services.imports import import_file_now
 from ...services.reviews import member_set, review_create, review_update, source_create
 from ..base import ReviewCommand
@@ -30,12 +31,6 @@ SOURCES = [  # name, kind, file, search string
         "TS=(gambl* AND covid*)",
     ),
     ("Scopus", SourceKind.DATABASE, "citesource_scopus_255.ris", "TITLE-ABS-KEY(gambl* AND covid*)"),
-]
-FULL_TEXT_REASONS = [
-    "Not about gambling",
-    "No COVID-19 period data",
-    "No social or family outcome",
-    "Review, commentary or conference abstract without full text",
 ]
 
 
@@ -89,20 +84,7 @@ class Command(ReviewCommand):
                 search_string=search,
             )
             import_file_now(review=review, source=source, actor=owner, path=str(DATA / file_name))
-        run = DedupRun.objects.create(review=review, created_by=owner)
-        dedup_run_execute(run_id=run.pk)
-        self._screening(review, users)
+        dedup_run_now(review=review, actor=owner)
+        for step in registry.DEMO_STEPS:  # screening's votes, later apps' steps (AppConfig.ready())
+            step(review=review, users=users)
         return review
-
-    def _screening(self, review: Review, users: dict) -> None:
-        """Exclusion reasons, and a first batch of dual votes so the arbiter has conflicts to settle."""
-        from screening.services.fulltext import exclusion_reasons_set
-        from screening.services.votes import vote_cast
-
-        exclusion_reasons_set(review=review, actor=users["owner"], labels=FULL_TEXT_REASONS)
-        first = review.records.filter(duplicate_of__isnull=True, removed_reason="").order_by("sort_key")[:16]
-        for number, record in enumerate(first):
-            vote_cast(review=review, actor=users["reviewer1"], record_id=record.pk, stage="title_abstract",
-                      decision="include" if number % 3 else "exclude")
-            vote_cast(review=review, actor=users["reviewer2"], record_id=record.pk, stage="title_abstract",
-                      decision="include" if number % 4 else "exclude")

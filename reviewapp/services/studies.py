@@ -1,16 +1,19 @@
-"""Grouping included reports into studies (one study, several reports): create, group, merge, split."""
+"""Grouping included reports into studies (one study, several reports): create, group, merge, split.
+
+Study lives in the core (Record.study points to it) and so do its writes. Which reports are included is
+screening's knowledge; the core asks through `registry.included_reports(review)`.
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from reviewapp.models import Record, Review, Study
-from reviewapp.permissions import membership_for
-from reviewapp.services.audit import event_log
-
+from .. import registry
 from ..grouping import normalise_registry_id
-from ..models import Stage, Verdict, VerdictDecision
+from ..models import Record, Review, Study
+from ..permissions import membership_for
+from .audit import event_log
 
 
 def _require_grouper(review: Review, actor) -> None:
@@ -32,11 +35,7 @@ def _included_reports(review: Review, record_ids) -> list[Record]:
     )
     if len(records) != len(ids):
         raise ValidationError({"records": "Some of these records are not in this review."})
-    included = set(
-        Verdict.objects.filter(
-            record__in=ids, stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE
-        ).values_list("record_id", flat=True)
-    )
+    included = set(registry.included_reports(review).filter(pk__in=ids).values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in included]
     if missing:
         raise ValidationError(

@@ -26,10 +26,12 @@ from .models import (
 )
 
 
-def queue_order() -> list[str]:
-    """The order the queue offers records in: records that already have votes first (so pairs complete),
-    then the stable per-review random order. A relevance ranking replaces this (and QueueItem.sort_key)."""
-    return ["-votes_so_far", "sort_key"]
+def worklist_order() -> list[str]:
+    """The order a work list offers records in: the review's stable pseudo-random order, the same for
+    every reviewer. It never depends on other people's votes — "records someone voted on first" would
+    tell a blinded reviewer that someone voted — and because every reviewer walks the same order, pairs
+    still complete as they go. A relevance ranking replaces this (and QueueItem.sort_key)."""
+    return ["sort_key"]
 
 
 def eligible_records(review: Review, stage: str) -> QuerySet[Record]:
@@ -77,7 +79,7 @@ def offered_records(review: Review, stage: str, reviewer_id: int) -> QuerySet[Re
 
 def _order_sql(alias: str) -> str:
     return ", ".join(
-        f"{alias}.{name[1:]} DESC" if name.startswith("-") else f"{alias}.{name}" for name in queue_order()
+        f"{alias}.{name[1:]} DESC" if name.startswith("-") else f"{alias}.{name}" for name in worklist_order()
     )
 
 

@@ -1,7 +1,7 @@
 """Keeping the materialised screening queues (QueueItem) in step with votes and with the review's records.
 
-Votes update the rows of one record (`queue_after_new_vote`, `queue_refresh_record`). Structural changes
-(imports, merges, removals: Review.records_version; a change of N) are applied by `queue_sync`, a set-based
+Votes update the rows of one record (`worklist_after_new_vote`, `worklist_refresh_record`). Structural changes
+(imports, merges, removals: Review.records_version; a change of N) are applied by `worklist_sync`, a set-based
 DELETE and INSERT ... SELECT per reviewer and stage, run when the reviewer's stored version differs.
 """
 
@@ -13,7 +13,7 @@ from django.db.models import F, IntegerField, QuerySet, Value
 from reviewapp.models import Membership, Record, Review
 
 from ..models import QueueItem, QueueSync
-from ..queue import offered_records
+from ..worklist import offered_records
 
 
 def _insert_select(model, columns: list[str], rows: QuerySet) -> int:
@@ -34,17 +34,17 @@ def _queue_is_current(sync: QueueSync | None, review: Review) -> bool:
     )
 
 
-def queue_ensure_synced(*, review: Review, stage: str, reviewer) -> bool:
+def worklist_ensure_synced(*, review: Review, stage: str, reviewer) -> bool:
     """Resynchronise the reviewer's queue if the review's records changed since; True if it did."""
     sync = QueueSync.objects.filter(review=review, stage=stage, reviewer=reviewer).first()
     if _queue_is_current(sync, review):
         return False
-    queue_sync(review=review, stage=stage, reviewer=reviewer)
+    worklist_sync(review=review, stage=stage, reviewer=reviewer)
     return True
 
 
 @transaction.atomic
-def queue_sync(*, review: Review, stage: str, reviewer) -> QueueSync:
+def worklist_sync(*, review: Review, stage: str, reviewer) -> QueueSync:
     """Make the reviewer's queue exactly the records offered to them: two set-based statements."""
     sync, _ = QueueSync.objects.get_or_create(
         review=review,
@@ -73,7 +73,7 @@ def queue_sync(*, review: Review, stage: str, reviewer) -> QueueSync:
     return sync
 
 
-def queue_after_new_vote(*, record: Record, stage: str, voter, votes: int, still_open: bool) -> None:
+def worklist_after_new_vote(*, record: Record, stage: str, voter, votes: int, still_open: bool) -> None:
     """A new vote on `record`: it leaves the voter's queue, moves up in the others' or leaves every queue."""
     rows = QueueItem.objects.filter(record=record, stage=stage)
     if not still_open:
@@ -83,7 +83,7 @@ def queue_after_new_vote(*, record: Record, stage: str, voter, votes: int, still
     rows.update(votes_so_far=votes)
 
 
-def queue_refresh_record(*, review: Review, record: Record, stage: str) -> None:
+def worklist_refresh_record(*, review: Review, record: Record, stage: str) -> None:
     """Rebuild one record's rows in every materialised queue (after an undo, or a full text arriving)."""
     QueueItem.objects.filter(record=record, stage=stage).delete()
     row = offered_records(review, stage, reviewer_id=0).filter(pk=record.pk).values("votes_so_far").first()

@@ -1,0 +1,83 @@
+"""What apps add to the core, registered from each app's AppConfig.ready(), so the core imports no app.
+
+- settings_changed   review settings changed (e.g. N lowered: screening settles records that now have enough
+                     votes; extraction/RoB will do the same for theirs)
+- blinded_events     "stage complete" for blinding: events whose verb starts with a prefix are hidden from
+                     other members until the item is complete (see dualwork.blinding)
+- event_texts        readable timeline texts per audit verb
+- demo_steps         steps load_demo runs after the core's (exclusion reasons, a batch of votes, ...)
+- dashboard_panel    panels on the review overview (reviewapp.views.common keeps the list)
+- included_reports   which records count as included reports (Study writes in the core ask screening)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+SettingsHook = Callable[..., Any]  # (*, review, actor, before: dict, after: dict) -> None
+# (record_ref: str, stage_ref: str) -> a boolean expression (Q / Exists) over AuditEvent rows
+CompleteExpression = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class BlindedEvents:
+    verb_prefix: str
+    complete: CompleteExpression
+
+
+SETTINGS_CHANGED: list[SettingsHook] = []
+BLINDED_EVENTS: list[BlindedEvents] = []
+EVENT_TEXTS: dict[str, str] = {}
+DEMO_STEPS: list[Callable[..., Any]] = []
+INCLUDED_REPORTS: list[Callable[..., Any]] = []  # (review) -> QuerySet[Record]
+
+
+def _add(registry: list, item) -> None:
+    if item not in registry:
+        registry.append(item)
+
+
+def on_settings_changed(hook: SettingsHook) -> SettingsHook:
+    _add(SETTINGS_CHANGED, hook)
+    return hook
+
+
+def settings_changed(*, review, actor, before: dict, after: dict) -> None:
+    for hook in SETTINGS_CHANGED:
+        hook(review=review, actor=actor, before=before, after=after)
+
+
+def blinded_events(verb_prefix: str, complete: CompleteExpression) -> None:
+    _add(BLINDED_EVENTS, BlindedEvents(verb_prefix, complete))
+
+
+def event_texts(texts: dict[str, str]) -> None:
+    EVENT_TEXTS.update(texts)
+
+
+def demo_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Register `step(*, review, users)`; load_demo calls the steps in registration order."""
+    _add(DEMO_STEPS, step)
+    return step
+
+
+def included_reports_provider(provider: Callable[..., Any]) -> Callable[..., Any]:
+    """Register `provider(review) -> QuerySet[Record]` of the reports included in the review."""
+    INCLUDED_REPORTS[:] = [provider]
+    return provider
+
+
+def included_reports(review):
+    if not INCLUDED_REPORTS:
+        from .models import Record
+
+        return Record.objects.none()
+    return INCLUDED_REPORTS[0](review)
+
+
+def dashboard_panel(func: Callable) -> Callable:
+    from .views.common import dashboard_panel as register
+
+    return register(func)
