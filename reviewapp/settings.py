@@ -250,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "VerdictDecisionEnum": "screening.models.VerdictDecision",
         "ConflictStatusEnum": "screening.models.ConflictStatus",
         "RetrievalStatusEnum": "screening.models.RetrievalStatus",
+        "FormKindEnum": "extraction.models.FormKind",
     },
 }
 

@@ -1,5 +1,18 @@
 """REST endpoints of this app, mounted under /api/v1/ by reviewapp/urls.py."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import views
+
+router = SimpleRouter()
+nested = r"reviews/(?P<review_slug>[-\w]+)/extraction"
+router.register(f"{nested}/forms", views.FormViewSet, basename="extraction-form")
+router.register(f"{nested}/form-versions", views.FormVersionViewSet, basename="extraction-form-version")
+router.register(f"{nested}/outcomes", views.OutcomeMeasureViewSet, basename="extraction-outcome")
+router.register(f"{nested}/extractions", views.ExtractionViewSet, basename="extraction-extraction")
+router.register(f"{nested}/consensus", views.ConsensusViewSet, basename="extraction-consensus")
+router.register(f"{nested}/conflicts", views.ConflictViewSet, basename="extraction-conflict")
+router.register(f"{nested}/outcome-data", views.OutcomeDataViewSet, basename="extraction-outcome-data")
+router.register(f"{nested}/tables", views.TableViewSet, basename="extraction-table")
+
+urlpatterns = [*router.urls]
