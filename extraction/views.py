@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.models import Review, Role
-from reviewapp.permissions import review_for
+from reviewapp.permissions import member_or_404 as review_for
 
 from . import exports, pages, selectors
 from .forms import FieldForm, ImportFormForm, NewFormForm, OutcomeMeasureForm, SectionForm, TableLayoutForm

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from reviewapp.models import Membership, Review, Role
-from reviewapp.permissions import review_for
+from reviewapp.permissions import member_or_404 as review_for
 
 from .. import selectors
 from ..models import Consensus, Extraction, ExtractionConflict, Form, FormVersion, OutcomeMeasure, TableLayout
