@@ -132,3 +132,35 @@ def _leave_one_out(data, spec: Spec, progress: Progress, steps: int) -> list[dic
         block.pop("studies", None)
         rows.append({"omitted": r.omitted, **block})
     return rows
+
+
+def definition_from(stored: dict[str, Any]) -> Definition:
+    excluded = {int(k): v for k, v in (stored.get("excluded") or {}).items()}
+    names = ("measure", "method", "test", "subgroup_field", "treatment_arm", "control_arm")
+    return Definition(**{n: stored[n] for n in names if n in stored}, excluded=excluded)
+
+
+def render_plot(inputs: list[dict], stored: dict[str, Any], plot: str) -> bytes:
+    """A stored run's forest or funnel plot again, as PNG, from exactly the inputs it used."""
+    definition = definition_from(stored)
+    spec = Spec(measure=definition.measure, method=definition.method, test=definition.test)
+    data = study_data(inputs, definition.measure)
+    result = pool(data, spec)
+    if plot == "funnel":
+        return funnel_plot(result, egger=_egger_fit(result, spec), fmt="png")
+    subgroups = None
+    if data.groups is not None:
+        try:
+            subgroups = subgroup_analysis(data, spec)
+        except StatsError:
+            subgroups = None
+    plot_settings = stored.get("plot") or {}
+    favours = tuple(plot_settings.get("favours") or ("Favours treatment", "Favours control"))
+    return forest_plot(
+        result,
+        subgroups=subgroups,
+        arms=arm_columns(data, definition.measure),
+        favours=favours,  # type: ignore[arg-type]
+        title=plot_settings.get("title"),
+        fmt="png",
+    )

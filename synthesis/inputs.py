@@ -160,7 +160,8 @@ def select_inputs(
             reason = usable
         seen.add(sid)
         if reason is not None:
-            out.append({**entry, "used": False, "reason": reason})
+            owner = sid in d.excluded and reason.startswith("excluded by the owner")
+            out.append({**entry, "used": False, "reason": reason, "owner_excluded": owner})
         else:
             out.append({**entry, "used": True, "reason": "", **(usable or {})})
     return out

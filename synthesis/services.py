@@ -214,7 +214,7 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun:
         inputs = without_high_risk(inputs, current.risk)
     stored = jobs.job_succeed(
         run,
-        definition=current.definition.as_dict(),
+        definition={**current.definition.as_dict(), "plot": selectors.plot_settings(analysis)},
         inputs=inputs,
         fingerprint=current.fingerprint,
         engine_version=ENGINE_VERSION,

@@ -1,5 +1,20 @@
-"""Browser pages of this app, mounted under /reviews/<slug>/ by reviewapp/urls.py."""
+"""Browser pages of this app, mounted under /reviews/<slug>/synthesis/ by reviewapp/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import analysis_views as analyses
+
+app_name = "synthesis"
+urlpatterns = [
+    path("analyses/", analyses.analysis_list, name="analyses"),
+    path("analyses/new/", analyses.analysis_edit, name="analysis-new"),
+    path("analyses/<int:pk>/", analyses.analysis_detail, name="analysis"),
+    path("analyses/<int:pk>/edit/", analyses.analysis_edit, name="analysis-edit"),
+    path("analyses/<int:pk>/delete/", analyses.analysis_delete, name="analysis-delete"),
+    path("analyses/<int:pk>/run/", analyses.analysis_run, name="analysis-run"),
+    path("analyses/<int:pk>/exclude/", analyses.analysis_exclude, name="analysis-exclude"),
+    path("analyses/<int:pk>/runs/<int:run_pk>/status/", analyses.run_status, name="run-status"),
+    path(
+        "analyses/<int:pk>/runs/<int:run_pk>/<str:plot>.<str:fmt>", analyses.plot_download, name="run-plot"
+    ),
+]
