@@ -54,7 +54,9 @@ def analysis_edit(request, slug, pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             if analysis is None:
-                analysis = services.analysis_create(review=review, actor=request.user, **form.service_values())
+                analysis = services.analysis_create(
+                    review=review, actor=request.user, **form.service_values()
+                )
                 messages.success(request, "Analysis defined. Run it to see the results.")
             else:
                 services.analysis_update(analysis=analysis, actor=request.user, **form.service_values())
@@ -126,7 +128,9 @@ def run_status(request, slug, pk, run_pk):
     review, member = member_page(request, slug)
     run = get_object_or_404(AnalysisRun.objects.filter(review=review, analysis_id=pk), pk=run_pk)
     progress = selectors.run_progress(run)
-    response = page(request, "synthesis/_run_status.html", review, member, NAV, run=run, run_progress=progress)
+    response = page(
+        request, "synthesis/_run_status.html", review, member, NAV, run=run, run_progress=progress
+    )
     if request.GET.get("polling") and progress["status"] in FINISHED:
         response["HX-Refresh"] = "true"  # the results below the bar have changed: show them
     return response
@@ -173,7 +177,10 @@ def plot_download(request, slug, pk, run_pk, plot, fmt):
     if plot not in ("forest", "funnel") or fmt not in ("svg", "png"):
         raise Http404("No such plot.")
     if fmt == "svg":
-        body, content_type = (run.forest_svg if plot == "forest" else run.funnel_svg).encode(), "image/svg+xml"
+        body, content_type = (
+            (run.forest_svg if plot == "forest" else run.funnel_svg).encode(),
+            "image/svg+xml",
+        )
     else:
         body, content_type = render_plot(run.inputs, run.definition, plot), "image/png"
     response = HttpResponse(body, content_type=content_type)

@@ -65,7 +65,8 @@ def results_view(results: dict) -> dict[str, Any]:
     subgroups = [block_row(n, b, measure, digits) for n, b in (results.get("subgroups") or {}).items()]
     between = None
     if results.get("Q_between") is not None:
-        between = f"Q = {num(results['Q_between'], 2)}, df = {results['Q_between_df']}, p {pval(results['Q_between_p'])}"
+        q, df = num(results["Q_between"], 2), results["Q_between_df"]
+        between = f"Q = {q}, df = {df}, p {pval(results['Q_between_p'])}"
     egger = results.get("egger")
     return {
         "ratio": measure in RATIO,
@@ -73,13 +74,17 @@ def results_view(results: dict) -> dict[str, Any]:
         "overall": block_row("Overall", results, measure, digits),
         "subgroups": subgroups,
         "between": between,
-        "egger": None if not egger else f"{'t' if egger.get('df') else 'z'} = {num(egger['stat'], 2)}, p {pval(egger['pval'])}",
+        "egger": None
+        if not egger
+        else f"{'t' if egger.get('df') else 'z'} = {num(egger['stat'], 2)}, p {pval(egger['pval'])}",
         "loo": [block_row(r["omitted"], r, measure, digits) for r in results.get("leave_one_out") or []],
         "studies": [
             {
                 "study": s["study"],
                 "weight": num(s.get("weight"), 1),
-                "estimate": num(math.exp(s["yi"]) if measure in RATIO and s.get("yi") is not None else s.get("yi"), digits),
+                "estimate": num(
+                    math.exp(s["yi"]) if measure in RATIO and s.get("yi") is not None else s.get("yi"), digits
+                ),
             }
             for s in results.get("studies") or []
         ],

@@ -125,7 +125,8 @@ def _usable(row: dict, d: Definition) -> dict | str:
         have = f"{kind} data" + (f" ({row.get('scale')})" if row.get("scale") else "")
         return f"has {have}, which a {measure} analysis cannot use"
     if d.method in ("MH", "PETO"):
-        return f"reports an estimate only; {'Mantel-Haenszel' if d.method == 'MH' else 'Peto'} needs events per arm"
+        name = "Mantel-Haenszel" if d.method == "MH" else "Peto"
+        return f"reports an estimate only; {name} needs events per arm"
     if estimate is None or se is None or not se > 0:
         return "the estimate or its SE is missing"
     return {
@@ -146,7 +147,11 @@ def select_inputs(
     seen: set[int] = set()
     for row in rows:
         sid = row["study_id"]
-        entry: dict[str, Any] = {"study_id": sid, "study": row["study_label"], "consensus_id": row["consensus_id"]}
+        entry: dict[str, Any] = {
+            "study_id": sid,
+            "study": row["study_label"],
+            "consensus_id": row["consensus_id"],
+        }
         entry["group"] = _group(row, d, group_label) if d.subgroup_field else None
         reason: str | None = None
         if sid in seen:
@@ -227,7 +232,10 @@ def _tables(used: list[dict]) -> Tables:
         return [float(e[side][name]) for e in used]
 
     return Tables.from_counts(
-        col("treatment", "events"), col("treatment", "total"), col("control", "events"), col("control", "total")
+        col("treatment", "events"),
+        col("treatment", "total"),
+        col("control", "events"),
+        col("control", "total"),
     )
 
 

@@ -122,12 +122,18 @@ def current_inputs(analysis: Analysis, kind: str = RunKind.PRIMARY) -> CurrentIn
     labeller = _group_labeller(rows, analysis.subgroup_field) if analysis.subgroup_field and rows else None
     inputs = select_inputs(rows, definition, labeller)
     risk = overall_risk_by_study(analysis.review) if kind == RunKind.RISK_OF_BIAS else {}
-    extra = {"kind": kind, "plot": plot_settings(analysis), "risk": {str(k): v for k, v in sorted(risk.items())}}
+    extra = {
+        "kind": kind,
+        "plot": plot_settings(analysis),
+        "risk": {str(k): v for k, v in sorted(risk.items())},
+    }
     return CurrentInputs(definition, inputs, fingerprint(definition, inputs, extra), risk)
 
 
 def is_stale(run: AnalysisRun | None, current: CurrentInputs | None) -> bool:
-    return bool(run and current and run.status == JobStatus.SUCCEEDED and run.fingerprint != current.fingerprint)
+    return bool(
+        run and current and run.status == JobStatus.SUCCEEDED and run.fingerprint != current.fingerprint
+    )
 
 
 def subgroup_choices(review: Review) -> list[tuple[str, str]]:
@@ -141,7 +147,9 @@ def subgroup_choices(review: Review) -> list[tuple[str, str]]:
             if section.repeatable:
                 continue
             for f in section.fields:
-                choices.setdefault(f"{section.key}.{f.key}", f"{version.form.title} › {section.title}: {f.label}")
+                choices.setdefault(
+                    f"{section.key}.{f.key}", f"{version.form.title} › {section.title}: {f.label}"
+                )
     return sorted(choices.items(), key=lambda item: item[1])
 
 
@@ -153,5 +161,7 @@ def run_progress(run: AnalysisRun) -> dict:
     """Status and progress as the page and the API show them (a dead run is failed first)."""
     run = jobs.job_refresh(run)
     live = jobs.progress_of(run) if run.status == JobStatus.RUNNING else dict(run.progress or {})
-    fraction = 1.0 if run.status == JobStatus.SUCCEEDED else jobs.fraction(live.get("done"), live.get("total"))
+    fraction = (
+        1.0 if run.status == JobStatus.SUCCEEDED else jobs.fraction(live.get("done"), live.get("total"))
+    )
     return {"status": run.status, "fraction": fraction, "step": live.get("step", ""), "error": run.error}

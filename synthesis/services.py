@@ -1,4 +1,4 @@
-"""Writes for analyses: define/change/delete an analysis, exclude studies with reasons, start and execute runs.
+"""Writes for analyses: define/change/delete one, exclude studies with reasons, start and execute runs.
 
 A run is a job (reviewapp.jobs): `analysis_run_start` creates it and queues `synthesis.run_analysis` after
 commit; the task calls `analysis_run_execute`, which claims the run (a second delivery is a no-op), reads
@@ -61,16 +61,17 @@ def _clean(analysis: Analysis) -> None:
         errors["time_point"] = "Name the time point (as extracted, e.g. 12 months)."
     if analysis.measure not in Measure.values:
         errors["measure"] = f"Measure must be one of {', '.join(Measure.values)}."
-    if analysis.model == Model.FIXED and analysis.fixed_method == FixedMethod.MH:
-        if analysis.measure not in ("RR", "OR", "RD"):
-            errors["fixed_method"] = "Mantel-Haenszel pools risk ratios, odds ratios or risk differences."
-    if analysis.model == Model.FIXED and analysis.fixed_method == FixedMethod.PETO and analysis.measure != "OR":
+    fixed = analysis.model == Model.FIXED
+    if fixed and analysis.fixed_method == FixedMethod.MH and analysis.measure not in ("RR", "OR", "RD"):
+        errors["fixed_method"] = "Mantel-Haenszel pools risk ratios, odds ratios or risk differences."
+    if fixed and analysis.fixed_method == FixedMethod.PETO and analysis.measure != "OR":
         errors["fixed_method"] = "Peto's method estimates an odds ratio: choose OR."
     if analysis.model == Model.RANDOM:
         analysis.fixed_method = FixedMethod.IV
     else:
         analysis.hksj = False
-    if Analysis.objects.filter(review_id=analysis.review_id, title=analysis.title).exclude(pk=analysis.pk).exists():
+    same_title = Analysis.objects.filter(review_id=analysis.review_id, title=analysis.title)
+    if same_title.exclude(pk=analysis.pk).exists():
         errors["title"] = f"There is an analysis “{analysis.title}” already."
     if errors:
         raise ValidationError(errors)
@@ -121,12 +122,20 @@ def analysis_update(*, analysis: Analysis, actor, **values) -> Analysis:
 @transaction.atomic
 def analysis_delete(*, analysis: Analysis, actor) -> None:
     _require_owner(analysis.review, actor)
-    event_log(review=analysis.review, actor=actor, verb="analysis.deleted", analysis=analysis.pk, title=analysis.title)
+    event_log(
+        review=analysis.review,
+        actor=actor,
+        verb="analysis.deleted",
+        analysis=analysis.pk,
+        title=analysis.title,
+    )
     analysis.delete()
 
 
 @transaction.atomic
-def analysis_exclusion_set(*, analysis: Analysis, actor, study_id: int, reason: str) -> AnalysisExclusion | None:
+def analysis_exclusion_set(
+    *, analysis: Analysis, actor, study_id: int, reason: str
+) -> AnalysisExclusion | None:
     """Exclude a study from the analysis with a reason; a blank reason includes it again."""
     _require_owner(analysis.review, actor)
     study = Study.objects.filter(review=analysis.review, pk=study_id).first()
@@ -137,8 +146,15 @@ def analysis_exclusion_set(*, analysis: Analysis, actor, study_id: int, reason: 
     if not reason:
         if current:
             current.delete()
-            event_log(review=analysis.review, actor=actor, verb="analysis.study_included", analysis=analysis.pk,
-                      study=study.pk, label=study.label, before=current.reason)  # fmt: skip
+            event_log(
+                review=analysis.review,
+                actor=actor,
+                verb="analysis.study_included",
+                analysis=analysis.pk,
+                study=study.pk,
+                label=study.label,
+                before=current.reason,
+            )
         return None
     before = current.reason if current else None
     if current:
@@ -147,12 +163,22 @@ def analysis_exclusion_set(*, analysis: Analysis, actor, study_id: int, reason: 
     else:
         current = AnalysisExclusion.objects.create(analysis=analysis, study=study, reason=reason)
     if before != reason:
-        event_log(review=analysis.review, actor=actor, verb="analysis.study_excluded", analysis=analysis.pk,
-                  study=study.pk, label=study.label, before=before, after=reason)  # fmt: skip
+        event_log(
+            review=analysis.review,
+            actor=actor,
+            verb="analysis.study_excluded",
+            analysis=analysis.pk,
+            study=study.pk,
+            label=study.label,
+            before=before,
+            after=reason,
+        )
     return current
 
 
-def analysis_run_start(*, analysis: Analysis, actor, kind: str = RunKind.PRIMARY, enqueue: bool = True) -> AnalysisRun:
+def analysis_run_start(
+    *, analysis: Analysis, actor, kind: str = RunKind.PRIMARY, enqueue: bool = True
+) -> AnalysisRun:
     """Queue a run, or return the one of that kind already queued or running (two clicks start one run).
     A run whose process died is failed first, so it does not block this one."""
     _require_owner(analysis.review, actor)
@@ -164,9 +190,17 @@ def analysis_run_start(*, analysis: Analysis, actor, kind: str = RunKind.PRIMARY
         return active
     try:
         with transaction.atomic():
-            run = AnalysisRun.objects.create(analysis=analysis, review=analysis.review, kind=kind, created_by=actor)
-            event_log(review=analysis.review, actor=actor, verb="analysis.run_started", analysis=analysis.pk,
-                      run=run.pk, kind=kind)  # fmt: skip
+            run = AnalysisRun.objects.create(
+                analysis=analysis, review=analysis.review, kind=kind, created_by=actor
+            )
+            event_log(
+                review=analysis.review,
+                actor=actor,
+                verb="analysis.run_started",
+                analysis=analysis.pk,
+                run=run.pk,
+                kind=kind,
+            )
             if enqueue:
                 jobs.job_enqueue(RUN_TASK, run.pk)
     except IntegrityError:  # a concurrent start won the race
@@ -189,7 +223,9 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun:
     run = jobs.job_claim(AnalysisRun, run_id)
     if run is None:
         return AnalysisRun.objects.get(pk=run_id)
-    run = AnalysisRun.objects.select_related("analysis__review", "analysis__outcome", "created_by").get(pk=run_id)
+    run = AnalysisRun.objects.select_related("analysis__review", "analysis__outcome", "created_by").get(
+        pk=run_id
+    )
     analysis = run.analysis
     try:
         jobs.job_progress(run, done=0, total=1, step="reading the outcome data")
@@ -207,7 +243,7 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun:
         _failed(run, f"The analysis could not be computed: {exc}")
         return AnalysisRun.objects.get(pk=run_id)
     except Exception as exc:
-        _failed(run, f"Internal error while computing ({type(exc).__name__}); the administrator's log has details.")
+        _failed(run, f"Internal error while computing ({type(exc).__name__}); the server log has details.")
         raise
     inputs = current.inputs
     if run.kind == RunKind.RISK_OF_BIAS:
@@ -224,12 +260,26 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun:
         progress={"done": 1, "total": 1, "step": "done"},
     )
     if stored:
-        event_log(review=analysis.review, actor=run.created_by, verb="analysis.run_succeeded",
-                  analysis=analysis.pk, run=run.pk, kind=run.kind, k=outcome.results.get("k"))  # fmt: skip
+        event_log(
+            review=analysis.review,
+            actor=run.created_by,
+            verb="analysis.run_succeeded",
+            analysis=analysis.pk,
+            run=run.pk,
+            kind=run.kind,
+            k=outcome.results.get("k"),
+        )
     return AnalysisRun.objects.get(pk=run_id)
 
 
 def _failed(run: AnalysisRun, error: str) -> None:
     jobs.job_fail(run, error)
-    event_log(review=run.analysis.review, actor=run.created_by, verb="analysis.run_failed",
-              analysis=run.analysis_id, run=run.pk, kind=run.kind, error=error[:500])  # fmt: skip
+    event_log(
+        review=run.analysis.review,
+        actor=run.created_by,
+        verb="analysis.run_failed",
+        analysis=run.analysis_id,
+        run=run.pk,
+        kind=run.kind,
+        error=error[:500],
+    )

@@ -14,7 +14,5 @@ urlpatterns = [
     path("analyses/<int:pk>/run/", analyses.analysis_run, name="analysis-run"),
     path("analyses/<int:pk>/exclude/", analyses.analysis_exclude, name="analysis-exclude"),
     path("analyses/<int:pk>/runs/<int:run_pk>/status/", analyses.run_status, name="run-status"),
-    path(
-        "analyses/<int:pk>/runs/<int:run_pk>/<str:plot>.<str:fmt>", analyses.plot_download, name="run-plot"
-    ),
+    path("analyses/<int:pk>/runs/<int:run_pk>/<str:plot>.<str:fmt>", analyses.plot_download, name="run-plot"),
 ]

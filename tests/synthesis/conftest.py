@@ -10,9 +10,9 @@ from extraction.models import Consensus, ConsensusMethod, Extraction, Extraction
 from extraction.services import forms as form_services
 from extraction.services import measures as measure_services
 from reviewapp.models import Study
+from tests.conftest import shared
 
 from .metafor_data import read_rows
-from tests.conftest import shared
 
 TRIAL_FORM = {
     "title": "Trial form",
@@ -101,8 +101,14 @@ def normand(enter_consensus, hba1c):
             {"arm": "Specialist care", "n": int(r["n1i"]), "mean": float(r["m1i"]), "sd": float(r["sd1i"])},
             {"arm": "Routine care", "n": int(r["n2i"]), "mean": float(r["m2i"]), "sd": float(r["sd2i"])},
         ]
-        outcome = {"outcome": "hba1c", "time_point": "12 months", "data_type": "continuous",
-                   "measure": "final", "unit": "%", "arms": arms}  # fmt: skip
+        outcome = {
+            "outcome": "hba1c",
+            "time_point": "12 months",
+            "data_type": "continuous",
+            "measure": "final",
+            "unit": "%",
+            "arms": arms,
+        }
         enter_consensus(f"{int(r['study']):02d} {r['source']}", [outcome])
     return rows
 
@@ -116,8 +122,12 @@ def bcg(enter_consensus, deaths):
             {"arm": "BCG", "events": int(r["tpos"]), "total": int(r["tpos"]) + int(r["tneg"])},
             {"arm": "No vaccine", "events": int(r["cpos"]), "total": int(r["cpos"]) + int(r["cneg"])},
         ]
-        outcome = {"outcome": "tuberculosis", "time_point": "end of follow-up", "data_type": "binary",
-                   "arms": arms}  # fmt: skip
+        outcome = {
+            "outcome": "tuberculosis",
+            "time_point": "end of follow-up",
+            "data_type": "binary",
+            "arms": arms,
+        }
         label = f"{int(r['trial']):02d} {r['author']} {r['year']}"
         enter_consensus(label, [outcome], answers={"design": {"alloc": r["alloc"]}})
     return rows
@@ -126,6 +136,9 @@ def bcg(enter_consensus, deaths):
 def reference(dataset: str, measure: str, method: str, test: str = "z") -> dict[str, float | None]:
     for row in read_rows(shared("meta", "metafor_reference_results.csv")):
         if (row["dataset"], row["measure"], row["method"], row["test"]) == (dataset, measure, method, test):
-            return {k: (None if v in ("NA", "") else float(v)) for k, v in row.items() if k not in (
-                "dataset", "measure", "method", "test")}  # fmt: skip
+            return {
+                k: (None if v in ("NA", "") else float(v))
+                for k, v in row.items()
+                if k not in ("dataset", "measure", "method", "test")
+            }
     raise LookupError((dataset, measure, method, test))

@@ -14,8 +14,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def analysis(review, alice, hba1c, normand):
-    return services.analysis_create(review=review, actor=alice, title="HbA1c MD", outcome=hba1c,
-                                    time_point="12 months", measure="MD", model="random")  # fmt: skip
+    return services.analysis_create(
+        review=review,
+        actor=alice,
+        title="HbA1c MD",
+        outcome=hba1c,
+        time_point="12 months",
+        measure="MD",
+        model="random",
+    )
 
 
 @pytest.fixture
@@ -31,11 +38,21 @@ def test_owner_defines_an_analysis_through_the_form(client, review, alice, hba1c
     client.force_login(alice)
     page = client.get(url("analysis-new", review))
     assert page.status_code == 200 and b"HbA1c" in page.content
-    response = client.post(url("analysis-new", review), {
-        "title": "HbA1c at a year", "outcome": hba1c.pk, "time_point": "12 months", "measure": "MD",
-        "model": "random", "fixed_method": "IV", "tau2_method": "REML", "subgroup_field": "design.alloc",
-        "favours_treatment": "Favours specialist", "favours_control": "Favours routine",
-    })  # fmt: skip
+    response = client.post(
+        url("analysis-new", review),
+        {
+            "title": "HbA1c at a year",
+            "outcome": hba1c.pk,
+            "time_point": "12 months",
+            "measure": "MD",
+            "model": "random",
+            "fixed_method": "IV",
+            "tau2_method": "REML",
+            "subgroup_field": "design.alloc",
+            "favours_treatment": "Favours specialist",
+            "favours_control": "Favours routine",
+        },
+    )
     analysis = Analysis.objects.get(title="HbA1c at a year")
     assert response.status_code == 302 and response["Location"] == url("analysis", review, analysis.pk)
     assert analysis.subgroup_field == "design.alloc"
@@ -43,10 +60,20 @@ def test_owner_defines_an_analysis_through_the_form(client, review, alice, hba1c
 
 def test_invalid_definition_shows_the_error_next_to_the_field(client, review, alice, hba1c):
     client.force_login(alice)
-    response = client.post(url("analysis-new", review), {
-        "title": "Bad", "outcome": hba1c.pk, "time_point": "12 months", "measure": "MD", "model": "fixed",
-        "fixed_method": "MH", "tau2_method": "REML", "favours_treatment": "a", "favours_control": "b",
-    })  # fmt: skip
+    response = client.post(
+        url("analysis-new", review),
+        {
+            "title": "Bad",
+            "outcome": hba1c.pk,
+            "time_point": "12 months",
+            "measure": "MD",
+            "model": "fixed",
+            "fixed_method": "MH",
+            "tau2_method": "REML",
+            "favours_treatment": "a",
+            "favours_control": "b",
+        },
+    )
     assert response.status_code == 200
     assert b'data-testid="error-fixed_method"' in response.content
     assert not Analysis.objects.exists()
@@ -65,11 +92,24 @@ def test_detail_shows_results_plots_and_studies(client, review, vera, done, djan
     assert 'data-testid="run-analysis"' not in html  # viewers do not run
 
 
-def test_detail_query_count_does_not_grow_with_studies(client, review, alice, done, enter_consensus,
-                                                       django_assert_max_num_queries):  # fmt: skip
+def test_detail_query_count_does_not_grow_with_studies(
+    client, review, alice, done, enter_consensus, django_assert_max_num_queries
+):
     for i in range(10):
-        enter_consensus(f"Extra {i}", [{"outcome": "hba1c", "time_point": "12 months", "data_type": "continuous",
-                        "arms": [{"arm": "a", "n": 9, "mean": i, "sd": 2}, {"arm": "b", "n": 9, "mean": 1, "sd": 2}]}])  # fmt: skip
+        enter_consensus(
+            f"Extra {i}",
+            [
+                {
+                    "outcome": "hba1c",
+                    "time_point": "12 months",
+                    "data_type": "continuous",
+                    "arms": [
+                        {"arm": "a", "n": 9, "mean": i, "sd": 2},
+                        {"arm": "b", "n": 9, "mean": 1, "sd": 2},
+                    ],
+                }
+            ],
+        )
     client.force_login(alice)
     with django_assert_max_num_queries(16):
         page = client.get(url("analysis", review, done.analysis_id))
@@ -105,8 +145,9 @@ def test_queued_run_status_keeps_polling(client, review, alice, analysis):
 
 
 def test_failed_run_says_why(client, review, alice, hba1c, enter_consensus):
-    analysis = services.analysis_create(review=review, actor=alice, title="None", outcome=hba1c,
-                                        time_point="3 months", measure="MD")  # fmt: skip
+    analysis = services.analysis_create(
+        review=review, actor=alice, title="None", outcome=hba1c, time_point="3 months", measure="MD"
+    )
     services.analysis_run_now(analysis=analysis, actor=alice)
     client.force_login(alice)
     page = client.get(url("analysis", review, analysis.pk))
@@ -127,7 +168,9 @@ def test_plot_downloads_svg_and_png(client, review, vera, done):
 def test_owner_excludes_a_study_with_a_reason_from_the_page(client, review, alice, analysis):
     study = Consensus.objects.get(study__label="04 Orpington-Severe").study
     client.force_login(alice)
-    client.post(url("analysis-exclude", review, analysis.pk), {"study": study.pk, "reason": "Different population"})
+    client.post(
+        url("analysis-exclude", review, analysis.pk), {"study": study.pk, "reason": "Different population"}
+    )
     assert analysis.exclusions.get().reason == "Different population"
     client.post(url("analysis-exclude", review, analysis.pk), {"study": study.pk, "reason": ""})
     assert not analysis.exclusions.exists()
@@ -145,8 +188,13 @@ def test_non_owners_cannot_define_run_or_exclude(client, review, request, analys
 def test_outsiders_get_404_everywhere(client, review, mallory, done):
     client.force_login(mallory)
     pk = done.analysis_id
-    for target in [url("analyses", review), url("analysis", review, pk), url("analysis-new", review),
-                   url("run-status", review, pk, done.pk), url("run-plot", review, pk, done.pk, "forest", "svg")]:  # fmt: skip
+    for target in [
+        url("analyses", review),
+        url("analysis", review, pk),
+        url("analysis-new", review),
+        url("run-status", review, pk, done.pk),
+        url("run-plot", review, pk, done.pk, "forest", "svg"),
+    ]:
         assert client.get(target).status_code == 404, target
     assert client.post(url("analysis-run", review, pk)).status_code == 404
 

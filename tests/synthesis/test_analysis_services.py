@@ -21,12 +21,32 @@ from .conftest import reference
 from .metafor_data import close
 
 pytestmark = pytest.mark.django_db
-COLUMNS = ("k", "estimate", "se", "pval", "ci_lb", "ci_ub", "tau2", "tau2_ci_lb", "tau2_ci_ub", "I2", "H2",
-           "Q_p", "pi_lb", "pi_ub")  # fmt: skip
+COLUMNS = (
+    "k",
+    "estimate",
+    "se",
+    "pval",
+    "ci_lb",
+    "ci_ub",
+    "tau2",
+    "tau2_ci_lb",
+    "tau2_ci_ub",
+    "I2",
+    "H2",
+    "Q_p",
+    "pi_lb",
+    "pi_ub",
+)
 
 
 def define(review, alice, outcome, **values):
-    settings = {"title": "Main", "outcome": outcome, "time_point": "12 months", "measure": "MD", "model": "random"}
+    settings = {
+        "title": "Main",
+        "outcome": outcome,
+        "time_point": "12 months",
+        "measure": "MD",
+        "model": "random",
+    }
     settings.update(values)
     return services.analysis_create(review=review, actor=alice, **settings)
 
@@ -53,13 +73,26 @@ def test_smd_fixed_effect_matches_metafor(review, alice, hba1c, normand):
     assert compare(run.results, reference("dat.normand1999", "SMD", "EE")) == []
 
 
-@pytest.mark.parametrize(("measure", "model", "fixed", "method"), [
-    ("RR", "random", "IV", "REML"), ("OR", "fixed", "MH", "MH"), ("OR", "fixed", "PETO", "PETO"),
-    ("RD", "random", "IV", "DL"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("measure", "model", "fixed", "method"),
+    [
+        ("RR", "random", "IV", "REML"),
+        ("OR", "fixed", "MH", "MH"),
+        ("OR", "fixed", "PETO", "PETO"),
+        ("RD", "random", "IV", "DL"),
+    ],
+)
 def test_binary_analyses_match_metafor(review, alice, deaths, bcg, measure, model, fixed, method):
-    analysis = define(review, alice, deaths, time_point="End of follow-up", measure=measure, model=model,
-                      fixed_method=fixed, tau2_method=method if model == "random" else "REML")  # fmt: skip
+    analysis = define(
+        review,
+        alice,
+        deaths,
+        time_point="End of follow-up",
+        measure=measure,
+        model=model,
+        fixed_method=fixed,
+        tau2_method=method if model == "random" else "REML",
+    )
     run = services.analysis_run_now(analysis=analysis, actor=alice)
     assert run.status == JobStatus.SUCCEEDED, run.error
     assert compare(run.results, reference("dat.bcg", measure, method)) == []
@@ -75,8 +108,9 @@ def test_hksj_matches_metafor_knha(review, alice, deaths, bcg):
 
 
 def test_subgroups_by_a_form_field_use_choice_labels_and_test_differences(review, alice, deaths, bcg):
-    analysis = define(review, alice, deaths, time_point="end of follow-up", measure="RR",
-                      subgroup_field="design.alloc")  # fmt: skip
+    analysis = define(
+        review, alice, deaths, time_point="end of follow-up", measure="RR", subgroup_field="design.alloc"
+    )
     run = services.analysis_run_now(analysis=analysis, actor=alice)
     groups = run.results["subgroups"]
     assert sorted(groups) == ["Alternate", "Random", "Systematic"]
@@ -90,11 +124,15 @@ def test_subgroups_by_a_form_field_use_choice_labels_and_test_differences(review
 def test_excluded_studies_are_left_out_with_the_owners_reason(review, alice, hba1c, normand):
     analysis = define(review, alice, hba1c, model="fixed")
     edinburgh = Consensus.objects.get(study__label="01 Edinburgh").study
-    services.analysis_exclusion_set(analysis=analysis, actor=alice, study_id=edinburgh.pk, reason="Not randomised")
+    services.analysis_exclusion_set(
+        analysis=analysis, actor=alice, study_id=edinburgh.pk, reason="Not randomised"
+    )
     run = services.analysis_run_now(analysis=analysis, actor=alice)
     assert run.results["k"] == 8
     left = [e for e in run.inputs if not e["used"]]
-    assert [(e["study"], e["reason"]) for e in left] == [("01 Edinburgh", "excluded by the owner: Not randomised")]
+    assert [(e["study"], e["reason"]) for e in left] == [
+        ("01 Edinburgh", "excluded by the owner: Not randomised")
+    ]
 
 
 def test_leave_one_out_run_refits_without_each_study(review, alice, hba1c, normand):
@@ -133,8 +171,17 @@ def test_a_run_that_cannot_converge_fails_with_the_engines_reason(review, alice,
 
 
 def test_too_few_studies_fail_clearly(review, alice, hba1c, enter_consensus):
-    enter_consensus("Only", [{"outcome": "hba1c", "time_point": "12 months", "data_type": "continuous",
-                              "arms": [{"arm": "a", "n": 5, "mean": 1, "sd": 1}, {"arm": "b", "n": 5, "mean": 2, "sd": 1}]}])  # fmt: skip
+    enter_consensus(
+        "Only",
+        [
+            {
+                "outcome": "hba1c",
+                "time_point": "12 months",
+                "data_type": "continuous",
+                "arms": [{"arm": "a", "n": 5, "mean": 1, "sd": 1}, {"arm": "b", "n": 5, "mean": 2, "sd": 1}],
+            }
+        ],
+    )
     run = services.analysis_run_now(analysis=define(review, alice, hba1c), actor=alice)
     assert run.status == JobStatus.FAILED and "at least 2 studies" in run.error
 
@@ -150,13 +197,13 @@ def test_running_twice_is_safe(review, alice, hba1c, normand):
     assert AuditEvent.objects.filter(verb="analysis.run_succeeded").count() == 1
 
 
-def test_killed_run_keeps_nothing_and_can_run_again(review, alice, hba1c, normand, settings):
+def test_killed_run_keeps_nothing_and_can_run_again(review, alice, hba1c, normand):
     analysis = define(review, alice, hba1c)
     run = services.analysis_run_start(analysis=analysis, actor=alice, enqueue=False)
     claimed = jobs.job_claim(AnalysisRun, run.pk)  # the worker claims it, then dies (never finishes)
     assert claimed is not None
     jobs._LOCAL.forget(AnalysisRun, run.pk)  # that process is gone
-    old = timezone.now() - dt.timedelta(seconds=settings.JOB_LEASE_SECONDS + 5 if hasattr(settings, "JOB_LEASE_SECONDS") else 605)
+    old = timezone.now() - jobs.lease() - dt.timedelta(seconds=5)
     AnalysisRun.objects.filter(pk=run.pk).update(heartbeat_at=old, updated_at=old)
     dead = selectors.run_progress(AnalysisRun.objects.get(pk=run.pk))
     assert dead["status"] == JobStatus.FAILED and "stopped without finishing" in dead["error"]
