@@ -285,6 +285,8 @@ class DuplicateCandidate(TimeStamped):
     record_b = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     reasons = models.JSONField(default=list, blank=True)
+    # Why the pair was not merged automatically (the guard that stopped it, or the main doubt).
+    guard = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

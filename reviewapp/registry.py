@@ -6,6 +6,8 @@
                      other members until the item is complete (see dualwork.blinding)
 - event_texts        readable timeline texts per audit verb
 - demo_steps         steps load_demo runs after the core's (exclusion reasons, a batch of votes, ...)
+- demo_review        builders of further demo reviews (synthesis: the seed review), idempotent
+- demo_review_step   steps on one of those by slug (extraction data, RoB judgements, analyses), idempotent
 - dashboard_panel    panels on the review overview (reviewapp.views.common keeps the list)
 - included_reports   which records count as included reports (Study writes in the core ask screening)
 """
@@ -31,6 +33,8 @@ SETTINGS_CHANGED: list[SettingsHook] = []
 BLINDED_EVENTS: list[BlindedEvents] = []
 EVENT_TEXTS: dict[str, str] = {}
 DEMO_STEPS: list[Callable[..., Any]] = []
+DEMO_REVIEWS: list[Callable[[], Any]] = []
+DEMO_REVIEW_STEPS: list[tuple[str, Callable[..., Any]]] = []
 INCLUDED_REPORTS: list[Callable[..., Any]] = []  # (review) -> QuerySet[Record]
 
 
@@ -61,6 +65,23 @@ def demo_step(step: Callable[..., Any]) -> Callable[..., Any]:
     """Register `step(*, review, users)`; load_demo calls the steps in registration order."""
     _add(DEMO_STEPS, step)
     return step
+
+
+def demo_review(build: Callable[[], Any]) -> Callable[[], Any]:
+    """Register `build() -> Review`, which creates a further demo review or returns the existing one."""
+    _add(DEMO_REVIEWS, build)
+    return build
+
+
+def demo_review_step(slug: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `step(*, review)` to run on the demo review `slug` once it exists; it must be idempotent
+    (load_demo runs it on every call) and run in the order of registration (apps' order in INSTALLED_APPS)."""
+
+    def register(step: Callable[..., Any]) -> Callable[..., Any]:
+        _add(DEMO_REVIEW_STEPS, (slug, step))
+        return step
+
+    return register
 
 
 def included_reports_provider(provider: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat as format_bytes
 
 from .models import Decision, VerdictDecision
 
@@ -18,7 +19,7 @@ class ResolveForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    file = forms.FileField(help_text=f"A PDF, at most {settings.FULLTEXT_MAX_BYTES // (1024 * 1024)} MB")
+    file = forms.FileField(help_text=f"A PDF, at most {format_bytes(settings.FULLTEXT_MAX_BYTES)}")
 
 
 class LinkForm(forms.Form):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from reviewapp.models import Role
 from reviewapp.permissions import can_resolve_conflicts, member_or_404
 from reviewapp.services import studies as study_services
+from reviewapp.views.common import redirect_back
 
 from . import selectors
 from .api.views import pdf_response
@@ -312,7 +313,7 @@ def retrieval(request, slug: str, record_id: int):
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-    return redirect(request.POST.get("next") or reverse("screening:fulltext", kwargs={"slug": slug}))
+    return redirect_back(request, reverse("screening:fulltext", kwargs={"slug": slug}))
 
 
 def _retrieval_apply(review, user, record_id: int, action: str, values: dict) -> None:
@@ -374,6 +375,12 @@ def studies(request, slug: str):
     )
 
 
+def _posted_id(request, name: str) -> int:
+    """A posted id; anything but digits is 0 (no such object: the service says so), never a 500."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 def _studies_post(request, review) -> None:
     action = request.POST.get("action")
     record_ids = [int(pk) for pk in request.POST.getlist("records") if pk.isdigit()]
@@ -386,14 +393,14 @@ def _studies_post(request, review) -> None:
             study = study_services.study_split(
                 review=review,
                 actor=request.user,
-                study_id=int(request.POST.get("study", 0)),
+                study_id=_posted_id(request, "study"),
                 record_ids=record_ids,
                 label=request.POST.get("label", ""),
             )
         elif action == "merge":
             ids = [int(pk) for pk in request.POST.getlist("studies") if pk.isdigit()]
             study = study_services.study_merge(
-                review=review, actor=request.user, target_id=int(request.POST.get("study", 0)), other_ids=ids
+                review=review, actor=request.user, target_id=_posted_id(request, "study"), other_ids=ids
             )
         else:
             messages.error(request, "Unknown action.")

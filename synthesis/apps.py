@@ -6,6 +6,10 @@ class SynthesisConfig(AppConfig):
     verbose_name = "Synthesis and reporting"
 
     def ready(self) -> None:
-        from . import hooks
+        from reviewapp import registry
 
+        from . import hooks
+        from .demo import seed_review_build
+
+        registry.demo_review(seed_review_build)  # the seed review perinatal-msc-diabetes
         hooks.register()

@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from reviewapp import registry
 
+SEED_SLUG = "perinatal-msc-diabetes"
+
 EVENT_TEXTS = {
     "analysis.defined": "defined an analysis",
     "analysis.changed": "changed an analysis",
@@ -37,13 +39,13 @@ def analyses_panel(request, review, member):
     }
 
 
-def demo_analysis(*, review, users: dict) -> None:
+def demo_analysis(*, review) -> None:
     from .demo_analysis import demo_analysis_build
 
-    demo_analysis_build(review=review, owner=users.get("owner"))
+    demo_analysis_build(review=review)
 
 
 def register() -> None:
     registry.event_texts(EVENT_TEXTS)
     registry.dashboard_panel(analyses_panel)
-    registry.demo_step(demo_analysis)
+    registry.demo_review_step(SEED_SLUG)(demo_analysis)

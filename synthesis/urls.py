@@ -3,9 +3,14 @@
 from django.urls import path
 
 from . import analysis_views as analyses
+from . import views
 
 app_name = "synthesis"
 urlpatterns = [
+    path("prisma/", views.prisma, name="prisma"),
+    path("prisma/records/", views.prisma_records, name="prisma-records"),
+    path("prisma/diagram.<str:fmt>", views.prisma_download, name="prisma-download"),
+    path("report/", views.report, name="report"),
     path("analyses/", analyses.analysis_list, name="analyses"),
     path("analyses/new/", analyses.analysis_edit, name="analysis-new"),
     path("analyses/<int:pk>/", analyses.analysis_detail, name="analysis"),

@@ -199,7 +199,17 @@ class DuplicateCandidateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DuplicateCandidate
-        fields = ["id", "record_a", "record_b", "score", "reasons", "status", "decided_by", "decided_at"]
+        fields = [
+            "id",
+            "record_a",
+            "record_b",
+            "score",
+            "reasons",
+            "guard",
+            "status",
+            "decided_by",
+            "decided_at",
+        ]
 
 
 class DedupRunSerializer(serializers.ModelSerializer):

@@ -12,26 +12,32 @@ in ``decide``; ``benchmarks/dedup_bench.py`` measures them on four labelled sets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from rapidfuzz import fuzz
 
 from .blocking import candidate_pairs
 from .cluster import clusters
-from .compare import gather, journal_similarity, same_surname
-from .decide import decide
+from .compare import Evidence, gather, journal_similarity, same_surname
+from .decide import DEFAULT, Thresholds, decide
 from .model import AUTO, REVIEW, Candidate, DedupRecord
 from .prepare import Prepared, forget_shared_dois
 from .text import surname_key
 
-__all__ = ["AUTO", "REVIEW", "Candidate", "DedupRecord", "clusters", "find_duplicates"]
+__all__ = [
+    "AUTO", "REVIEW", "Candidate", "DedupRecord", "Thresholds", "clusters", "compare_all", "decide_all",
+    "find_duplicates",
+]  # fmt: skip
 
 _PROGRESS_STEPS = 100
 _MIN_TITLE_RATIO = 50  # pairs with less title overlap are compared only on a shared identifier or citation
 
 
 def find_duplicates(
-    records: Iterable[DedupRecord], *, progress: Callable[[int, int], None] | None = None
+    records: Iterable[DedupRecord],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    thresholds: Thresholds = DEFAULT,
 ) -> list[Candidate]:
     """Pairs of records that are the same publication ("auto") or may be ("review").
 
@@ -42,6 +48,38 @@ def find_duplicates(
     ``progress(done, total)`` is called about a hundred times with ``total`` twice the number
     of records: the first half covers normalising, the second comparing.
     """
+    found = []
+    for a, b, ev in _compared(records, progress):
+        decision, score, reasons, guard = decide(a, b, ev, thresholds)
+        if decision:
+            found.append(_candidate(a.record_id, b.record_id, score, decision, reasons, guard))
+    _forget_caches()
+    return _collapse_review(found)
+
+
+Compared = list[tuple[Prepared, Prepared, Evidence]]
+
+
+def compare_all(records: Iterable[DedupRecord]) -> Compared:
+    """Every compared pair with its evidence, for deciding many times over (threshold search)."""
+    compared = list(_compared(records, None))
+    _forget_caches()
+    return compared
+
+
+def decide_all(compared: Compared, thresholds: Thresholds = DEFAULT) -> list[Candidate]:
+    """``find_duplicates`` on pairs already compared by ``compare_all``."""
+    found = []
+    for a, b, ev in compared:
+        decision, score, reasons, guard = decide(a, b, ev, thresholds)
+        if decision:
+            found.append(_candidate(a.record_id, b.record_id, score, decision, reasons, guard))
+    return _collapse_review(found)
+
+
+def _compared(
+    records: Iterable[DedupRecord], progress: Callable[[int, int], None] | None
+) -> Iterator[tuple[Prepared, Prepared, Evidence]]:
     records = list(records)
     n = len(records)
     report = _Progress(progress, n)
@@ -51,18 +89,13 @@ def find_duplicates(
         report(0, index, n)
     forget_shared_dois(prepared)
     codes = candidate_pairs(prepared)
-    found = []
     for done, code in enumerate(codes):
         report(1, done, len(codes))
         a, b = prepared[code // n], prepared[code % n]
         if a.record_id == b.record_id or not _worth_comparing(a, b):
             continue
-        decision, score, reasons = decide(a, b, gather(a, b))
-        if decision:
-            found.append(_candidate(a.record_id, b.record_id, score, decision, reasons))
+        yield a, b, gather(a, b)
     report.finish()
-    _forget_caches()
-    return _collapse_review(found)
 
 
 def _forget_caches() -> None:
@@ -117,14 +150,16 @@ def _worth_comparing(a: Prepared, b: Prepared) -> bool:
         return True
     if not a.title_key or not b.title_key:
         return False
+    if a.title_alts or b.title_alts:
+        return True
     return fuzz.ratio(a.title_key, b.title_key, score_cutoff=_MIN_TITLE_RATIO) > 0
 
 
 def _candidate(
-    x: int | str, y: int | str, score: float, decision: str, reasons: tuple[str, ...]
+    x: int | str, y: int | str, score: float, decision: str, reasons: tuple[str, ...], guard: str
 ) -> Candidate:
     try:
         a, b = (x, y) if x < y else (y, x)  # type: ignore[operator]
     except TypeError:  # mixed int and str ids
         a, b = (x, y) if str(x) < str(y) else (y, x)
-    return Candidate(a=a, b=b, score=score, decision=decision, reasons=reasons)
+    return Candidate(a=a, b=b, score=score, decision=decision, reasons=reasons, guard=guard)

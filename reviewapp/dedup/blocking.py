@@ -31,6 +31,7 @@ def _identifier_keys(rec: Prepared) -> Iterator[str]:
 def _title_keys(rec: Prepared) -> Iterator[str]:
     if rec.title_key:
         yield rec.title_key
+    yield from rec.title_alts  # the two halves of "Titre [Title]"
 
 
 def _title_end_keys(rec: Prepared) -> Iterator[str]:

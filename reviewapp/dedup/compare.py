@@ -38,11 +38,14 @@ class Evidence:
 
     title: float | None = None
     title_prefix: bool = False  # one title is the other plus a subtitle or translation
+    word_swap: bool = False  # a word of one title replaced by an unrelated word in the other
+    issue_clash: bool = False  # two plain issue numbers ("4" / "1"), not an article number in the field
     short_title: bool = False  # a few words that other articles may share
     kind_traps: list[str] = field(default_factory=list)
     wording_traps: list[str] = field(default_factory=list)
     authors: float | None = None
     first_author: bool | None = None
+    author_count: int = 0  # names on the shorter list: "same authors" needs more than one
     year_gap: int | None = None
     journal: float | None = None
     volume: str | None = None
@@ -55,6 +58,7 @@ class Evidence:
     registry: str | None = None
     abstract: float | None = None
     conference: bool = False  # either record is a meeting abstract
+    supplement: bool = False  # either record is in a journal's supplement (meeting abstracts)
     kind_differs: bool = False  # conference abstract against full article
     doi_versions: bool = False  # DOIs of two versions of one work (Cochrane ".pub2" updates)
     registrations: bool = False  # both records are trial registrations, not articles
@@ -80,10 +84,13 @@ def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
         ev.title, ev.title_prefix = title_similarity(a, b)
         ev.short_title = min(len(a.title_key), len(b.title_key)) < _SHORT_TITLE
         ev.kind_traps, ev.wording_traps = title_traps(a, b)
+        if ev.title < 1.0 and ev.title >= _SWAP_CHECK:
+            ev.word_swap = word_swap(a.title, b.title)
     if a.abstract and b.abstract:
         ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
     if a.surnames and b.surnames:
         ev.authors, ev.first_author = author_agreement(a.surnames, b.surnames)
+        ev.author_count = min(len(a.surnames), len(b.surnames))
 
 
 def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
@@ -93,10 +100,12 @@ def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
         ev.journal = journal_similarity(a.journal, b.journal)
     ev.volume = _exact(a.volume, b.volume)
     ev.issue = _exact(a.issue, b.issue)
+    ev.issue_clash = ev.issue == DIFFERENT and a.plain_issue and b.plain_issue
     ev.pages = _exact(a.page_first, b.page_first)
     ev.last_page = _exact(a.page_last, b.page_last)
     ev.page_span = a.page_first != a.page_last and ev.last_page == SAME
     ev.conference = CONFERENCE in (a.conference, b.conference)
+    ev.supplement = a.supplement or b.supplement
     # One database labels the meeting supplement, the other does not: the same issue or page settles it.
     known_and_different = bool(a.conference and b.conference) and a.conference != b.conference
     ev.kind_differs = known_and_different and ev.issue != SAME and ev.pages != SAME
@@ -132,10 +141,45 @@ def title_similarity(a: Prepared, b: Prepared) -> tuple[float, bool]:
     """(ratio of the space-free titles, whether one title starts with the whole other one)."""
     if a.title_key == b.title_key:
         return 1.0, False
-    short, long = sorted((a.title_key, b.title_key), key=len)
+    best = _title_pair(a.title_key, b.title_key)
+    if a.title_alts or b.title_alts:  # "Titre [Title]" against "Title"
+        for x in (a.title_key, *a.title_alts):
+            for y in (b.title_key, *b.title_alts):
+                if x == y:
+                    return 1.0, False
+                best = max(best, _title_pair(x, y))
+    return best
+
+
+def _title_pair(x: str, y: str) -> tuple[float, bool]:
+    short, long = sorted((x, y), key=len)
     # A dropped subtitle, an appended translation, or a section heading before the title.
     prefix = len(short) >= _PREFIX_MIN and (long.startswith(short) or long.endswith(short))
-    return fuzz.ratio(a.title_key, b.title_key) / 100, prefix
+    return fuzz.ratio(x, y) / 100, prefix
+
+
+_SWAP_CHECK = 0.8  # below this the titles are not near enough for a swapped word to matter
+_SWAP_WORD = 5  # letters a word needs to count ("of", "the", "in" come and go)
+_SWAP_PARTNER = 75  # a word this close to one in the other title is a spelling variant, not a swap
+
+
+def word_swap(x: str, y: str) -> bool:
+    """Whether a word of one (folded) title stands where the other has an unrelated word:
+    "thalamic *centrolateral* nucleus" / "thalamic *reticular* nucleus" are two articles of a series,
+    "randomised" / "randomized" or a dropped subtitle are not."""
+    only_x = set(x.split()) - set(y.split())
+    only_y = set(y.split()) - set(x.split())
+    if not only_x or not only_y:
+        return False
+    joined_y = "".join(sorted(only_y))
+    for word in only_x:
+        if len(word) < _SWAP_WORD or not word.isalpha():
+            continue
+        if word in y.replace(" ", "") or word in joined_y:
+            continue  # split or joined differently: "follow up" / "followup"
+        if not any(fuzz.ratio(word, other) >= _SWAP_PARTNER for other in only_y):
+            return True
+    return False
 
 
 def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
@@ -183,16 +227,68 @@ def journal_similarity(x: tuple[str, ...], y: tuple[str, ...]) -> float:
     """1.0 when one journal title abbreviates the other ("J Physiol" / "Journal of Physiology")."""
     if x == y or _abbreviates(x, y) or _abbreviates(y, x):
         return 1.0
-    return fuzz.ratio(" ".join(x), " ".join(y)) / 100
+    similarity = fuzz.ratio(" ".join(x), " ".join(y)) / 100
+    hx, hy = _journal_head(x), _journal_head(y)
+    if (hx != x or hy != y) and hx and hy:  # "Circ Conf Am Heart Assoc" / "Circulation. Conference: ..."
+        return max(similarity, journal_similarity(hx, hy))
+    return similarity
+
+
+# Where a journal's name ends and its meeting supplement's begins, in abbreviated form too.
+_MEETING_WORDS = frozenset(("conf", "conference", "congress", "meeting", "symposium", "abstracts", "suppl"))
+
+
+def _journal_head(words: tuple[str, ...]) -> tuple[str, ...]:
+    for position, word in enumerate(words):
+        if position and word in _MEETING_WORDS:
+            return words[:position]
+    return words
 
 
 def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    if _acronym_of(short, long):  # "AMCIS 2017 Proceedings" / "Americas Conference on Information Systems"
+        return True
     if len(short) == len(long):
         return all(_abbreviates_word(s, w) for s, w in zip(short, long))
     if len(short) == 1 and len(long) > 2:  # "BMJ" / "British Medical Journal"
         return short[0] == "".join(word[0] for word in long)
     joined = "".join(short)
     return len(short) > 1 and len(joined) >= 8 and _abbreviates_word(joined, "".join(long))
+
+
+# Words a meeting's name carries around its acronym: "Proceedings of the 12th Annual ...".
+_VENUE_FILLER = frozenset(("proceedings", "proc", "annual", "th", "st", "nd", "rd"))
+_MIN_ACRONYM_WORDS = 3
+
+
+def _acronym_of(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """One word of ``short`` is the acronym of a run of at least three words of ``long``.
+
+    Each word of the run gives the acronym its first letter or first few: "amcis" is AMericas
+    Conference on Information Systems, "hicss" Hawaii International Conference on System Sciences.
+    """
+    words = [w for w in long if w not in _VENUE_FILLER and not w.isdigit()]
+    if len(words) < _MIN_ACRONYM_WORDS:
+        return False
+    for token in short:
+        if 3 <= len(token) <= 8 and token.isalpha() and token not in long:
+            for start in range(len(words) - _MIN_ACRONYM_WORDS + 1):
+                if words[start][0] == token[0] and _spells(token, words[start:]):
+                    return True
+    return False
+
+
+def _spells(token: str, words: list[str], used: int = 0) -> bool:
+    """``token`` is the leading letters of consecutive words (at least three), each giving one or more."""
+    if not token:
+        return used >= _MIN_ACRONYM_WORDS
+    if not words:
+        return False
+    word = words[0]
+    return any(
+        token[:size] == word[:size] and _spells(token[size:], words[1:], used + 1)
+        for size in range(min(len(word), len(token)), 0, -1)
+    )
 
 
 def _abbreviates_word(short: str, word: str) -> bool:

@@ -12,56 +12,159 @@ pairs people decide instead. Three routes lead to "auto":
 * citation: for titles that identify nothing ("Editorial"), the same authors, year, journal,
   volume, issue and pages.
 
+Two guards stand above every route (``_guard``): conflicting identifiers (another DOI, PMID or
+trial registration, even where all else agrees: one database may carry the erratum's or the
+reprint's DOI), and a generic title ("Editor's comments", "Erratum", "Introduction to the
+minitrack ...") without journal, volume, issue and pages all agreeing. Such a pair goes to a
+person with the guard as its stated reason (``Candidate.guard``), or is dropped when something else
+contradicts it too.
+
 A record with another title at the same citation (a translation, or a wrong title) is queued for
-review, not merged: the labelled sets hold such pairs both ways.
+review, not merged: the labelled sets hold such pairs both ways. The numbers are in
+``Thresholds``; ``benchmarks/dedup_bench.py`` chooses them by a leave-one-set-out grid search.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from .compare import DIFFERENT, SAME, Evidence
 from .model import AUTO, REVIEW
 from .prepare import Prepared
 
-AUTO_TITLE = 0.95  # title ratio above which the title alone nearly identifies the article
-CLOSE_TITLE = 0.85  # typo-level differences: auto only at the same volume and pages
-REVIEW_TITLE = 0.75  # a human looks at less similar titles only when the citation agrees
-REVIEW_SCORE = 0.75  # below this a pair is not worth a human's time
-_MIN_SUPPORT = 3  # agreeing fields besides the title that a title match needs
-# One of these must agree: the same abstract presented at two meetings is two records.
-_VENUE = ("same journal", "same volume", "same pages")
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The tunable numbers of the rules. ``benchmarks/dedup_bench.py --loso`` chooses them by a grid
+    search on labelled sets and scores the choice on a set it was not chosen on."""
+
+    auto_title: float = 0.95  # title ratio above which the title alone nearly identifies the article
+    close_title: float = 0.90  # typo-level differences: auto only at the same volume and pages
+    review_title: float = 0.75  # a human looks at less similar titles only when the citation agrees
+    review_score: float = 0.75  # below this a pair is not worth a human's time
+    min_support: int = 3  # agreeing fields besides the title that a title match needs
 
 
-def decide(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str | None, float, tuple[str, ...]]:
-    """(AUTO / REVIEW / None, score, reasons) for one compared pair."""
+DEFAULT = Thresholds()
+# Fixed reference points of the rules (not tuned): "near-identical" and "typo-level" titles.
+AUTO_TITLE, CLOSE_TITLE = 0.95, 0.85
+
+# Guards: an automatic merge is never allowed past these; the pair goes to a person (or is dropped).
+IDENTIFIER_CONFLICTS = ("different DOI", "different PMID", "different trial registration")
+GENERIC_GUARD = "generic title: journal, volume, issue and pages must all agree"
+
+
+def _same_venue(ev: Evidence) -> bool:
+    """The journal agrees, or with no journal to compare the volume or pages do; two different
+    journal names need the volume and the pages or issue to agree (the same abstract presented at
+    two meetings is two records, and a supplement's volume "1" is shared by many)."""
+    if (ev.journal or 0) >= 0.85:
+        return True
+    if ev.journal is None:
+        return ev.volume == SAME or ev.pages == SAME
+    # A translated or abbreviated name ("Sichuan Da Xue Xue Bao" / "Journal of Sichuan University").
+    return ev.volume == SAME and (ev.pages == SAME or ev.issue == SAME)
+
+
+def decide(
+    a: Prepared, b: Prepared, ev: Evidence, t: Thresholds = DEFAULT
+) -> tuple[str | None, float, tuple[str, ...], str]:
+    """(AUTO / REVIEW / None, score, reasons, guard) for one compared pair.
+
+    ``guard`` says why the pair is not merged automatically: the guard that stopped an
+    automatic merge, or the main doubt about a pair sent to a person.
+    """
     conflicts = _conflicts(ev)
     support = _support(ev)
-    score = _score(ev, conflicts)
-    decision = _route(ev, conflicts, support, generic=a.generic or b.generic)
+    score = _score(ev, conflicts, t)
+    generic = a.generic or b.generic
+    decision = _route(ev, conflicts, support, generic, t)
+    guard = ""
+    if decision == AUTO:
+        guard = _guard(ev, conflicts, generic and ev.title is not None)
+        if guard:
+            # Identifiers that conflict, or an item that every issue prints: a person decides
+            # if nothing else contradicts the match, otherwise they are kept apart.
+            blocked = [c for c in conflicts if c not in IDENTIFIER_CONFLICTS]
+            decision = REVIEW if not blocked and _plausible(ev, support, t) else None
+    elif decision == REVIEW:
+        guard = _doubt(ev, conflicts, support, generic)
     # A weak pair is not worth a human's time, but one identifier and title with a contradiction
     # (an erratum that kept the article's DOI?) always is.
     shared_identity = ev.identifier_match and _effective_title(ev) >= CLOSE_TITLE
-    if decision == REVIEW and score < REVIEW_SCORE and not shared_identity:
+    if decision == REVIEW and score < t.review_score and not shared_identity:
         decision = None
     reasons = _title_reason(ev) + tuple(support + conflicts + ev.kind_traps + ev.wording_traps)
-    return decision, score, reasons
+    return decision, score, reasons, guard if decision else ""
 
 
-def _route(ev: Evidence, conflicts: list[str], support: list[str], *, generic: bool) -> str | None:
+def _guard(ev: Evidence, conflicts: list[str], generic: bool) -> str:
+    """The rule an automatic merge breaks, else "": conflicting identifiers, or a generic title
+    without the full citation agreeing."""
+    clash = [c for c in conflicts if c in IDENTIFIER_CONFLICTS]
+    if clash:
+        return "identifiers conflict: " + ", ".join(clash)
+    if generic and not _full_citation(ev):
+        return GENERIC_GUARD
+    return ""
+
+
+def _full_citation(ev: Evidence) -> bool:
+    """Journal, volume, issue and pages all present on both sides and all the same."""
+    return (
+        (ev.journal or 0) >= 0.85
+        and ev.volume == SAME
+        and ev.issue == SAME
+        and ev.pages == SAME
+        and ev.last_page != DIFFERENT
+        and not (ev.year_gap or 0)
+        and not (ev.authors is not None and ev.authors < 0.34 and not ev.first_author)
+    )
+
+
+def _doubt(ev: Evidence, conflicts: list[str], support: list[str], generic: bool) -> str:
+    """Why a pair sent to a person is uncertain, in the words the queue shows."""
+    clash = [c for c in conflicts if c in IDENTIFIER_CONFLICTS]
+    if clash:
+        return "identifiers conflict: " + ", ".join(clash)
+    if ev.kind_traps:
+        return ev.kind_traps[0]
+    if conflicts:
+        return conflicts[0]
+    if generic:
+        return GENERIC_GUARD
+    if ev.wording_traps:
+        return ev.wording_traps[0]
+    if ev.title is None:
+        return "no title to compare"
+    if not _same_venue(ev):
+        return "journal, volume and pages unknown or not comparable"
+    if ev.title < AUTO_TITLE and not ev.title_prefix:
+        return "titles differ somewhat"
+    return "too few agreeing fields"
+
+
+def _route(
+    ev: Evidence, conflicts: list[str], support: list[str], generic: bool, t: Thresholds
+) -> str | None:
     if ev.kind_traps:  # an erratum, reply, protocol... is never the article itself
-        return REVIEW if _plausible(ev, support) else None
+        return REVIEW if _plausible(ev, support, t) else None
+    if generic and ev.title is not None:
+        # A title that names nothing, like "Editorial": only the whole citation identifies it.
+        if not conflicts and _full_citation(ev):
+            return AUTO
+        return REVIEW if len(support) > t.min_support and not conflicts else None
     if ev.identifier_match:
-        return _by_identifier(ev, conflicts)
-    if ev.title is not None and not generic:
-        return _by_title(ev, conflicts, support)
-    # No title (merges on an identifier only) or one that names nothing, like "Editorial".
-    if ev.title is not None and not conflicts and _same_citation(ev, single_page=True):
-        return AUTO
-    return REVIEW if len(support) > _MIN_SUPPORT and not conflicts else None
+        return _by_identifier(ev, conflicts, t)
+    if ev.title is not None:
+        return _by_title(ev, conflicts, support, t)
+    # No title: merges on an identifier only.
+    return REVIEW if len(support) > t.min_support and not conflicts else None
 
 
 def _conflicts(ev: Evidence) -> list[str]:
     conflicts = []
-    if ev.doi == DIFFERENT and (ev.doi_versions or not _wrong_doi(ev)):
+    if ev.doi == DIFFERENT:  # even where all else agrees: one of them may be the erratum or a reprint
         conflicts.append("different DOI")
     if ev.pmid == DIFFERENT:
         conflicts.append("different PMID")
@@ -78,20 +181,6 @@ def _conflicts(ev: Evidence) -> list[str]:
     if ev.authors is not None and ev.authors < 0.34 and not ev.first_author:
         conflicts.append("different authors")
     return conflicts
-
-
-def _wrong_doi(ev: Evidence) -> bool:
-    """Identical title, authors, year, journal and pages: one database carries a wrong DOI."""
-    return (
-        ev.title == 1.0
-        and _authors_agree(ev)
-        and ev.year_gap == 0
-        and (ev.journal or 0) >= 0.85
-        and ev.pages == SAME
-        and ev.last_page != DIFFERENT
-        and ev.volume != DIFFERENT
-        and not ev.wording_traps
-    )
 
 
 def _volume_typo(ev: Evidence) -> bool:
@@ -161,7 +250,11 @@ def _support(ev: Evidence) -> list[str]:
     if ev.registry == SAME and ev.registrations:
         support.append("same trial registration")
     if _authors_agree(ev):
-        support.append("same authors")
+        # One name on a list ("Smith J, et al") or only the first matching is not "the same authors".
+        whole = (ev.authors or 0) >= 0.99 and ev.author_count > 1
+        support.append(
+            "same authors" if whole else "same first author" if ev.first_author else "authors overlap"
+        )
     if ev.year_gap == 0:
         support.append("same year")
     if ev.journal is not None and ev.journal >= 0.85:
@@ -175,7 +268,7 @@ def _support(ev: Evidence) -> list[str]:
     return support
 
 
-def _by_identifier(ev: Evidence, conflicts: list[str]) -> str:
+def _by_identifier(ev: Evidence, conflicts: list[str], t: Thresholds) -> str:
     """A shared DOI/PMID is the article's identity, unless the rest says it was pasted on.
 
     Meeting supplements and errata are the ways two different items end up with one
@@ -199,19 +292,36 @@ def _by_identifier(ev: Evidence, conflicts: list[str]) -> str:
     return AUTO if wording_ok and ev.title >= 0.8 and not conflicts else REVIEW
 
 
-def _by_title(ev: Evidence, conflicts: list[str], support: list[str]) -> str | None:
+def _by_title(ev: Evidence, conflicts: list[str], support: list[str], t: Thresholds) -> str | None:
     title = _effective_title(ev)
     wording_ok = not ev.wording_traps or (ev.page_span and _same_place(ev))
     if not conflicts and wording_ok:
         year_ok = ev.year_gap != 1 or ev.pages == SAME or ev.volume == SAME or _same_text(ev)
-        venue = any(field in support for field in _VENUE)
-        if title >= AUTO_TITLE and _enough_support(ev, support) and venue and year_ok:
+        # A group's abstracts in a journal's meeting supplements share titles and authors; the
+        # presenting (first) author or the place in the supplement tells them apart.
+        placed = ev.first_author or ev.volume == SAME or ev.pages == SAME
+        venue = _same_venue(ev) and (not ev.supplement or placed)
+        if title >= t.auto_title and _enough_support(ev, support, t) and venue and year_ok and _apart_ok(ev):
             return AUTO
-        if title >= CLOSE_TITLE and _authors_agree(ev) and _same_place(ev):
+        if title >= t.close_title and _authors_agree(ev) and _same_place(ev):
             return AUTO
     if not conflicts and _same_citation(ev):
         return REVIEW  # a translated or retitled record, or two items sharing pages: a human decides
-    return REVIEW if _plausible(ev, support) else None
+    return REVIEW if _plausible(ev, support, t) else None
+
+
+def _apart_ok(ev: Evidence) -> bool:
+    """No sign of two neighbouring articles of one issue. Without the same first page, another
+    issue of the volume, a swapped title word ("centrolateral" / "reticular nucleus"), or a title
+    that only extends the other ("Presynaptic inhibition: protection from ..." / "Protection from
+    ...") is how consecutive articles by one group look."""
+    if ev.pages == SAME or ev.identifier_match:
+        return True
+    if ev.issue_clash and ev.volume == SAME:
+        return False
+    if ev.word_swap:
+        return False
+    return not (ev.title_prefix and (ev.title or 0) < AUTO_TITLE and (ev.abstract or 0) < 0.9)
 
 
 def _same_text(ev: Evidence) -> bool:
@@ -220,17 +330,17 @@ def _same_text(ev: Evidence) -> bool:
     return ev.title == 1.0 and (ev.abstract or 0) >= 0.95 and (ev.journal or 0) >= 0.85 and not ev.conference
 
 
-def _enough_support(ev: Evidence, support: list[str]) -> bool:
+def _enough_support(ev: Evidence, support: list[str], t: Thresholds) -> bool:
     """Three agreeing fields; a short title ("Depression in primary care") also needs the authors."""
-    if ev.short_title and "same authors" not in support:
-        return len(support) >= _MIN_SUPPORT + 1
-    return len(support) >= _MIN_SUPPORT
+    if ev.short_title and not _authors_agree(ev):
+        return len(support) >= t.min_support + 1
+    return len(support) >= t.min_support
 
 
-def _plausible(ev: Evidence, support: list[str]) -> bool:
+def _plausible(ev: Evidence, support: list[str], t: Thresholds) -> bool:
     """Worth a human's look: a close title, or a weaker one at the same place in the literature."""
     title = _effective_title(ev)
-    return title >= CLOSE_TITLE or (title >= REVIEW_TITLE and len(support) >= _MIN_SUPPORT)
+    return title >= t.close_title or (title >= t.review_title and len(support) >= t.min_support)
 
 
 def _effective_title(ev: Evidence) -> float:
@@ -240,7 +350,7 @@ def _effective_title(ev: Evidence) -> float:
 _WEIGHTS = {"title": 0.45, "authors": 0.15, "year": 0.1, "journal": 0.1, "place": 0.1, "abstract": 0.1}
 
 
-def _score(ev: Evidence, conflicts: list[str]) -> float:
+def _score(ev: Evidence, conflicts: list[str], t: Thresholds) -> float:
     """Weighted agreement over the fields both records have, less a penalty per contradiction."""
     parts: dict[str, float] = {}
     if ev.title is not None:

@@ -35,3 +35,4 @@ class Candidate:
     score: float  # 0..1
     decision: str  # AUTO or REVIEW
     reasons: tuple[str, ...]  # human-readable evidence, e.g. ("same DOI", "title 0.98")
+    guard: str = ""  # why the pair is not merged automatically ("identifiers conflict: different DOI")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from . import text
@@ -23,19 +24,23 @@ GENERIC_TITLES = frozenset(
 )  # fmt: skip
 # Placeholders for a missing title (#NAME? is a spreadsheet formula error).
 _NO_TITLE = frozenset(("#name?", "unknown", "na", "n/a", "[no title available]", "no title", "untitled"))
+_NO_TITLE_FOLDED = frozenset(("name", "unknown", "na", "n a", "no title available", "no title", "untitled"))
 _MIN_SPECIFIC_TITLE = 12  # characters of title key; "Depression" alone identifies nothing
 _ABSTRACT_CHARS = 400
 _MIN_ABSTRACT = 100
 _MAX_AUTHORS = 12  # consortium lists add cost but no evidence
+# What a truncated author list ends with ("Smith J, et al"); it names nobody.
+_NOT_AUTHORS = frozenset(("anonymous", "al", "etal", "others", "and others", "et"))
+_ET_AL = re.compile(r"[,;]?\s*(et\.?\s*al\.?|and others|others)\s*$", re.IGNORECASE)
 
 
 class Prepared:
     """Normalised view of a DedupRecord. Missing values are "" / None / empty tuples."""
 
     __slots__ = (
-        "index", "record_id", "title", "title_key", "markers", "numbers", "part_letter",
-        "generic", "surnames", "year", "journal", "conference", "volume", "issue", "page_first",
-        "page_last", "doi", "pmid", "registry_ids", "abstract",
+        "index", "record_id", "title", "title_key", "title_alts", "markers", "numbers", "part_letter",
+        "generic", "surnames", "year", "journal", "conference", "supplement", "plain_issue", "volume",
+        "issue", "page_first", "page_last", "doi", "pmid", "registry_ids", "abstract",
     )  # fmt: skip
 
     def __init__(self, index: int, record: DedupRecord) -> None:
@@ -50,12 +55,24 @@ class Prepared:
         raw = record.title or ""
         cleaned = "" if raw.strip().lower() in _NO_TITLE else text.clean_title(raw)
         folded = text.fold(cleaned)
+        if folded in _NO_TITLE_FOLDED:  # "#NAME?. [Review]" is still no title
+            cleaned = folded = ""
         self.title = folded
         self.title_key = folded.replace(" ", "")
+        # "Original title [English title]": either half may be all the other database kept.
+        self.title_alts = tuple(
+            key
+            for key in (text.fold(part).replace(" ", "") for part in text.title_variants(cleaned))
+            if len(key) >= _MIN_SPECIFIC_TITLE and key != self.title_key
+        )
         self.markers = text.title_markers(cleaned)
         self.numbers = text.title_numbers(folded.split())
         self.part_letter = text.title_part_letter(folded)
-        self.generic = len(self.title_key) < _MIN_SPECIFIC_TITLE or self.title_key in GENERIC_TITLES
+        self.generic = (
+            len(self.title_key) < _MIN_SPECIFIC_TITLE
+            or self.title_key in GENERIC_TITLES
+            or text.generic_title(folded)
+        )
         self.surnames = _surnames(record.authors)
         abstract = (
             text.fold(record.abstract[: _ABSTRACT_CHARS + 100])[:_ABSTRACT_CHARS] if record.abstract else ""
@@ -74,6 +91,10 @@ class Prepared:
         if self.year and pages.strip().startswith(str(self.year)):
             pages = ""  # some exports put the year (or a mangled date) in the pages field
         self.page_first, self.page_last = text.page_range(pages)
+        # A meeting supplement of a journal ("36 (Suppl. 2)"): one abstract may be printed in several.
+        self.supplement = text.is_supplement(volume, issue)
+        # Embase writes "13 (2) (no pagination)" as the volume and the article number as the issue.
+        self.plain_issue = bool(self.issue) and "(" not in volume and len(self.issue) <= 3
         kind = text.venue_kind(journal, volume, issue)
         self.conference = text.CONFERENCE if "abstract" in self.markers else kind
 
@@ -96,8 +117,14 @@ def _surnames(authors: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         return ()
     if isinstance(authors, str):  # tolerate a single unsplit string
         authors = authors.split(";")
-    keys = (text.surname_key(name) for name in list(authors)[:_MAX_AUTHORS] if name)
-    return tuple(key for key in keys if key and key != "anonymous")
+    names = [_without_et_al(name) for name in list(authors)[:_MAX_AUTHORS] if name]
+    keys = (text.surname_key(name) for name in names if name and name.strip().lower() not in _NOT_AUTHORS)
+    return tuple(key for key in keys if key and key not in _NOT_AUTHORS)
+
+
+def _without_et_al(name: str) -> str:
+    tail = name[-9:].lower()  # the regex only where it can match: most names end otherwise
+    return _ET_AL.sub("", name) if "al" in tail or "other" in tail else name
 
 
 _FIRST_YEAR, _LAST_YEAR = 1800, date.today().year + 2

@@ -95,6 +95,58 @@ def clean_title(raw: str) -> str:
     return title.strip(" .")
 
 
+_BRACKETED = re.compile(r"\[([^\[\]]{20,})\]")
+
+
+def title_variants(title: str) -> tuple[str, ...]:
+    """The halves of a title that carries a bracketed translation: "Titre [Title]" -> ("Title", "Titre").
+
+    One database keeps the original-language title, another only the English one in brackets.
+    """
+    match = _BRACKETED.search(title) if "[" in title else None
+    if not match:
+        return ()
+    inside = match.group(1).strip(" .")
+    outside = (title[: match.start()] + " " + title[match.end() :]).strip(" .")
+    return tuple(part for part in (inside, outside) if part)
+
+
+# Headings that name a kind of item rather than one article: "Editor's comments", "Erratum",
+# "Abstracts of the 12th Annual Meeting", "Introduction to the minitrack on ...". Each journal or
+# meeting prints one per issue, so only the full citation tells two of them apart.
+_GENERIC_HEADING = re.compile(
+    r"^(an? |the )?(editorial|editor s|editors|guest editor|from the|letter from|message from|note from|"
+    r"notes? from|a word from|president s|chair s|erratum|errata|corrigend|correction|reply|response|"
+    r"in reply|author s reply|authors reply|letters?|comments?|commentary|introduction|preface|foreword|"
+    r"prologue|epilogue|book reviews?|in this issue|this issue|issue information|abstracts?|proceedings|"
+    r"news|obituary|announcement|index|contents|front matter|back matter|cover|masthead|reviewers|"
+    r"acknowledg|thanks|highlights|welcome|opening remarks|keynote|panel|poster|session)\b"
+)
+_GENERIC_WORDS_MAX = 3  # a heading plus a word or two ("Editorial notes", "Editor's comments")
+_EVENT_BOOK = re.compile(
+    r"^(abstracts?|proceedings|program(me)?|posters?|oral|late breaking|free communications?)\b.*"
+    r"\b(congress|meeting|conference|symposium|sessions?|workshop|summit|convention|forum)\b"
+)
+_TRACK_INTRO = re.compile(
+    r"^(an? )?(introduction|preface|foreword|editorial|guest editorial|editor s introduction)\b.{0,40}"
+    r"\b(mini ?track|track|special (issue|section|theme)|symposium|focus issue|this issue|the issue)\b"
+)
+_FILLER = frozenset(("the", "of", "a", "an", "to", "and", "on", "s", "in", "for", "from"))
+
+
+def generic_title(folded: str) -> bool:
+    """Whether a folded title names a kind of item ("editor s comments") rather than one article."""
+    if not _GENERIC_HEADING.match(folded):
+        return False
+    words = [w for w in folded.split() if w not in _FILLER and not w.isdigit()]
+    return (
+        len(words) <= _GENERIC_WORDS_MAX
+        or bool(_EVENT_BOOK.match(folded))
+        or bool(_TRACK_INTRO.match(folded))
+        or folded.startswith(("book review", "erratum", "errata", "corrigendum"))
+    )
+
+
 # Kinds of publication that share a title with the article they are about.
 _MARKERS = (
     ("erratum", re.compile(
@@ -269,6 +321,11 @@ def journal_words(raw: str) -> tuple[str, ...]:
     name = raw[: tail.start()] if tail else raw
     name = re.sub(r"\([^)]*\)", " ", name)  # "(Berl)", "(London, England : 1979)"
     return tuple(word for word in fold(name).split() if word not in _JOURNAL_STOP)
+
+
+def is_supplement(volume: str, issue: str) -> bool:
+    """Whether the volume or issue field names a supplement or meeting-abstract issue."""
+    return bool(_SUPPLEMENT.search(volume) or _SUPPLEMENT.search(issue))
 
 
 def venue_kind(journal: str, volume: str, issue: str) -> str:

@@ -37,6 +37,14 @@ class WorkState:
     outcome: Any | None
     conflict: Any | None
     judge_field: str = field(default="reviewer", repr=False)
+    # set when a judgement changes after the item's judgements were complete (its judge could see the
+    # others): such a change settles by consensus, never as independent agreement
+    changed_after_complete: bool = field(default=False, repr=False)
+
+    @property
+    def complete(self) -> bool:
+        """Were the judgements complete (an outcome, or an open conflict)? Blinding lifts from then on."""
+        return self.outcome is not None or self.conflict_open
 
     def __getattr__(self, name: str) -> Any:
         """The item's fields read as attributes: state.record, state.stage."""
@@ -129,7 +137,12 @@ class DualWork:
         return judgement
 
     def judgement_change(self, state: WorkState, actor, judgement, **values):
-        revision = self.revision_keep(judgement, RevisionKind.CHANGED, during_conflict=state.conflict_open)
+        """Change a judgement. Once the item's judgements were complete its judge may have seen the others,
+        so the revision is flagged (`during_conflict`: agreement statistics use the value before it) and the
+        change settles by consensus."""
+        after_complete = state.complete
+        state.changed_after_complete = state.changed_after_complete or after_complete
+        revision = self.revision_keep(judgement, RevisionKind.CHANGED, during_conflict=after_complete)
         for name, value in values.items():
             setattr(judgement, name, value)
         judgement.save(update_fields=[*self._field_names(values), "updated_at"])
@@ -161,7 +174,10 @@ class DualWork:
                 self.conflict_close(state, actor)
                 self.outcome_write(state, actor, values, method=ResolutionMethod.CONSENSUS)
             elif state.outcome is None or not self._same(state.outcome, values):
-                self.outcome_write(state, actor, values, method=ResolutionMethod.AGREEMENT)
+                method = (
+                    ResolutionMethod.CONSENSUS if state.changed_after_complete else ResolutionMethod.AGREEMENT
+                )
+                self.outcome_write(state, actor, values, method=method)
             return result
         self.outcome_withdraw(state, actor)
         if isinstance(result, Disagreed):

@@ -147,6 +147,7 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
             DuplicateCandidate.objects.filter(review=review).values_list("record_a_id", "record_b_id")
         )
         fresh = [c for c in found if (min(c.a, c.b), max(c.a, c.b)) not in known]
+        _reopen_undone(review, found)
         created = DuplicateCandidate.objects.bulk_create(
             [
                 DuplicateCandidate(
@@ -155,6 +156,7 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
                     record_b_id=max(c.a, c.b),
                     score=round(c.score, 4),
                     reasons=list(c.reasons),
+                    guard=c.guard[:255],
                     status=CandidateStatus.AUTO_MERGED if c.decision == "auto" else CandidateStatus.PENDING,
                     decided_at=timezone.now() if c.decision == "auto" else None,
                 )
@@ -182,6 +184,17 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
         "auto_merged": merged,
         "queued_for_review": len(created) - len(auto),
     }
+
+
+def _reopen_undone(review: Review, found) -> None:
+    """Pairs whose merge was undone before undo returned them to "to decide": a new search that
+    finds them again puts them back in front of a person (never merges them again by itself)."""
+    pairs = {(min(c.a, c.b), max(c.a, c.b)) for c in found}
+    undone = DuplicateCandidate.objects.filter(review=review, status=CandidateStatus.UNDONE)
+    ids = [pk for pk, a, b in undone.values_list("pk", "record_a_id", "record_b_id") if (a, b) in pairs]
+    undone.filter(pk__in=ids).update(
+        status=CandidateStatus.PENDING, decided_by=None, decided_at=None, updated_at=timezone.now()
+    )
 
 
 def _merge_pairs(review: Review, actor, pairs, rows: dict, *, verb: str) -> int:
@@ -291,13 +304,16 @@ def candidate_reject(*, candidate: DuplicateCandidate, actor) -> DuplicateCandid
 
 @transaction.atomic
 def candidate_undo(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
-    """Undo a merge (automatic or by a person): the cluster is rebuilt from the merges that remain."""
+    """Undo a merge (automatic or by a person): the cluster is rebuilt from the merges that remain,
+    and the pair goes back to "to decide" (the audit trail keeps who merged and who undid)."""
     candidate = _locked_candidate(candidate)
     if candidate.status not in MERGED_STATUSES:
         raise ValidationError("Only a merged pair can be un-merged.")
     root = _root(candidate.record_a)
     rows = _cluster_rows({root})
-    _decide(candidate, actor, CandidateStatus.UNDONE)
+    before = candidate.status
+    candidate.status, candidate.decided_by, candidate.decided_at = CandidateStatus.PENDING, None, None
+    candidate.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     remaining = DuplicateCandidate.objects.filter(
         review=candidate.review,
         status__in=MERGED_STATUSES,
@@ -315,6 +331,7 @@ def candidate_undo(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidat
         record=candidate.record_b,
         other_record=candidate.record_a,
         candidate=candidate.pk,
+        before=before,
     )
     _bump(candidate.review)
     return candidate

@@ -12,10 +12,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 
 from .. import jobs
 from ..importers import ParsedRecord, ParseError, detect_format, parse
@@ -47,6 +49,23 @@ def import_progress(batch: ImportBatch) -> dict:
         "fraction": jobs.fraction(live.get("bytes", 0), batch.size),
         "records": live.get("records", 0),
     }
+
+
+def _require_within_limit(fileobj: BinaryIO, file_name: str) -> None:
+    """IMPORT_MAX_BYTES holds for every way in (page, API, command), not only the upload form."""
+    limit = settings.IMPORT_MAX_BYTES
+    size = getattr(fileobj, "size", None)
+    if size is None:
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+        fileobj.seek(0)
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": f"{file_name} is {filesizeformat(size)}; "
+                f"the limit is {filesizeformat(limit)} (IMPORT_MAX_BYTES)."
+            }
+        )
 
 
 def _sha256_and_head(fileobj: BinaryIO) -> tuple[str, bytes, int]:
@@ -81,6 +100,7 @@ def import_start(
         raise ValidationError({"source": "That source belongs to another review."})
     if fmt != "auto" and fmt not in FORMATS:
         raise ValidationError({"format": f"Unknown format '{fmt}'; use auto or one of {', '.join(FORMATS)}."})
+    _require_within_limit(fileobj, file_name)
     sha256, head, size = _sha256_and_head(fileobj)
     try:
         detected = detect_format(head, file_name) if fmt == "auto" else fmt

@@ -74,6 +74,11 @@ def study_create(*, review: Review, actor, record_ids, label: str = "", notes: s
     if grouped:
         raise ValidationError({"records": f"Already in a study: {grouped}; group or merge instead."})
     label = (label or "").strip() or _default_label(review, records[0])
+    limit = Study._meta.get_field("label").max_length
+    if len(label) > limit:
+        raise ValidationError(
+            {"label": f"A study label has at most {limit} characters (this one has {len(label)})."}
+        )
     if Study.objects.filter(review=review, label=label).exists():
         raise ValidationError({"label": f"There is a study called “{label}” already."})
     study = Study.objects.create(review=review, label=label, notes=notes, registry_ids=_registry_ids(records))

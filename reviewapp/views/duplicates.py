@@ -54,8 +54,30 @@ def compare(candidate: DuplicateCandidate) -> list[dict]:
     return rows
 
 
+# Reasons that say two fields agree; "no title to compare" is neither agreement nor conflict.
+_AGREEING = ("same ", "title 0.", "title 1.", "authors overlap")
+_NEUTRAL = ("no title to compare",)
+
+
+def evidence(candidate: DuplicateCandidate) -> dict:
+    """What the matcher saw: the fields that agree, those that conflict, and why no automatic merge."""
+    reasons = [str(reason) for reason in candidate.reasons or ()]
+    agree = [r for r in reasons if r.startswith(_AGREEING)]
+    conflict = [r for r in reasons if r not in agree and r not in _NEUTRAL]
+    return {"agree": agree, "conflict": conflict, "guard": candidate.guard}
+
+
 def _pairs(candidates) -> list[dict]:
-    return [{"candidate": c, "rows": compare(c), "merged": c.status in MERGED_STATUSES} for c in candidates]
+    return [
+        {
+            "candidate": c,
+            "rows": compare(c),
+            "merged": c.status in MERGED_STATUSES,
+            "open": c.status in (CandidateStatus.PENDING, CandidateStatus.UNDONE),
+            "evidence": evidence(c),
+        }
+        for c in candidates
+    ]
 
 
 @login_required
@@ -75,7 +97,12 @@ def duplicate_pairs(request, slug):
         member,
         "duplicates",
         tab=status,
-        tabs=[(value, label, counts[value]) for value, label in TABS],
+        # Undo now returns a pair to "to decide"; the old "undone" tab shows only while it holds pairs.
+        tabs=[
+            (value, label, counts[value])
+            for value, label in TABS
+            if value != CandidateStatus.UNDONE or counts[value] or status == value
+        ],
         candidates=candidates,
         pairs=_pairs(candidates),
         run=run,

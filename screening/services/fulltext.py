@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
+from django.template.defaultfilters import filesizeformat as format_bytes
 
 from reviewapp.models import Record, Review
 from reviewapp.permissions import membership_for
@@ -43,12 +45,14 @@ def _sought(review: Review, actor, record_id: int) -> tuple[Record, Retrieval | 
     _require_retriever(review, actor)
     record = (
         Record.objects.select_for_update(no_key=True)
-        .only("id", "review_id", "sort_key")
-        .filter(review=review, pk=record_id, duplicate_of__isnull=True, removed_reason="")
+        .only("id", "review_id", "sort_key", "duplicate_of_id", "removed_reason")
+        .filter(review=review, pk=record_id)
         .first()
     )
-    if record is None:
-        raise ValidationError({"record": "No such record in this review."})
+    if record is None:  # another review's record does not exist for this one
+        raise Http404("No such record in this review.")
+    if record.duplicate_of_id or record.removed_reason:
+        raise ValidationError({"record": "This record was merged into another or removed: not sought."})
     if not Verdict.objects.filter(
         record=record, stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE
     ).exists():
@@ -60,7 +64,10 @@ def _check_pdf(upload) -> str:
     """Refuse anything but a PDF within the size limit; returns the file's sha256."""
     if upload.size > settings.FULLTEXT_MAX_BYTES:
         raise ValidationError(
-            {"file": f"The file is larger than {settings.FULLTEXT_MAX_BYTES // (1024 * 1024)} MB."}
+            {
+                "file": f"The file is {format_bytes(upload.size)}, larger than the limit of "
+                f"{format_bytes(settings.FULLTEXT_MAX_BYTES)}."
+            }
         )
     content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
     if content_type not in PDF_CONTENT_TYPES:

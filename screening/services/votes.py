@@ -4,13 +4,15 @@ Every write here first locks the record row (SELECT ... FOR NO KEY UPDATE on Pos
 writers anyway), so two reviewers voting at the same instant, a double-submitted vote, or an arbiter resolving
 while a reviewer changes a vote are applied one after the other and always leave a consistent state:
 
-- fewer than N votes: no verdict, no conflict (an agreement verdict is withdrawn when a vote is undone);
+- fewer than N votes: no verdict, no conflict (a vote can be undone only until voting is complete);
 - N votes that agree ("maybe" counts as include): a verdict by agreement — or by consensus, when the votes
   came to agree while the record was in conflict;
 - N votes that disagree: an open conflict, until consensus or an arbiter's decision.
 
-Votes are closed once a verdict was reached by consensus or arbitration, and at title/abstract once the
-record's full text is being handled.
+Once voting is complete a reviewer may have seen the other votes: votes can no longer be undone, and a
+changed vote settles by consensus (agreement statistics keep the vote as first cast). Votes are closed once a
+verdict was reached by consensus or arbitration, and at title/abstract once the record's full text is
+being handled.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
 
 from reviewapp.dualwork.services import DualWork, WorkState
 from reviewapp.dualwork.settle import most_common
@@ -75,8 +78,8 @@ class ScreeningWork(DualWork):
             .filter(review=review, pk=item["record"])
             .first()
         )
-        if record is None:
-            raise ValidationError({"record": "No such record in this review."})
+        if record is None:  # another review's record does not exist for this one
+            raise Http404("No such record in this review.")
         return {"record": record, "stage": item["stage"]}
 
     def compare(self, state):
@@ -155,6 +158,11 @@ def _require_open_votes(state: WorkState, review: Review, *, retract: bool) -> N
         )
     if state.conflict_open and retract:
         raise ValidationError("This record is in conflict: change your vote, or leave it to the arbiter.")
+    if state.outcome and retract:  # complete: undoing would let a reviewer who saw the votes re-vote blind
+        raise ValidationError(
+            "Voting on this record is complete, so its votes cannot be undone. Change your vote instead: "
+            "the change is recorded as made after seeing the other votes (consensus)."
+        )
     if state.conflict_open and not review.allow_consensus:
         raise ValidationError("This record is in conflict and this review settles conflicts by arbitration.")
     if state.outcome and state.stage == Stage.TITLE_ABSTRACT and _fulltext_started(state.record):

@@ -232,10 +232,10 @@ def test_merge_then_undo_through_the_api(api, team):
     assert merged["status"] == "merged"
     assert Record.objects.filter(duplicate_of__isnull=False).count() == 1
     undone = client.post(f"{BASE}/duplicates/{candidate.pk}/undo/").json()
-    assert undone["status"] == "undone"
+    assert undone["status"] == "pending"  # back to "to decide" (issue 13 item 2)
     assert Record.objects.filter(duplicate_of__isnull=False).count() == 0
     pending = client.get(BASE + "/duplicates/?status=pending").json()
-    assert pending["count"] == 0
+    assert pending["count"] == 1
 
 
 def test_record_events_show_the_merge(api, team):

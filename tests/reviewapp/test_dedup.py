@@ -409,3 +409,177 @@ def test_diabetes_set_has_no_false_merges_and_finds_nearly_all_duplicates():
     assert result["pair_fp"] == 0
     assert result["FP"] == 0
     assert result["sensitivity"] >= 0.99
+
+
+# --- guards: identifiers that conflict and generic titles (issue 10) ---------------------------
+
+
+def _only(a: DedupRecord, b: DedupRecord) -> Candidate | None:
+    found = [c for c in find_duplicates([a, b]) if {c.a, c.b} == {a.id, b.id}]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"doi": "10.2337/dc14-9999"}, "different DOI"),
+        ({"doi": "", "pmid": "25999999"}, "different PMID"),
+        ({"doi": "", "registry_ids": ("NCT07654321",)}, "different trial registration"),
+    ],
+)
+def test_identical_records_whose_identifiers_conflict_are_never_merged_automatically(changes, named):
+    first = variant(
+        pmid="25123456" if "pmid" in changes else "",
+        doi=ARTICLE.doi if changes.get("doi", ARTICLE.doi) else "",
+        registry_ids=("NCT01234567",) if "registry_ids" in changes else (),
+    )
+    second = dataclasses.replace(first, id=2, **changes)
+
+    pair = _only(first, second)
+
+    assert pair is not None and pair.decision == REVIEW  # everything else agrees: a person decides
+    assert pair.guard == f"identifiers conflict: {named}"
+    assert named in pair.reasons
+
+
+EDITORIAL_NOTES = DedupRecord(
+    id=1,
+    title="Editorial Notes",
+    authors=("Rai, Arun",),
+    year=2016,
+    journal="MIS Quarterly",
+    volume="40",
+    issue="1",
+    pages="iii-xviii",
+    doi="10.25300/misq/2016/40:1.03",
+)
+
+
+def test_two_editorial_notes_with_different_dois_are_kept_apart():
+    """Issue 10's false merge: same editor, journal, volume and pages, different DOIs (issues)."""
+    next_issue = dataclasses.replace(EDITORIAL_NOTES, id=2, issue="2", doi="10.25300/misq/2016/40:2.03")
+
+    assert pair_decision(EDITORIAL_NOTES, next_issue) is None
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Editor's Comments",
+        "Erratum",
+        "Reply",
+        "Introduction",
+        "Preface",
+        "Book review",
+        "In this issue",
+        "Letter to the editor",
+        "Abstracts of the 12th Annual Meeting of the Society",
+    ],
+)
+def test_generic_titles_merge_only_when_journal_volume_issue_and_pages_all_agree(title):
+    item = dataclasses.replace(EDITORIAL_NOTES, title=title, doi="")
+    no_issue = dataclasses.replace(item, id=2, issue="")
+    other_issue = dataclasses.replace(item, id=3, issue="2")
+    same = dataclasses.replace(item, id=4, journal="MIS Q", authors=("Rai, A.",))
+
+    found = {(c.a, c.b): c for c in find_duplicates([item, no_issue, other_issue, same])}
+
+    assert {pair for pair, c in found.items() if c.decision == AUTO} == {(1, 4)}
+    if (1, 2) in found:  # the issue is missing on one side: a person decides, told why
+        assert found[(1, 2)].decision == REVIEW
+        assert found[(1, 2)].guard.startswith("generic title")
+
+
+def test_introductions_to_a_yearly_minitrack_are_not_merged():
+    """bib-dedupe's special case: the same introduction title in two years of one conference."""
+    intro = DedupRecord(
+        id=3, title="Introduction to the Minitrack on Crowdsourcing and Digital Workforce in the Gig Economy",
+        authors=("Deng, Xuefei", "Taylor, Joseph"), year=2021,
+        journal="Proceedings of the Annual Hawaii International Conference on System Sciences",
+        doi="10.24251/HICSS.2021.510",
+    )  # fmt: skip
+    next_year = dataclasses.replace(intro, id=4, year=2022, doi="10.24251/HICSS.2022.544")
+
+    assert pair_decision(intro, next_year) != AUTO
+
+
+# --- harder exports of one article --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"journal": "Diabetes Care", "pages": "512-9"},  # page range shortened
+        {"journal": "Diabetes Care", "authors": ("Smith, J.", "et al")},  # truncated author list
+        {"title": "[" + ARTICLE.title + "]"},  # translated article: English title in brackets
+        {"title": "Metformine pour la perte de poids chez les adolescents obeses [" + ARTICLE.title + "]"},
+        {"title": ARTICLE.title + " [Article in German]"},
+    ],
+)
+def test_harder_exports_of_the_same_article_still_merge(changes):
+    other = variant(id=2, doi="", **changes)
+
+    assert pair_decision(ARTICLE, other) == AUTO
+
+
+def test_a_journal_and_its_iso4_abbreviation_or_a_conference_and_its_acronym_agree():
+    from reviewapp.dedup.compare import journal_similarity
+    from reviewapp.dedup.text import journal_words
+
+    for short, full in [
+        ("J Am Coll Cardiol", "Journal of the American College of Cardiology"),
+        ("Proc Natl Acad Sci U S A", "Proceedings of the National Academy of Sciences of the United States"),
+        ("AMCIS 2017 Proceedings", "Americas Conference on Information Systems"),
+        ("HICSS", "Proceedings of the Annual Hawaii International Conference on System Sciences"),
+    ]:  # fmt: skip
+        assert journal_similarity(journal_words(short), journal_words(full)) == 1.0, short
+    assert journal_similarity(journal_words("Diabetes"), journal_words("Diabetologia")) < 0.85
+
+
+def test_a_truncated_author_list_is_reported_as_the_same_first_author_not_the_same_authors():
+    """Issue 13 item 8: the chip must not say "same authors" when only the first author matches."""
+    truncated = variant(id=2, doi="", authors=("Smith, J.", "et al"))
+    first_only = variant(id=3, doi="", authors=("Smith, John", "Miller, Anna", "Young, Paul"))
+    whole = variant(id=4, doi="", authors=("Smith J", "Jones K", "Brown L"))
+
+    found = {(c.a, c.b): set(c.reasons) for c in find_duplicates([ARTICLE, truncated, first_only, whole])}
+
+    assert "same first author" in found[(1, 2)] and "same authors" not in found[(1, 2)]
+    assert "same authors" not in found.get((1, 3), set())
+    assert "same authors" in found[(1, 4)]
+
+
+SPECIAL = DIABETES.parent / "special_cases"
+
+
+@pytest.mark.skipif(not SPECIAL.is_dir(), reason="labelled data not available")
+def test_bib_dedupe_special_cases_are_all_decided_right():
+    from benchmarks.dedup_bench import evaluate, load_bib_dedupe_csv, load_true_clusters
+
+    records = load_bib_dedupe_csv(SPECIAL / "records_pre_merged.csv")
+    truth = load_true_clusters(SPECIAL / "merged_record_ids.csv")
+
+    auto = [(c.a, c.b) for c in find_duplicates(records) if c.decision == AUTO]
+    result = evaluate([str(r.id) for r in records], truth, auto)
+
+    assert (result["TP"], result["FP"], result["FN"], result["pair_fp"]) == (2, 0, 0, 0)
+
+
+def test_the_benchmark_unpacks_only_the_depression_files_of_the_wheel(tmp_path, monkeypatch):
+    """The wheel's other labelled sets are held out for acceptance: never unpacked or read."""
+    import zipfile
+
+    from benchmarks import dedup_bench
+
+    wheel = tmp_path / f"bib_dedupe-{dedup_bench.WHEEL_VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name in dedup_bench.DEPRESSION_FILES:
+            archive.writestr(dedup_bench.DEPRESSION_MEMBER + name, "merged_ids\n")
+        archive.writestr("bib_dedupe/data/held_out/records_pre_merged.csv", "secret")
+    monkeypatch.setattr(dedup_bench, "DATA", tmp_path)
+    monkeypatch.setattr(dedup_bench, "DEPRESSION", tmp_path / "bib_dedupe" / "data" / "depression")
+
+    dedup_bench.ensure_depression()
+
+    unpacked = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.csv"))
+    assert unpacked == sorted("bib_dedupe/data/depression/" + n for n in dedup_bench.DEPRESSION_FILES)

@@ -130,3 +130,63 @@ def test_a_crashed_duplicate_search_is_marked_failed_and_does_not_block_the_next
     run.refresh_from_db()
     assert run.status == "failed" and "division by zero" in run.error
     assert services.dedup_run_start(review=review, actor=alice).pk != run.pk
+
+
+# --- undo returns a pair to "to decide" (issue 13 item 2); guards stored (issue 10) ----------------------
+
+
+def _same_article(review, **changes):
+    batch = ImportBatchFactory(source=SearchSourceFactory(review=review))
+    fields = {
+        "title": "Exosomes from placental MSCs heal diabetic wounds in rats",
+        "authors": ["Wang, Q.", "Li, X.", "Chen, Y."],
+        "journal": "Stem Cell Res Ther",
+        "volume": "12",
+        "issue": "3",
+        "pages": "101-110",
+        "doi": "10.1186/s13287-021-02101-1",
+    }
+    return RecordFactory(batch=batch, **fields), RecordFactory(batch=batch, **{**fields, **changes})
+
+
+def test_an_undone_automatic_merge_returns_to_to_decide_and_stays_decidable(review, alice):
+    a, b = _same_article(review)
+    assert duplicates_find(review=review, actor=alice)["auto_merged"] == 1
+    pair = DuplicateCandidate.objects.get(review=review)
+    assert pair.status == CandidateStatus.AUTO_MERGED
+
+    pair = candidate_undo(candidate=pair, actor=alice)
+
+    assert pair.status == CandidateStatus.PENDING and pair.decided_by is None
+    assert record_states(review)["active"] == 2
+    again = duplicates_find(review=review, actor=alice)  # a new search does not merge it behind the person
+    assert again["auto_merged"] == 0
+    assert DuplicateCandidate.objects.get(pk=pair.pk).status == CandidateStatus.PENDING
+    merged = candidate_merge(candidate=pair, actor=alice)
+    assert merged.status == CandidateStatus.MERGED and record_states(review)["active"] == 1
+    undone = AuditEvent.objects.get(verb="duplicate.unmerged")
+    assert undone.data["before"] == CandidateStatus.AUTO_MERGED
+
+
+def test_a_pair_left_in_merges_undone_comes_back_to_decide_when_found_again(review, alice):
+    a, b = _same_article(review)
+    old = _candidate(review, a, b, status=CandidateStatus.UNDONE)
+
+    duplicates_find(review=review, actor=alice)
+
+    old.refresh_from_db()
+    assert old.status == CandidateStatus.PENDING
+    assert record_states(review)["active"] == 2  # a person undid it once: never merged again automatically
+    assert candidate_reject(candidate=old, actor=alice).status == CandidateStatus.REJECTED
+
+
+def test_identical_records_with_different_dois_wait_for_a_person_with_the_reason_stored(review, alice):
+    a, b = _same_article(review, doi="10.1186/s13287-021-02202-2")
+
+    summary = duplicates_find(review=review, actor=alice)
+
+    assert summary["auto_merged"] == 0 and summary["queued_for_review"] == 1
+    pair = DuplicateCandidate.objects.get(review=review)
+    assert pair.status == CandidateStatus.PENDING
+    assert pair.guard == "identifiers conflict: different DOI"
+    assert "different DOI" in pair.reasons and "same title" in pair.reasons

@@ -136,3 +136,23 @@ def test_a_non_integer_id_is_a_json_404_not_a_500(token_client, review, method, 
     )
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_the_api_enforces_the_import_size_limit_too(token_client, review, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reviewapp.models import ImportBatch
+
+    settings.IMPORT_MAX_BYTES = 100
+    upload = SimpleUploadedFile("big.ris", b"TY  - JOUR\nTI  - " + b"x" * 200 + b"\nER  - \n")
+    response = token_client.post(
+        f"/api/v1/reviews/{review.slug}/imports/",
+        {"file": upload, "source_name": "PubMed"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["file"] == [
+        "big.ris is 225\xa0bytes; the limit is 100\xa0bytes (IMPORT_MAX_BYTES)."
+    ]
+    assert not ImportBatch.objects.exists()

@@ -165,7 +165,7 @@ def test_other_roles_are_not_shown_owner_controls(client, world, team, persona):
     }
     assert "Add a source" not in pages["source-list"]
     assert "Find duplicates</button>" not in pages["duplicate-queue"]
-    assert "Not a duplicate</button>" not in pages["duplicate-queue"]
+    assert "Not a duplicate <kbd>N</kbd></button>" not in pages["duplicate-queue"]
     assert "Create an account" not in pages["member-list"]
     assert url("review-settings") not in pages["review-detail"]
 
@@ -174,7 +174,7 @@ def test_owner_sees_owner_controls(client, world, alice):
     _login(client, alice)
     assert "Add a source" in client.get(url("source-list")).content.decode()
     queue = client.get(url("duplicate-queue")).content.decode()
-    assert "Find duplicates</button>" in queue and "Not a duplicate</button>" in queue
+    assert "Find duplicates</button>" in queue and "Not a duplicate <kbd>N</kbd></button>" in queue
     assert url("review-settings") in client.get(url("review-detail")).content.decode()
 
 
@@ -650,7 +650,7 @@ def test_owner_undoes_a_merge(client, world, alice):
     client.post(url("candidate-merge", world["pair"].pk))
     client.post(url("candidate-undo", world["pair"].pk))
     world["pair"].refresh_from_db()
-    assert world["pair"].status == CandidateStatus.UNDONE
+    assert world["pair"].status == CandidateStatus.PENDING  # back to "to decide" (issue 13 item 2)
     assert not Record.objects.filter(duplicate_of__isnull=False).exists()
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
     assert {"duplicate.merged", "duplicate.unmerged"} <= verbs
@@ -730,3 +730,40 @@ def test_other_apps_can_add_a_panel_to_the_overview(client, review, vera, monkey
     _login(client, vera)
     page = client.get(url("review-detail")).content.decode()
     assert "Screening</h2>" in page and '<div class="stat">17</div>' in page
+
+
+def test_queue_shows_why_a_pair_is_uncertain_what_agrees_and_what_conflicts_escaped(client, world, alice):
+    world["a"].title = '<script>alert("x")</script> Cord MSCs'
+    world["a"].save(update_fields=["title"])
+    pair = world["pair"]
+    pair.reasons = ["same title", "same first author", "same year", "different DOI"]
+    pair.guard = "identifiers conflict: different DOI"
+    pair.save(update_fields=["reasons", "guard"])
+    _login(client, alice)
+
+    page = client.get(url("duplicate-queue")).content.decode()
+
+    assert "Why a person decides:</strong> identifiers conflict: different DOI" in page
+    assert '<span class="badge ok" data-testid="pair-agree">same first author</span>' in page
+    assert '<span class="badge bad" data-testid="pair-conflict">different DOI</span>' in page
+    assert '<script>alert("x")</script>' not in page and "&lt;script&gt;alert(&quot;x&quot;)" in page
+    assert 'data-dup-key="m"' in page and 'data-dup-key="n"' in page and 'id="dup-key-legend"' in page
+
+
+def test_an_undone_merge_is_back_in_to_decide_with_its_buttons(client, world, alice):
+    _login(client, alice)
+    client.post(url("candidate-merge", world["pair"].pk))
+    client.post(url("candidate-undo", world["pair"].pk))
+
+    page = client.get(url("duplicate-queue")).content.decode()
+
+    assert f'id="pair-{world["pair"].pk}"' in page
+    assert "Not a duplicate <kbd>N</kbd></button>" in page and "Merges undone" not in page
+
+
+def test_deciding_by_htmx_returns_the_pair_with_its_new_state(client, world, alice):
+    _login(client, alice)
+    response = client.post(url("candidate-reject", world["pair"].pk), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and body.lstrip().startswith('<div class="card pair"')
+    assert "Marked as not a duplicate." in body and 'data-open="1"' not in body

@@ -243,7 +243,7 @@ def test_a_refused_vote_is_a_400_with_the_reason(api, bob, records, retrieved, r
     assert "reason" in response.json()
 
 
-def test_a_vote_on_a_record_of_another_review_is_refused(api, bob, records):
+def test_a_vote_on_a_record_of_another_review_is_a_404(api, bob, records):
     from tests.factories import RecordFactory
 
     stranger = RecordFactory()
@@ -252,8 +252,37 @@ def test_a_vote_on_a_record_of_another_review_is_refused(api, bob, records):
         {"record": stranger.pk, "stage": "title_abstract", "decision": "include"},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
     assert not Vote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "body"), [("link", {"url": "https://example.org/x"}), ("not-retrieved", {"reason": "x"})]
+)
+def test_retrieval_actions_on_another_reviews_record_are_a_404(api, bob, records, action, body):
+    from tests.factories import RecordFactory
+
+    stranger = RecordFactory()
+    response = api(bob).post(f"{BASE}/retrievals/{stranger.pk}/{action}/", body, format="json")
+    assert response.status_code == 404
+    assert not Retrieval.objects.exists()
+
+
+def test_the_size_limit_message_names_the_sizes_even_under_a_megabyte(
+    api, settings, bob, carol, records, cast
+):
+    settings.FULLTEXT_MAX_BYTES = 1024
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "include")
+    response = api(bob).post(
+        f"{BASE}/retrievals/{records[0].pk}/attach/",
+        {"file": _pdf(content=PDF + b"x" * 2048)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    message = response.json()["file"][0]
+    assert "0 MB" not in message and "1.0\xa0KB" in message
 
 
 # --- blinding ---------------------------------------------------------------------------------------

@@ -249,6 +249,52 @@ def test_retrieval_from_the_page(browser, bob, carol, records, cast):
     assert client.get(f"{PAGES}/fulltext/{records[0].pk}/pdf/").status_code == 200
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/x", "javascript:alert(1)"])
+def test_the_retrieval_form_never_redirects_to_another_site(browser, bob, carol, records, cast, target):
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "include")
+    response = browser(bob).post(
+        f"{PAGES}/fulltext/{records[0].pk}/retrieval/",
+        {"action": "link", "url": "https://example.org/paper", "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == PAGES + "/fulltext/"
+
+
+def test_the_retrieval_form_goes_back_to_a_page_of_this_site(browser, bob, carol, records, cast):
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "include")
+    response = browser(bob).post(
+        f"{PAGES}/fulltext/{records[0].pk}/retrieval/",
+        {"action": "link", "url": "https://example.org/paper", "next": PAGES + "/fulltext/?page=2"},
+    )
+    assert response["Location"] == PAGES + "/fulltext/?page=2"
+
+
+@pytest.mark.parametrize("study", ["abc", "9" * 30, ""])
+def test_a_study_form_with_a_bad_id_is_a_message_not_a_500(browser, bob, records, study):
+    response = browser(bob).post(PAGES + "/studies/", {"action": "split", "study": study, "records": ["x"]})
+    assert response.status_code in (200, 302)
+
+
+def test_a_study_label_over_the_column_length_is_refused_with_a_message(
+    browser, bob, carol, make_records, retrieved, cast
+):
+    from reviewapp.models import Study
+
+    record = make_records(1)[0]
+    retrieved(record)
+    cast(bob, record, "include", stage=Stage.FULL_TEXT)
+    cast(carol, record, "include", stage=Stage.FULL_TEXT)
+    client = browser(bob)
+    response = client.post(
+        PAGES + "/studies/", {"action": "group", "records": [str(record.pk)], "label": "L" * 300}, follow=True
+    )
+    assert response.status_code == 200
+    assert "at most 255 characters" in response.content.decode()
+    assert not Study.objects.filter(label="L" * 300).exists()
+
+
 def test_the_owner_sets_the_reasons_on_the_fulltext_page(browser, alice, bob):
     from tests.screening.conftest import SEED_REASONS
 

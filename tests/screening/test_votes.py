@@ -247,17 +247,42 @@ def test_who_may_resolve_a_conflict(
             vote_services.conflict_resolve(conflict=conflict, actor=user, decision="include")
 
 
-def test_undo_withdraws_the_vote_and_an_agreement_verdict(records, bob, carol, cast):
+def test_undo_withdraws_a_vote_while_voting_is_incomplete(records, bob, carol, cast):
     cast(bob, records[0], "exclude")
-    cast(carol, records[0], "exclude")
-    record = vote_services.vote_undo_last(review=records[0].review, actor=carol, stage=Stage.TITLE_ABSTRACT)
+    record = vote_services.vote_undo_last(review=records[0].review, actor=bob, stage=Stage.TITLE_ABSTRACT)
     assert record.pk == records[0].pk
-    assert list(Vote.objects.filter(record=record).values_list("reviewer__username", flat=True)) == ["bob"]
-    assert not Verdict.objects.filter(record=record).exists()
+    assert not Vote.objects.filter(record=record).exists()
     revision = VoteRevision.objects.get(record=record)
     assert (revision.kind, revision.decision) == (RevisionKind.RETRACTED, "exclude")
-    verbs = [e.verb for e in record_timeline(record, carol)]
-    assert verbs[-2:] == ["vote.retracted", "verdict.withdrawn"]
+    assert [e.verb for e in record_timeline(record, bob)][-1] == "vote.retracted"
+
+
+def test_undo_is_refused_once_voting_is_complete(records, bob, carol, cast):
+    cast(bob, records[0], "exclude")
+    cast(carol, records[0], "exclude")
+    with pytest.raises(ValidationError, match="cannot be undone"):
+        vote_services.vote_undo_last(review=records[0].review, actor=carol, stage=Stage.TITLE_ABSTRACT)
+    assert Vote.objects.filter(record=records[0]).count() == 2
+    assert Verdict.objects.get(record=records[0]).method == VerdictMethod.AGREEMENT
+
+
+def test_a_vote_changed_after_voting_completed_settles_by_consensus_and_keeps_the_first_vote_for_kappa(
+    api, review, records, bob, carol, cast
+):
+    # carol agrees with bob on record 0 and disagrees on record 1; then, having seen bob's vote on record 1
+    # through the completed record, she tries to "fix" her disagreement
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "include")
+    cast(bob, records[1], "include")
+    cast(carol, records[1], "exclude")
+    cast(carol, records[0], "exclude")  # a change after completion: agreement is gone, a conflict opens
+    assert Conflict.objects.get(record=records[0]).status == ConflictStatus.OPEN
+    assert VoteRevision.objects.get(record=records[0]).during_conflict
+    outcome = cast(carol, records[0], "include")
+    assert outcome.verdict.method == VerdictMethod.CONSENSUS
+    agreement = api(bob).get(f"/api/v1/reviews/{review.slug}/screening/agreement/").json()
+    pair = agreement["title_abstract"]["pairs"][0]
+    assert pair["percent_agreement"] == pytest.approx(0.5)  # carol's first votes: 1 of 2 agree
 
 
 def test_undo_is_refused_on_a_record_in_conflict(records, bob, carol, cast):

@@ -1,0 +1,57 @@
+"""REST: the live PRISMA 2020 counts of a review and the records of one box (members only)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reviewapp.api.serializers import RecordSerializer
+from reviewapp.models import Membership, Record, Review
+from reviewapp.permissions import ReviewPermission
+
+from .. import prisma_selectors as selectors
+
+BOX_PARAM = OpenApiParameter(
+    "box",
+    str,
+    description="A box of the diagram: duplicates, records_excluded, dbr_excluded-reason-<id>, source-<id>",
+    required=True,
+)
+
+
+class PrismaScoped:
+    permission_classes = [IsAuthenticated, ReviewPermission]
+    review: Review
+    member: Membership
+
+
+class PrismaView(PrismaScoped, APIView):
+    """The PRISMA 2020 counts, keyed like the PRISMA2020 R package's CSV template."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, review_slug=None):
+        return Response(selectors.prisma_counts(self.review).to_prisma2020())
+
+
+class PrismaRecordsView(PrismaScoped, generics.ListAPIView):
+    """The records in one box of the diagram (what a click on the box lists)."""
+
+    serializer_class = RecordSerializer
+    queryset = Record.objects.none()
+    filter_backends: list = []  # the box is the filter
+
+    @extend_schema(parameters=[BOX_PARAM])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        records = selectors.box_records(self.review, self.request.query_params.get("box", ""))
+        if records is None:
+            raise NotFound("No such box in the PRISMA diagram.")
+        return records.select_related("source").defer("raw").order_by("id")
