@@ -19,7 +19,7 @@ SCREENSHOT = "/tmp/analysis-page-1366x768.png"
 
 @pytest.fixture
 def slow_plots(monkeypatch):
-    """Make the run take long enough for its progress to be seen (the worker thread sleeps in the plot step)."""
+    """Make the run take long enough for its progress to be seen (the worker sleeps in the plot step)."""
     real = compute.forest_plot
 
     def slow(*args, **kwargs):
@@ -29,9 +29,8 @@ def slow_plots(monkeypatch):
     monkeypatch.setattr(compute, "forest_plot", slow)
 
 
-def test_owner_defines_runs_watches_progress_and_sees_the_forest_plot(
-    login, settings, alice, vera, hba1c, normand, slow_plots
-):
+@pytest.mark.usefixtures("hba1c", "normand", "slow_plots")
+def test_owner_defines_runs_watches_progress_and_sees_the_forest_plot(login, settings, alice, vera):
     settings.TASKS_MODE = "thread"  # a background worker, as in the embedded server
     page = login(alice)
     page.set_viewport_size({"width": 1366, "height": 768})
