@@ -218,3 +218,18 @@ def test_overview_panel_lists_analyses(client, review, vera, done):
 def test_anonymous_is_sent_to_login(client, review, done):
     response = client.get(url("analyses", review))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_untrusted_study_labels_are_escaped_in_plots_and_pages(client, review, alice, hba1c, enter_consensus):
+    arms = [{"arm": "a", "n": 9, "mean": 2, "sd": 2}, {"arm": "b", "n": 9, "mean": 1, "sd": 2}]
+    row = {"outcome": "hba1c", "time_point": "12 months", "data_type": "continuous", "arms": arms}
+    enter_consensus("<script>alert(1)</script> 2020", [row])
+    enter_consensus("Plain 2021", [row])
+    analysis = services.analysis_create(
+        review=review, actor=alice, title="T", outcome=hba1c, time_point="12 months", measure="MD"
+    )
+    run = services.analysis_run_now(analysis=analysis, actor=alice)
+    assert "<script>" not in run.forest_svg and "&lt;script&gt;" in run.forest_svg
+    client.force_login(alice)
+    page = client.get(url("analysis", review, analysis.pk)).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; 2020" in page
