@@ -185,7 +185,7 @@ def _load() -> dict:
                 submitted_at=timezone.now(),
             )
         )
-    consensus = consensus_services.consensus_settle_item(review=review, study_id=study.pk, form_id=form.pk)
+    conflict = consensus_services.consensus_settle_item(review=review, study_id=study.pk, form_id=form.pk)
     # bob's own draft of a second study: the page he renders and autosaves
     other = Study.objects.create(review=review, label="Lian 2022")
     draft = Extraction.objects.create(
@@ -197,7 +197,7 @@ def _load() -> dict:
         answers=_answers(definition, 3),
         outcomes=_outcomes(keys, 3),
     )
-    return {"people": people, "draft": draft.pk, "consensus": consensus.pk, "review": review}
+    return {"people": people, "draft": draft.pk, "conflict": conflict.pk, "review": review}
 
 
 def _timed(call, queries: list[int]):
@@ -221,7 +221,7 @@ def _p95(values: list[float]) -> float:
 def run(iterations: int) -> dict:
     from django.test import Client
 
-    from extraction.models import Consensus
+    from extraction.models import ExtractionConflict
 
     data = _load()
     bob, dave = Client(), Client()
@@ -229,7 +229,7 @@ def run(iterations: int) -> dict:
     dave.force_login(data["people"]["dave"])
     base = "/reviews/bench/extraction"
     page_url, save_url = f"{base}/x/{data['draft']}/", f"{base}/x/{data['draft']}/save/"
-    compare_url = f"{base}/consensus/{data['consensus']}/"
+    compare_url = f"{base}/conflicts/{data['conflict']}/"
     for _ in range(5):  # warm up templates, caches, connections
         bob.get(page_url)
         dave.get(compare_url)
@@ -260,7 +260,7 @@ def run(iterations: int) -> dict:
         compare.append(ms)
     from extraction.selectors import comparison
 
-    differences = len(comparison(Consensus.objects.get(pk=data["consensus"])))
+    differences = len(comparison(ExtractionConflict.objects.get(pk=data["conflict"])))
     return {
         "benchmark": "extraction",
         "fields": 60,

@@ -149,7 +149,7 @@ def _field_from_dict(data: Any, path: str, problems: list[Problem]) -> Field | N
     if not label:
         problems.append(Problem(f"{path}.label", f"{path} ({key}): needs a label."))
     try:
-        ftype = FieldType(data.get("type"))
+        ftype = FieldType(str(data.get("type")))
     except ValueError:
         allowed = ", ".join(t.value for t in FieldType)
         problems.append(
@@ -562,8 +562,8 @@ def match_rows(section: Section, rows_a: list, rows_b: list) -> list[tuple[int |
         n = max(len(rows_a), len(rows_b))
         return [(i if i < len(rows_a) else None, i if i < len(rows_b) else None) for i in range(n)]
     index_b: dict[tuple, int] = {}
-    for j, row in enumerate(rows_b):
-        index_b.setdefault(row_identity(section, row), j)
+    for k, row in enumerate(rows_b):
+        index_b.setdefault(row_identity(section, row), k)
     pairs: list[tuple[int | None, int | None]] = []
     used: set[int] = set()
     for i, row in enumerate(rows_a):
@@ -635,7 +635,7 @@ def carry_answers(old: FormSchema, new: FormSchema, answers: Mapping) -> tuple[d
         if target is None or target.repeatable != section.repeatable:
             left.append(Problem(section.key, f"{section.title}: this section is not in the new version."))
             continue
-        rows = data if section.repeatable else [data]
+        rows: list = list(data or []) if section.repeatable else [data]
         out_rows = []
         for i, row in enumerate(rows):
             out: dict = {}

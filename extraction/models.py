@@ -7,8 +7,10 @@ Invariants kept by the database:
 - one extraction per (study, form, reviewer); one consensus per (study, form);
 - a submitted extraction has a submission time; a draft has none.
 
-An extraction is a dual-work *judgement* of the item (study, form): reviewer, status, submitted_at, note; the
-consensus is its settled *outcome* (method, decided_by, note) -- the shapes of reviewapp's dual-work kernel.
+On reviewapp's dual-work kernel (reviewapp.dualwork): an Extraction is a *judgement* of the item (study,
+form) -- only submitted ones count; an ExtractionConflict is the kernel's conflict (plus the settlements of
+its differences); Consensus is the kernel's *outcome*; ExtractionRevision keeps a submitted extraction that
+was reopened.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from reviewapp.dualwork import models as dualwork
 from reviewapp.models import Review, Study, TimeStamped
 
 from .forms_schema import FormSchema, schema_from_dict
@@ -111,7 +114,7 @@ class ExtractionStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
-class Extraction(TimeStamped):
+class Extraction(dualwork.Judgement):
     """One reviewer's independent extraction of one study with one form (a dual-work judgement).
 
     `answers` are validated against `form_version`; `outcomes` is a list of outcome rows (see outcomes.py).
@@ -129,7 +132,6 @@ class Extraction(TimeStamped):
     outcomes = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["study__label", "id"]
@@ -147,23 +149,13 @@ class Extraction(TimeStamped):
         return f"{self.reviewer} on {self.study} ({self.form}, {self.status})"
 
 
-class ConflictStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+# The dual-work kernel's vocabulary (reviewapp.dualwork), under the names this app's code reads best with.
+ConflictStatus = dualwork.ConflictStatus
+ConsensusMethod = dualwork.ResolutionMethod
+RevisionKind = dualwork.RevisionKind
 
 
-class ConsensusMethod(models.TextChoices):
-    AGREEMENT = "agreement", "Agreement"
-    CONSENSUS = "consensus", "Consensus"
-    ARBITRATION = "arbitration", "Arbitration"
-
-
-class RevisionKind(models.TextChoices):
-    CHANGED = "changed", "Changed"
-    RETRACTED = "retracted", "Retracted (undo)"
-
-
-class ExtractionConflict(TimeStamped):
+class ExtractionConflict(dualwork.Conflict):
     """Two submitted extractions of a study that differ (a dual-work conflict): open while its differences
     are being settled; `settlements` maps each difference's path to how it was settled:
     {"choice": "a"|"b"|"value", "value": ..., "by": user id, "by_name": username, "at": ISO time}."""
@@ -174,11 +166,6 @@ class ExtractionConflict(TimeStamped):
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="conflicts")
     extraction_a = models.ForeignKey(Extraction, on_delete=models.PROTECT, related_name="+")
     extraction_b = models.ForeignKey(Extraction, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
     settlements = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -201,12 +188,8 @@ class ExtractionConflict(TimeStamped):
     def __str__(self) -> str:
         return f"differences on {self.study} ({self.form}, {self.status})"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == ConflictStatus.OPEN
 
-
-class Consensus(TimeStamped):
+class Consensus(dualwork.Outcome):
     """The one settled record of a study for a form (a dual-work outcome): by agreement of the submitted
     extractions, or from a conflict whose every difference was settled (`settlements`, who and how)."""
 
@@ -214,11 +197,6 @@ class Consensus(TimeStamped):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="extraction_consensus")
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="consensus")
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="consensus")
-    method = models.CharField(max_length=12, choices=ConsensusMethod.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    note = models.TextField(blank=True)
     extraction_a = models.ForeignKey(Extraction, on_delete=models.PROTECT, related_name="+")
     extraction_b = models.ForeignKey(
         Extraction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -241,7 +219,7 @@ class Consensus(TimeStamped):
         return f"consensus on {self.study} ({self.form}, {self.method})"
 
 
-class ExtractionRevision(models.Model):
+class ExtractionRevision(dualwork.Revision):
     """A submitted extraction as it was before its reviewer reopened it (nothing is lost without a trace)."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
@@ -253,9 +231,6 @@ class ExtractionRevision(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     outcomes = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    kind = models.CharField(max_length=10, choices=RevisionKind.choices)
-    during_conflict = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

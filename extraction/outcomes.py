@@ -177,7 +177,7 @@ def outcome_from_dict(data: Mapping, where: str = "outcome") -> tuple[OutcomeDat
     """Parse one stored/posted outcome row; problems name the row, arm and field."""
     problems: list[Problem] = []
     try:
-        data_type = DataType(data.get("data_type"))
+        data_type = DataType(str(data.get("data_type")))
     except ValueError:
         problems.append(
             Problem(f"{where}.data_type", f"{where}: data type must be continuous, binary or generic.")
@@ -427,16 +427,15 @@ def _wan(arm: ArmData, n: int) -> Derived | None:
     m, q1, q3, a, b = arm.median, arm.q1, arm.q3, arm.minimum, arm.maximum
     if m is None:
         return None
-    has_iqr, has_range = q1 is not None and q3 is not None, a is not None and b is not None
-    if has_iqr and has_range:
+    if q1 is not None and q3 is not None and a is not None and b is not None:
         xi, eta = wan_xi(n), wan_eta(n)
         mean = (a + 2 * q1 + 2 * m + 2 * q3 + b) / 8
         sd = (b - a) / (2 * xi) + (q3 - q1) / (2 * eta)
         return Derived(mean, sd, n, Method.WAN_IQR_RANGE, {"xi": xi, "eta": eta})
-    if has_iqr:
+    if q1 is not None and q3 is not None:
         eta = wan_eta(n)
         return Derived((q1 + m + q3) / 3, (q3 - q1) / eta, n, Method.WAN_IQR, {"eta": eta})
-    if has_range and n > 1:
+    if a is not None and b is not None and n > 1:
         xi = wan_xi(n)
         return Derived((a + 2 * m + b) / 4, (b - a) / xi, n, Method.WAN_RANGE, {"xi": xi})
     return None

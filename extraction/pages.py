@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from . import outcomes as od
@@ -62,6 +62,27 @@ class Widget:
     def html(self) -> SafeString:
         """The input(s), every value escaped (format_html); one per widget is much cheaper than an include."""
         return render_input(self)
+
+    @property
+    def block_html(self) -> SafeString:
+        """Label, input and help of a field in a plain section."""
+        required = mark_safe(' <span class="req" title="required">*</span>') if self.required else ""
+        help_text = format_html('<div class="help">{}</div>', self.help) if self.help else ""
+        return format_html(
+            '<div class="x-field x-{}"><label for="{}">{}{}</label>{}{}</div>',
+            self.type,
+            self.id,
+            self.label,
+            required,
+            self.html,
+            help_text,
+        )
+
+    def __html__(self) -> SafeString:  # a cell of a repeatable section's row (templates join them)
+        return format_html('<td class="x-{}">{}</td>', self.type, self.html)
+
+    def __str__(self) -> str:
+        return self.__html__()
 
 
 def _attrs(w: Widget) -> SafeString:
@@ -208,13 +229,11 @@ class Cell:
 
     @property
     def html(self) -> SafeString:
-        return format_html(
-            '<input type="text" inputmode="decimal" id="{}" name="{}" data-path="{}" value="{}" size="5"{}>',
-            self.id,
-            self.path,
-            self.path,
-            self.value,
-            mark_safe(" disabled") if self.disabled else "",
+        # Hundreds per page: plain escaping instead of format_html (id and path are escaped as well).
+        path, disabled = escape(self.path), " disabled" if self.disabled else ""
+        return mark_safe(  # noqa: S308 - every interpolated value is escaped
+            f'<input type="text" inputmode="decimal" id="{escape(self.id)}" name="{path}" data-path="{path}" '
+            f'value="{escape(self.value)}" size="5"{disabled}>'
         )
 
 
@@ -224,6 +243,10 @@ class ArmView:
     cells: list[Cell]
     derived: str
     formula: str = ""
+
+    @property
+    def cells_html(self) -> SafeString:
+        return mark_safe("".join(f"<td>{c.html}</td>" for c in self.cells))  # noqa: S308 - cells are escaped
 
 
 METHOD_SHORT = {

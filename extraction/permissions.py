@@ -1,6 +1,6 @@
 """Who may do what in data extraction (pages and API call these; services check them again).
 
-Non-members get 404 (reviewapp.permissions.review_for). Owners build forms and tables; only reviewers
+Non-members get 404 (reviewapp.permissions.member_or_404). Owners build forms and tables; only reviewers
 extract; consensus is settled by the arbiter, by the owner if the review allows owners to resolve, or by the
 reviewers themselves if the review allows consensus; viewers read consensus data only.
 """

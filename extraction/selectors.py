@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
+from reviewapp.dualwork.blinding import visible_judgements
 from reviewapp.models import Membership, Review, Study
 
 from . import outcomes as od
@@ -52,10 +54,22 @@ def outcome_measures_of(review: Review) -> QuerySet[OutcomeMeasure]:
     return OutcomeMeasure.objects.filter(review=review).order_by("position", "name")
 
 
-def extraction_complete() -> Q:
-    """A study's independent extraction is complete once it settled or went to a conflict."""
-    item = {"study": OuterRef("study_id"), "form": OuterRef("form_id")}
+def _complete(study, form) -> Q:
+    item = {"study": study, "form": form}
     return Q(Exists(Consensus.objects.filter(**item))) | Q(Exists(ExtractionConflict.objects.filter(**item)))
+
+
+def extraction_complete() -> Q:
+    """What "complete" means for blinding (reviewapp.dualwork.blinding): a study's independent extraction
+    with a form is complete once it settled or went to a conflict."""
+    return _complete(OuterRef("study_id"), OuterRef("form_id"))
+
+
+def extraction_events_complete(record_ref: str = "record", stage_ref: str = "event_stage") -> Q:
+    """The same for audit events (registry.blinded_events): a reviewer's "extract.*" events name their
+    study and form in their data."""
+    as_id = BigIntegerField()
+    return _complete(Cast(OuterRef("data__study"), as_id), Cast(OuterRef("data__form"), as_id))
 
 
 def extractions_visible_to(review: Review, member: Membership | None) -> QuerySet[Extraction]:
@@ -65,11 +79,8 @@ def extractions_visible_to(review: Review, member: Membership | None) -> QuerySe
     extractions = Extraction.objects.filter(review=review).select_related(
         "study", "form", "form_version", "reviewer"
     )
-    if not review.blind:
-        return extractions.order_by("study__label", "id")
-    return extractions.filter(Q(reviewer_id=member.user_id) | extraction_complete()).order_by(
-        "study__label", "id"
-    )
+    visible = visible_judgements(extractions, review=review, user=member.user, complete=extraction_complete())
+    return visible.order_by("study__label", "id")
 
 
 def consensus_of(review: Review) -> QuerySet[Consensus]:

@@ -1,5 +1,5 @@
 """Extraction pages (server-rendered, htmx for autosave and the form builder). Thin: selectors read, services
-write, reviewapp.permissions.review_for decides who may see what (outsiders 404, wrong role 403)."""
+write, reviewapp.permissions.member_or_404 decides who may see what (outsiders 404, wrong role 403)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.models import Review, Role
-from reviewapp.permissions import member_or_404 as review_for
+from reviewapp.permissions import member_or_404
 
 from . import exports, pages, selectors
 from .forms import FieldForm, ImportFormForm, NewFormForm, OutcomeMeasureForm, SectionForm, TableLayoutForm
@@ -48,7 +48,7 @@ def _form(review, pk) -> Form:
 @login_required
 @require_http_methods(["GET", "POST"])
 def form_list(request, slug):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     new_form = NewFormForm(request.POST or None)
     if request.method == "POST":
         if not member.is_owner:
@@ -100,7 +100,7 @@ def _owned_reviews(user, review):
 @login_required
 @require_POST
 def form_import(request, slug):
-    review, _ = review_for(request.user, slug, role=Role.OWNER)
+    review, _ = member_or_404(request.user, slug, role=Role.OWNER)
     upload = ImportFormForm(request.POST, request.FILES)
     if not upload.is_valid():
         messages.error(request, "Choose a JSON file to import.")
@@ -145,7 +145,7 @@ def _builder_context(review, member, form, version=None, **extra):
 @login_required
 @require_GET
 def form_detail(request, slug, pk):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     form = _form(review, pk)
     version = None
     if request.GET.get("version", "").isdigit():
@@ -176,7 +176,7 @@ def _save_definition(request, review, member, form, definition, note):
 @require_POST
 def form_edit(request, slug, pk):
     """One builder edit: add a section or a field, remove one, or move one; saved as a whole definition."""
-    review, member = review_for(request.user, slug, role=Role.OWNER)
+    review, member = member_or_404(request.user, slug, role=Role.OWNER)
     form = _form(review, pk)
     definition = copy.deepcopy(form_services.latest_version(form).definition)
     action = request.POST.get("action")
@@ -249,7 +249,7 @@ def _apply_edit(definition: dict, action: str, data) -> str:
 @require_http_methods(["GET", "POST"])
 def form_json(request, slug, pk):
     """GET: the form exported as JSON (download). POST (owner): save an edited JSON definition."""
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     form = _form(review, pk)
     if request.method == "GET":
         data = form_services.form_export(form)
@@ -273,9 +273,9 @@ def form_json(request, slug, pk):
 @login_required
 @require_POST
 def form_copy(request, slug, pk):
-    review, _ = review_for(request.user, slug, role=Role.OWNER)
+    review, _ = member_or_404(request.user, slug, role=Role.OWNER)
     form = _form(review, pk)
-    target, _ = review_for(request.user, request.POST.get("to_review", ""), role=Role.OWNER)
+    target, _ = member_or_404(request.user, request.POST.get("to_review", ""), role=Role.OWNER)
     copied = form_services.form_copy(form=form, to_review=target, actor=request.user)
     messages.success(request, f"Copied to {target.title} as “{copied.title}”.")
     return redirect("extraction:form", slug=slug, pk=pk)
@@ -284,7 +284,7 @@ def form_copy(request, slug, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def outcome_list(request, slug):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     form = OutcomeMeasureForm(request.POST or None)
     if request.method == "POST":
         if not member.is_owner:
@@ -316,7 +316,7 @@ def outcome_list(request, slug):
 @login_required
 @require_GET
 def index(request, slug):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     first = Form.objects.filter(review=review, is_active=True).order_by("title", "id").first()
     if first and may_read_extractions(member):
         return redirect("extraction:studies", slug=slug, pk=first.pk)
@@ -326,7 +326,7 @@ def index(request, slug):
 @login_required
 @require_GET
 def study_board(request, slug, pk):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     if not may_read_extractions(member):
         raise PermissionDenied("Viewers read consensus data: see the characteristics tables.")
     form = _form(review, pk)
@@ -345,7 +345,7 @@ def study_board(request, slug, pk):
 @login_required
 @require_POST
 def extraction_start(request, slug, pk):
-    review, _ = review_for(request.user, slug, role=Role.REVIEWER)
+    review, _ = member_or_404(request.user, slug, role=Role.REVIEWER)
     try:
         extraction = extraction_services.extraction_start(
             review=review, actor=request.user, study_id=int(request.POST.get("study", 0)), form_id=pk
@@ -357,7 +357,7 @@ def extraction_start(request, slug, pk):
 
 
 def _own_extraction(request, slug, pk):
-    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    review, member = member_or_404(request.user, slug, role=Role.REVIEWER)
     extraction = selectors.extraction_for_page(review, pk)
     if extraction is None or extraction.reviewer_id != request.user.pk:
         raise Http404("No such extraction of yours.")
@@ -412,7 +412,7 @@ def _posted_value(request, path: str):
 @require_POST
 def extraction_save(request, slug, pk):
     """Autosave one field (htmx): answers the save status and the new version (out of band)."""
-    review, member = review_for(request.user, slug, role=Role.REVIEWER)
+    review, member = member_or_404(request.user, slug, role=Role.REVIEWER)
     path = request.POST.get("path", "")
     status, context = 200, {"path": path}
     try:
@@ -521,7 +521,7 @@ def extraction_state(request, slug, pk):
 @require_GET
 def extraction_view(request, slug, pk):
     """Read-only view of an extraction the member may see (blinding applies)."""
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     extraction = selectors.extractions_visible_to(review, member).filter(pk=pk).first()
     if extraction is None:
         raise Http404("No such extraction.")
@@ -544,7 +544,7 @@ def extraction_view(request, slug, pk):
 @login_required
 @require_GET
 def consensus_list(request, slug):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     return _page(
         request,
         "extraction/consensus_list.html",
@@ -560,7 +560,7 @@ def consensus_list(request, slug):
 @require_GET
 def consensus_detail(request, slug, pk):
     """A consensus record, and (for the team) how each difference behind it was settled."""
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     consensus = selectors.consensus_for_page(review, pk)
     if consensus is None:
         raise Http404("No such consensus record.")
@@ -601,7 +601,7 @@ def _conflict_context(review, member, conflict, **extra):
 @require_GET
 def conflict_detail(request, slug, pk):
     """The comparison: every differing field, arm and outcome row of the two extractions, to settle."""
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     if not may_read_extractions(member):
         raise PermissionDenied("Viewers read consensus records only.")
     conflict = selectors.conflict_for_page(review, pk)
@@ -613,7 +613,7 @@ def conflict_detail(request, slug, pk):
 @login_required
 @require_POST
 def conflict_settle(request, slug, pk):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     conflict = selectors.conflict_for_page(review, pk)
     if conflict is None or not may_read_extractions(member):
         raise Http404("No such conflict.")
@@ -653,7 +653,7 @@ def conflict_settle(request, slug, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def table_list(request, slug):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     forms = list(Form.objects.filter(review=review).order_by("title"))
     chosen = next(
         (f for f in forms if str(f.pk) == request.GET.get("form", request.POST.get("form", ""))),
@@ -694,7 +694,7 @@ def table_list(request, slug):
 @login_required
 @require_GET
 def table_detail(request, slug, pk, fmt="html"):
-    review, member = review_for(request.user, slug)
+    review, member = member_or_404(request.user, slug)
     layout = get_object_or_404(TableLayout.objects.select_related("form"), review=review, pk=pk)
     if layout.source == "any" and not may_read_extractions(member):
         layout.source = "consensus"  # viewers read consensus data only

@@ -1,5 +1,7 @@
 import django_filters
 
+from reviewapp.api.filters import IdFilter
+
 from ..models import (
     ConflictStatus,
     Consensus,
@@ -26,7 +28,7 @@ class FormFilter(django_filters.FilterSet):
 
 
 class FormVersionFilter(django_filters.FilterSet):
-    form = django_filters.NumberFilter(field_name="form_id")
+    form = IdFilter(field_name="form_id")
 
     class Meta:
         model = FormVersion
@@ -42,8 +44,8 @@ class OutcomeMeasureFilter(django_filters.FilterSet):
 
 
 class ExtractionFilter(django_filters.FilterSet):
-    study = django_filters.NumberFilter(field_name="study_id")
-    form = django_filters.NumberFilter(field_name="form_id")
+    study = IdFilter(field_name="study_id")
+    form = IdFilter(field_name="form_id")
     status = django_filters.ChoiceFilter(choices=ExtractionStatus.choices)
     reviewer = django_filters.CharFilter(field_name="reviewer__username", help_text="Username")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Only my extractions")
@@ -58,8 +60,8 @@ class ExtractionFilter(django_filters.FilterSet):
 
 
 class ConsensusFilter(django_filters.FilterSet):
-    study = django_filters.NumberFilter(field_name="study_id")
-    form = django_filters.NumberFilter(field_name="form_id")
+    study = IdFilter(field_name="study_id")
+    form = IdFilter(field_name="form_id")
     method = django_filters.ChoiceFilter(choices=ConsensusMethod.choices)
 
     class Meta:
@@ -68,8 +70,8 @@ class ConsensusFilter(django_filters.FilterSet):
 
 
 class ConflictFilter(django_filters.FilterSet):
-    study = django_filters.NumberFilter(field_name="study_id")
-    form = django_filters.NumberFilter(field_name="form_id")
+    study = IdFilter(field_name="study_id")
+    form = IdFilter(field_name="form_id")
     status = django_filters.ChoiceFilter(choices=ConflictStatus.choices)
 
     class Meta:
@@ -78,7 +80,7 @@ class ConflictFilter(django_filters.FilterSet):
 
 
 class TableLayoutFilter(django_filters.FilterSet):
-    form = django_filters.NumberFilter(field_name="form_id")
+    form = IdFilter(field_name="form_id")
 
     class Meta:
         model = TableLayout

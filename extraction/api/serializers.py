@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from reviewapp.api.fields import IdField
+
 from ..models import (
     ConflictStatus,
     Consensus,
@@ -16,7 +18,7 @@ from ..models import (
 from ..outcomes import DataType
 
 
-class FormVersionSerializer(serializers.ModelSerializer):
+class ExtractionFormVersionSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
     class Meta:
@@ -24,7 +26,7 @@ class FormVersionSerializer(serializers.ModelSerializer):
         fields = ["id", "form", "number", "definition", "note", "created_by", "created_at"]
 
 
-class FormSerializer(serializers.ModelSerializer):
+class ExtractionFormSerializer(serializers.ModelSerializer):
     latest_version = serializers.IntegerField(source="latest", read_only=True)
     extractions_total = serializers.IntegerField(read_only=True)
 
@@ -44,7 +46,7 @@ class FormSerializer(serializers.ModelSerializer):
         read_only_fields = ["title", "description", "created_at", "updated_at"]
 
 
-class FormCreateSerializer(serializers.Serializer):
+class ExtractionFormCreateSerializer(serializers.Serializer):
     definition = serializers.JSONField(
         required=False, help_text="A form definition (see the form builder docs)"
     )
@@ -58,32 +60,35 @@ class FormCreateSerializer(serializers.Serializer):
         return data
 
 
-class DefinitionUpdateSerializer(serializers.Serializer):
+class ExtractionDefinitionSerializer(serializers.Serializer):
     definition = serializers.JSONField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class FormImportSerializer(serializers.Serializer):
+class ExtractionFormImportSerializer(serializers.Serializer):
     data = serializers.JSONField(
         help_text="An exported form (format reviewapp.extraction-form) or a definition"
     )
     title = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FormCopySerializer(serializers.Serializer):
+class ExtractionFormCopySerializer(serializers.Serializer):
     to_review = serializers.SlugField(help_text="Slug of a review you own")
     title = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FormExportSerializer(serializers.Serializer):
+class ExtractionFormExportSerializer(serializers.Serializer):
     format = serializers.CharField()
     kind = serializers.CharField()
     version = serializers.IntegerField()
     definition = serializers.JSONField()
 
 
-class OutcomeMeasureSerializer(serializers.ModelSerializer):
+class ExtractionOutcomeSerializer(serializers.ModelSerializer):
     data_type = serializers.ChoiceField(choices=[t.value for t in DataType])
+    time_points = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
 
     class Meta:
         model = OutcomeMeasure
@@ -120,11 +125,11 @@ class ExtractionSerializer(serializers.ModelSerializer):
 
 
 class ExtractionStartSerializer(serializers.Serializer):
-    study = serializers.IntegerField()
-    form = serializers.IntegerField()
+    study = IdField()
+    form = IdField()
 
 
-class AnswerSerializer(serializers.Serializer):
+class ExtractionAnswerSerializer(serializers.Serializer):
     path = serializers.CharField(
         help_text='"section.field", "group.<row>.field", "@outcomes.<row>[.arms.<arm>].field"'
     )
@@ -132,22 +137,22 @@ class AnswerSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you last read (optimistic lock)")
 
 
-class RowSerializer(serializers.Serializer):
+class ExtractionRowSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["add", "remove", "add_outcome", "add_arm"])
     section = serializers.CharField(required=False, default="")
     index = serializers.IntegerField(required=False)
     values = serializers.DictField(required=False, default=dict)
-    outcome = serializers.IntegerField(required=False, help_text="OutcomeMeasure id (add_outcome)")
+    outcome = IdField(required=False, help_text="OutcomeMeasure id (add_outcome)")
     time_point = serializers.CharField(required=False, default="")
     arm = serializers.CharField(required=False, default="")
     version = serializers.IntegerField()
 
 
-class VersionSerializer(serializers.Serializer):
+class ExtractionVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
-class DifferenceSerializer(serializers.Serializer):
+class ExtractionDifferenceSerializer(serializers.Serializer):
     path = serializers.CharField()
     label = serializers.CharField()
     section = serializers.CharField()
@@ -159,7 +164,7 @@ class DifferenceSerializer(serializers.Serializer):
     settlement = serializers.JSONField(allow_null=True)
 
 
-class ConsensusSerializer(serializers.ModelSerializer):
+class ExtractionConsensusSerializer(serializers.ModelSerializer):
     study_label = serializers.CharField(source="study.label", read_only=True)
     reviewer_a = serializers.CharField(source="extraction_a.reviewer.username", read_only=True)
     reviewer_b = serializers.CharField(source="extraction_b.reviewer.username", read_only=True, default=None)
@@ -187,7 +192,7 @@ class ConsensusSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ExtractionConflictSerializer(serializers.ModelSerializer):
     study_label = serializers.CharField(source="study.label", read_only=True)
     reviewer_a = serializers.CharField(source="extraction_a.reviewer.username", read_only=True)
     reviewer_b = serializers.CharField(source="extraction_b.reviewer.username", read_only=True)
@@ -216,30 +221,30 @@ class ConflictSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SettleSerializer(serializers.Serializer):
+class ExtractionSettleSerializer(serializers.Serializer):
     path = serializers.CharField()
     choice = serializers.ChoiceField(choices=["a", "b", "value"])
     value = serializers.JSONField(required=False, allow_null=True)
     version = serializers.IntegerField(required=False)
 
 
-class CompleteSerializer(serializers.Serializer):
+class ExtractionResolveSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class OutcomeDataQuerySerializer(serializers.Serializer):
+class ExtractionOutcomeDataQuerySerializer(serializers.Serializer):
     outcome = serializers.CharField(help_text="Outcome key")
     time_point = serializers.CharField()
 
 
-class TableLayoutSerializer(serializers.ModelSerializer):
+class CharacteristicsTableLayoutSerializer(serializers.ModelSerializer):
     class Meta:
         model = TableLayout
         fields = ["id", "title", "form", "columns", "source"]
 
 
-class TableSerializer(serializers.Serializer):
+class CharacteristicsTableSerializer(serializers.Serializer):
     title = serializers.CharField()
     columns = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
     rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField(allow_blank=True)))

@@ -1,10 +1,10 @@
 """REST endpoints of this app, mounted under /api/v1/ by reviewapp/urls.py."""
 
-from rest_framework.routers import SimpleRouter
+from reviewapp.api.routers import NestedRouter
 
 from . import views
 
-router = SimpleRouter()
+router = NestedRouter()
 nested = r"reviews/(?P<review_slug>[-\w]+)/extraction"
 router.register(f"{nested}/forms", views.FormViewSet, basename="extraction-form")
 router.register(f"{nested}/form-versions", views.FormVersionViewSet, basename="extraction-form-version")

@@ -2,7 +2,7 @@
 
 Everything is under /api/v1/reviews/<review_slug>/extraction/. Non-members get 404; reads need membership
 (individual extractions also need a team role, and blinding applies; viewers read consensus data only);
-every write names the roles that may make it in `action_roles`.
+every write names the roles that may make it in `action_rules`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from reviewapp.models import Membership, Review, Role
-from reviewapp.permissions import member_or_404 as review_for
+from reviewapp.permissions import ReviewPermission, member_or_404
 
 from .. import selectors
 from ..models import Consensus, Extraction, ExtractionConflict, Form, FormVersion, OutcomeMeasure, TableLayout
@@ -35,29 +35,16 @@ REVIEWER = (Role.REVIEWER,)
 
 
 def team_only(review, member) -> bool:
+    """Individual extractions and conflicts: owner, reviewers, arbiter (never viewers)."""
     return may_read_extractions(member)
 
 
-class ExtractionPermission(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
-        review, member = review_for(request.user, view.kwargs["review_slug"])
-        view.review, view.member = review, member
-        rule = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
-        if rule is None:
-            if request.method in permissions.SAFE_METHODS:
-                rule = getattr(view, "read_rule", None)
-                if rule is None:
-                    return True
-            else:
-                rule = OWNER
-        allowed = rule(review, member) if callable(rule) else any(member.has(role) for role in rule)
-        if not allowed:
-            raise PermissionDenied("Your role in this review does not allow this.")
-        return True
+def settler(review, member) -> bool:
+    return may_settle(review, member)
 
 
 class Scoped:
-    permission_classes = [IsAuthenticated, ExtractionPermission]
+    permission_classes = [IsAuthenticated, ReviewPermission]
     review: Review
     member: Membership
 
@@ -71,7 +58,7 @@ class FormViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     creates a new version; answers keep the version they were entered on."""
 
     queryset = Form.objects.none()
-    serializer_class = serializers.FormSerializer
+    serializer_class = serializers.ExtractionFormSerializer
     filterset_class = filters.FormFilter
     ordering_fields = ["title", "id"]
 
@@ -82,10 +69,13 @@ class FormViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             .order_by("title", "id")
         )
 
-    @extend_schema(request=serializers.FormCreateSerializer, responses={201: serializers.FormSerializer})
+    @extend_schema(
+        request=serializers.ExtractionFormCreateSerializer,
+        responses={201: serializers.ExtractionFormSerializer},
+    )
     def create(self, request, review_slug=None):
         """A new form from a definition or a ready template ("clinical", "preclinical")."""
-        data = serializers.FormCreateSerializer(data=request.data)
+        data = serializers.ExtractionFormCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if values.get("template"):
@@ -105,52 +95,59 @@ class FormViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         )
 
     @extend_schema(
-        request=serializers.DefinitionUpdateSerializer, responses=serializers.FormVersionSerializer
+        request=serializers.ExtractionDefinitionSerializer,
+        responses=serializers.ExtractionFormVersionSerializer,
     )
     @action(detail=True, methods=["post"])
     def definition(self, request, review_slug=None, pk=None):
         """Save an edited definition: in place while unused, else as version N+1."""
-        data = serializers.DefinitionUpdateSerializer(data=request.data)
+        data = serializers.ExtractionDefinitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = form_services.form_definition_update(
             form=self.get_object(), actor=request.user, **data.validated_data
         )
-        return Response(serializers.FormVersionSerializer(version).data)
+        return Response(serializers.ExtractionFormVersionSerializer(version).data)
 
-    @extend_schema(responses=serializers.FormExportSerializer)
+    @extend_schema(responses=serializers.ExtractionFormExportSerializer)
     @action(detail=True, methods=["get"])
     def export(self, request, review_slug=None, pk=None):
         """The form as portable JSON (import it into any review)."""
         return Response(form_services.form_export(self.get_object()))
 
-    @extend_schema(request=serializers.FormImportSerializer, responses={201: serializers.FormSerializer})
+    @extend_schema(
+        request=serializers.ExtractionFormImportSerializer,
+        responses={201: serializers.ExtractionFormSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="import")
     def import_form(self, request, review_slug=None):
-        data = serializers.FormImportSerializer(data=request.data)
+        data = serializers.ExtractionFormImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         form = form_services.form_import(review=self.review, actor=request.user, **data.validated_data)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=form.pk)).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=serializers.FormCopySerializer, responses={201: serializers.FormSerializer})
+    @extend_schema(
+        request=serializers.ExtractionFormCopySerializer,
+        responses={201: serializers.ExtractionFormSerializer},
+    )
     @action(detail=True, methods=["post"])
     def copy(self, request, review_slug=None, pk=None):
         """Copy the form into another review you own."""
-        data = serializers.FormCopySerializer(data=request.data)
+        data = serializers.ExtractionFormCopySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target, _ = review_for(request.user, data.validated_data["to_review"], role=Role.OWNER)
+        target, _ = member_or_404(request.user, data.validated_data["to_review"], role=Role.OWNER)
         copied = form_services.form_copy(
             form=self.get_object(), to_review=target, actor=request.user, title=data.validated_data["title"]
         )
-        return Response(serializers.FormSerializer(copied).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.ExtractionFormSerializer(copied).data, status=status.HTTP_201_CREATED)
 
 
 class FormVersionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Every version of the review's forms (old versions stay readable)."""
 
     queryset = FormVersion.objects.none()
-    serializer_class = serializers.FormVersionSerializer
+    serializer_class = serializers.ExtractionFormVersionSerializer
     filterset_class = filters.FormVersionFilter
     ordering_fields = ["number", "id"]
 
@@ -173,7 +170,7 @@ class OutcomeMeasureViewSet(
     """The review's outcomes (the owner defines them; key and data type are fixed once created)."""
 
     queryset = OutcomeMeasure.objects.none()
-    serializer_class = serializers.OutcomeMeasureSerializer
+    serializer_class = serializers.ExtractionOutcomeSerializer
     filterset_class = filters.OutcomeMeasureFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -211,8 +208,9 @@ class ExtractionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
     serializer_class = serializers.ExtractionSerializer
     filterset_class = filters.ExtractionFilter
     ordering_fields = ["id", "updated_at"]
-    read_rule = staticmethod(team_only)
-    action_roles = {
+    action_rules = {
+        "list": team_only,
+        "retrieve": team_only,
         "create": REVIEWER,
         "answer": REVIEWER,
         "rows": REVIEWER,
@@ -249,12 +247,14 @@ class ExtractionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=serializers.AnswerSerializer, responses={200: serializers.ExtractionSerializer})
+    @extend_schema(
+        request=serializers.ExtractionAnswerSerializer, responses={200: serializers.ExtractionSerializer}
+    )
     @action(detail=True, methods=["post"])
     def answer(self, request, review_slug=None, pk=None):
         """Save one field with the version you last read; 409 if it changed meanwhile (nothing saved)."""
         extraction = self._mine(pk)
-        data = serializers.AnswerSerializer(data=request.data)
+        data = serializers.ExtractionAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
@@ -269,12 +269,14 @@ class ExtractionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
             return _stale(error)
         return self._fresh(pk)
 
-    @extend_schema(request=serializers.RowSerializer, responses={200: serializers.ExtractionSerializer})
+    @extend_schema(
+        request=serializers.ExtractionRowSerializer, responses={200: serializers.ExtractionSerializer}
+    )
     @action(detail=True, methods=["post"])
     def rows(self, request, review_slug=None, pk=None):
         """Add or remove a row of a repeatable group ("section"), an outcome row or an arm."""
         extraction = self._mine(pk)
-        data = serializers.RowSerializer(data=request.data)
+        data = serializers.ExtractionRowSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         common = {"extraction_id": extraction.pk, "actor": request.user, "expected_version": v["version"]}
@@ -295,20 +297,24 @@ class ExtractionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
             return _stale(error)
         return self._fresh(pk)
 
-    @extend_schema(request=serializers.VersionSerializer, responses={200: serializers.ExtractionSerializer})
+    @extend_schema(
+        request=serializers.ExtractionVersionSerializer, responses={200: serializers.ExtractionSerializer}
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, review_slug=None, pk=None):
         """Submit (required fields and valid outcome data); the study settles when enough are submitted."""
         return self._state(request, pk, extraction_services.extraction_submit)
 
-    @extend_schema(request=serializers.VersionSerializer, responses={200: serializers.ExtractionSerializer})
+    @extend_schema(
+        request=serializers.ExtractionVersionSerializer, responses={200: serializers.ExtractionSerializer}
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request, review_slug=None, pk=None):
         return self._state(request, pk, extraction_services.extraction_reopen)
 
     def _state(self, request, pk, service):
         extraction = self._mine(pk)
-        data = serializers.VersionSerializer(data=request.data)
+        data = serializers.ExtractionVersionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             service(
@@ -327,22 +333,22 @@ def _comparison_response(record) -> Response:
         row = {**vars(ci.item), "settlement": ci.settlement}
         row.pop("field", None)
         data.append(row)
-    return Response(serializers.DifferenceSerializer(data, many=True).data)
+    return Response(serializers.ExtractionDifferenceSerializer(data, many=True).data)
 
 
 class ConsensusViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Consensus records (every member, viewers included) and how each difference behind them was settled."""
 
     queryset = Consensus.objects.none()
-    serializer_class = serializers.ConsensusSerializer
+    serializer_class = serializers.ExtractionConsensusSerializer
     filterset_class = filters.ConsensusFilter
     ordering_fields = ["id", "created_at"]
-    action_roles = {"comparison": team_only}
+    action_rules = {"comparison": team_only}
 
     def get_queryset(self):
         return selectors.consensus_visible_to(self.review, self.member)
 
-    @extend_schema(responses=serializers.DifferenceSerializer(many=True))
+    @extend_schema(responses=serializers.ExtractionDifferenceSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def comparison(self, request, review_slug=None, pk=None):
         """The differences of the two extractions behind the record and who settled each (team only)."""
@@ -354,28 +360,32 @@ class ConflictViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     consensus record. The team only (viewers read consensus records)."""
 
     queryset = ExtractionConflict.objects.none()
-    serializer_class = serializers.ConflictSerializer
+    serializer_class = serializers.ExtractionConflictSerializer
     filterset_class = filters.ConflictFilter
     ordering_fields = ["id", "created_at"]
-    read_rule = staticmethod(team_only)
-    action_roles = {
-        "settle": lambda review, member: may_settle(review, member),
-        "resolve": lambda review, member: may_settle(review, member),
+    action_rules = {
+        "list": team_only,
+        "retrieve": team_only,
+        "comparison": team_only,
+        "settle": settler,
+        "resolve": settler,
     }
 
     def get_queryset(self):
         return selectors.conflicts_visible_to(self.review, self.member)
 
-    @extend_schema(responses=serializers.DifferenceSerializer(many=True))
+    @extend_schema(responses=serializers.ExtractionDifferenceSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def comparison(self, request, review_slug=None, pk=None):
         """Every differing field, row, arm and outcome row of the two extractions, and how it was settled."""
         return _comparison_response(self.get_object())
 
-    @extend_schema(request=serializers.SettleSerializer, responses=serializers.ConflictSerializer)
+    @extend_schema(
+        request=serializers.ExtractionSettleSerializer, responses=serializers.ExtractionConflictSerializer
+    )
     @action(detail=True, methods=["post"])
     def settle(self, request, review_slug=None, pk=None):
-        data = serializers.SettleSerializer(data=request.data)
+        data = serializers.ExtractionSettleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
@@ -391,11 +401,14 @@ class ConflictViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             return _stale(error)
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
-    @extend_schema(request=serializers.CompleteSerializer, responses={201: serializers.ConsensusSerializer})
+    @extend_schema(
+        request=serializers.ExtractionResolveSerializer,
+        responses={201: serializers.ExtractionConsensusSerializer},
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request, review_slug=None, pk=None):
         """Every difference settled: save the consensus record (by consensus or arbitration)."""
-        data = serializers.CompleteSerializer(data=request.data)
+        data = serializers.ExtractionResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             consensus = consensus_services.conflict_resolve(
@@ -407,13 +420,15 @@ class ConflictViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         except StaleVersion as error:
             return _stale(error)
         record = selectors.consensus_of(self.review).get(pk=consensus.pk)
-        return Response(serializers.ConsensusSerializer(record).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.ExtractionConsensusSerializer(record).data, status=status.HTTP_201_CREATED
+        )
 
 
 class OutcomeDataViewSet(Scoped, viewsets.GenericViewSet):
     """Consensus outcome data for one outcome at one time point, as synthesis reads it."""
 
-    serializer_class = serializers.OutcomeDataQuerySerializer
+    serializer_class = serializers.ExtractionOutcomeDataQuerySerializer
     pagination_class = None
     filter_backends: list = []
 
@@ -425,7 +440,7 @@ class OutcomeDataViewSet(Scoped, viewsets.GenericViewSet):
         responses={200: {"type": "array", "items": {"type": "object"}}},
     )
     def list(self, request, review_slug=None):
-        data = serializers.OutcomeDataQuerySerializer(data=request.query_params)
+        data = serializers.ExtractionOutcomeDataQuerySerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         rows = selectors.outcome_data_for_analysis(
             self.review, data.validated_data["outcome"], data.validated_data["time_point"]
@@ -439,7 +454,7 @@ class TableViewSet(
     """Characteristics tables: layouts (owner creates) and their rows (`rows` action)."""
 
     queryset = TableLayout.objects.none()
-    serializer_class = serializers.TableLayoutSerializer
+    serializer_class = serializers.CharacteristicsTableLayoutSerializer
     filterset_class = filters.TableLayoutFilter
 
     def get_queryset(self):
@@ -458,7 +473,7 @@ class TableViewSet(
             source=values.get("source", "consensus"),
         )
 
-    @extend_schema(responses=serializers.TableSerializer)
+    @extend_schema(responses=serializers.CharacteristicsTableSerializer)
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def rows(self, request, review_slug=None, pk=None):
         layout = self.get_object()

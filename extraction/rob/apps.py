@@ -5,3 +5,8 @@ class RobConfig(AppConfig):
     name = "extraction.rob"
     label = "rob"
     verbose_name = "Risk of bias"
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

@@ -13,18 +13,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from reviewapp.models import Review
+from reviewapp.dualwork.services import DualWork, WorkState
+from reviewapp.models import Review, Study
 from reviewapp.services.audit import event_log
 
 from .. import outcomes as od
 from ..forms_schema import DiffKind, clean_value, diff_answers, display_value, is_blank, merge_answers
 from ..models import (
-    ConflictStatus,
     Consensus,
     ConsensusMethod,
     Extraction,
     ExtractionConflict,
+    ExtractionRevision,
     ExtractionStatus,
+    Form,
 )
 from ..permissions import require_settler
 from .extractions import StaleVersion
@@ -74,71 +76,115 @@ def _required(review: Review) -> int:
     return max(1, min(review.votes_required, 2))
 
 
-@transaction.atomic
-def consensus_settle_item(*, review: Review, study_id: int, form_id: int):
-    """After a submission: with enough submitted extractions, agree (no differences: a consensus record by
-    agreement) or open a conflict listing the differences. Returns the Consensus, the conflict, or None."""
-    existing = (
-        Consensus.objects.filter(study_id=study_id, form_id=form_id).first()
-        or ExtractionConflict.objects.filter(study_id=study_id, form_id=form_id).first()
-    )
-    if existing:
-        return existing
-    submitted = list(
-        Extraction.objects.select_for_update()
-        .filter(study_id=study_id, form_id=form_id, status=ExtractionStatus.SUBMITTED)
-        .select_related("form_version")
-        .order_by("submitted_at", "id")
-    )
-    if len(submitted) < _required(review):
-        return None
-    a = submitted[0]
-    b = submitted[1] if len(submitted) > 1 else None
-    if b is not None and a.form_version_id != b.form_version_id:
-        event_log(
-            review=review,
-            actor=None,
-            verb="extraction.versions_differ",
-            study=study_id,
-            form=form_id,
-            extractions=[a.pk, b.pk],
-        )
-        return None
-    diffs = differences(a, b) if b is not None else []
-    item = {
-        "review": review,
-        "study_id": study_id,
-        "form_id": form_id,
-        "form_version": a.form_version,
-        "extraction_a": a,
-        "extraction_b": b,
+class ExtractionWork(DualWork):
+    """Dual extraction on the kernel: the item is (study, form); its judgements are the *submitted*
+    extractions; they agree when the comparison finds no difference; the outcome is the Consensus record."""
+
+    judgement_model = Extraction
+    outcome_model = Consensus
+    conflict_model = ExtractionConflict
+    revision_model = ExtractionRevision
+    outcome_fields = ("answers", "outcomes")
+    judgement_noun = "extraction"
+    verbs = {
+        "added": "extract.submitted",
+        "changed": "extract.resubmitted",
+        "retracted": "extract.reopened",
+        "reached": "extraction.consensus_reached",
+        "withdrawn": "extraction.consensus_withdrawn",
+        "opened": "extraction.conflict_opened",
+        "resolved": "extraction.conflict_resolved",
     }
-    if not diffs:
-        consensus = Consensus.objects.create(
-            **item, method=ConsensusMethod.AGREEMENT, answers=a.answers, outcomes=a.outcomes
+
+    def lock_item(self, review, item):
+        study = Study.objects.select_for_update().filter(review=review, pk=_pk(item["study"])).first()
+        form = Form.objects.filter(review=review, pk=_pk(item["form"])).first()
+        if study is None or form is None:
+            raise ValidationError("No such study or form in this review.")
+        return {"study": study, "form": form}
+
+    def lock(self, review, **item) -> WorkState:
+        state = super().lock(review, **item)
+        state.judgements = [j for j in state.judgements if j.status == ExtractionStatus.SUBMITTED]
+        state.judgements.sort(key=lambda j: (j.submitted_at, j.pk))
+        return state
+
+    def required(self, state: WorkState) -> int:
+        return _required(state.review)
+
+    def compare(self, state: WorkState):
+        """Agreement = no difference from the first submission (field by field, row by row)."""
+        first = state.judgements[0] if state.judgements else None
+
+        def token(extraction):
+            if first is None or extraction.pk == first.pk or not differences(first, extraction):
+                return "same"
+            return ("differs", extraction.pk)
+
+        return token
+
+    def agreed_values(self, state: WorkState, value):
+        a = state.judgements[0]
+        b = state.judgements[1] if len(state.judgements) > 1 else None
+        return {
+            "form_version": a.form_version,
+            "extraction_a": a,
+            "extraction_b": b,
+            "answers": a.answers,
+            "outcomes": a.outcomes,
+        }
+
+    def revision_values(self, judgement):
+        return {
+            "review_id": judgement.review_id,
+            "study_id": judgement.study_id,
+            "form_id": judgement.form_id,
+            "reviewer_id": judgement.reviewer_id,
+            "extraction_id": judgement.pk,
+            "form_version_id": judgement.form_version_id,
+            "answers": judgement.answers,
+            "outcomes": judgement.outcomes,
+            "submitted_at": judgement.submitted_at,
+        }
+
+    def event_subject(self, state: WorkState):
+        return {"study": state.study.pk, "form": state.form.pk}
+
+    def outcome_summary(self, values):
+        return {k: getattr(v, "pk", v) for k, v in values.items() if k in ("extraction_a", "extraction_b")}
+
+    def conflict_open(self, state: WorkState, actor) -> None:
+        if state.conflict is not None:
+            return super().conflict_open(state, actor)
+        a, b = state.judgements[:2]
+        state.conflict = ExtractionConflict.objects.create(
+            review=state.review, **state.item, form_version=a.form_version, extraction_a=a, extraction_b=b
         )
-        event_log(
-            review=review,
-            actor=None,
-            verb="extraction.agreed",
-            study=study_id,
-            form=form_id,
-            consensus=consensus.pk,
-            extractions=[e.pk for e in submitted[:2]],
-        )
-        return consensus
-    conflict = ExtractionConflict.objects.create(**item)
-    event_log(
-        review=review,
-        actor=None,
-        verb="extraction.conflict_opened",
-        study=study_id,
-        form=form_id,
-        conflict=conflict.pk,
-        differences=len(diffs),
-        extractions=[a.pk, b.pk],
-    )
-    return conflict
+        self._event(state, actor, "opened", conflict=state.conflict.pk, differences=len(differences(a, b)))
+        return None
+
+
+WORK = ExtractionWork()
+
+
+def _pk(value) -> int:
+    return getattr(value, "pk", value)
+
+
+@transaction.atomic
+def consensus_settle_item(*, review: Review, study_id: int, form_id: int, actor=None):
+    """Settle the study for the form (after a submission, a reopening, or N lowered): enough submitted
+    extractions that agree make the consensus record; differing ones open a conflict. Returns the
+    Consensus, the open conflict, or None while waiting."""
+    state = WORK.lock(review, study=study_id, form=form_id)
+    if state.outcome is not None and state.outcome.method != ConsensusMethod.AGREEMENT:
+        return state.outcome  # settled by consensus or arbitration: final
+    if state.conflict is not None and not state.conflict.is_open:
+        return state.outcome
+    if state.conflict is not None and state.conflict.settlements:
+        return state.conflict  # settling has begun: the conflict is resolved by its settlements
+    WORK.settle(state, actor)
+    return state.outcome or (state.conflict if state.conflict and state.conflict.is_open else None)
 
 
 def _lock(conflict_id: int, expected_version: int | None) -> ExtractionConflict:
@@ -196,6 +242,8 @@ def conflict_settle(
     require_settler(conflict.review, actor)
     if not conflict.is_open:
         raise ValidationError("This conflict is resolved.")
+    if ExtractionStatus.DRAFT in (conflict.extraction_a.status, conflict.extraction_b.status):
+        raise ValidationError("One of the two extractions was reopened; settle once it is submitted again.")
     if choice not in ("a", "b", "value"):
         raise ValidationError("Choose reviewer A's value, reviewer B's, or enter the agreed value.")
     item = next(
@@ -249,37 +297,50 @@ def conflict_resolve(
     if open_items:
         raise ValidationError([f"{len(open_items)} difference(s) still to settle:", *open_items[:20]])
     reviewers = {conflict.extraction_a.reviewer_id, conflict.extraction_b.reviewer_id}
-    method = ConsensusMethod.CONSENSUS if actor.pk in reviewers else ConsensusMethod.ARBITRATION
     answers, outcomes = merged(conflict)
-    consensus = Consensus.objects.create(
-        review=conflict.review,
-        study_id=conflict.study_id,
-        form_id=conflict.form_id,
-        form_version=conflict.form_version,
-        extraction_a=conflict.extraction_a,
-        extraction_b=conflict.extraction_b,
-        method=method,
-        decided_by=actor,
-        note=note,
-        answers=answers,
-        outcomes=outcomes,
-        settlements=conflict.settlements,
-    )
-    conflict.status, conflict.resolved_at, conflict.resolved_by = (
-        ConflictStatus.RESOLVED,
-        timezone.now(),
-        actor,
-    )
+    values = {
+        "form_version": conflict.form_version,
+        "extraction_a": conflict.extraction_a,
+        "extraction_b": conflict.extraction_b,
+        "answers": answers,
+        "outcomes": outcomes,
+        "settlements": conflict.settlements,
+    }
+    state = WORK.lock(conflict.review, study=conflict.study_id, form=conflict.form_id)
+    state.conflict = conflict
+    if actor.pk in reviewers:  # the two reviewers settled it between them
+        WORK.conflict_close(state, actor)
+        WORK.outcome_write(state, actor, values, method=ConsensusMethod.CONSENSUS, note=note)
+        WORK._event(state, actor, "resolved", conflict=conflict.pk, method=ConsensusMethod.CONSENSUS)
+    else:
+        WORK.arbitrate(state, actor, values=values, note=note)
     conflict.version += 1
-    conflict.save(update_fields=["status", "resolved_at", "resolved_by", "version", "updated_at"])
+    conflict.save(update_fields=["version", "updated_at"])
     event_log(
         review=conflict.review,
         actor=actor,
-        verb="extraction.consensus_reached",
-        consensus=consensus.pk,
+        verb="extraction.consensus_saved",
+        consensus=state.outcome.pk,
         conflict=conflict.pk,
         study=conflict.study_id,
-        method=method,
+        form=conflict.form_id,
         settled=len(conflict.settlements),
     )
-    return consensus
+    return state.outcome
+
+
+def consensus_settle_all(*, review: Review, actor) -> int:
+    """Settle every (study, form) with submitted extractions and no consensus yet (after N was lowered)."""
+    items = (
+        Extraction.objects.filter(review=review, status=ExtractionStatus.SUBMITTED)
+        .exclude(study__extraction_consensus__isnull=False)
+        .values_list("study_id", "form_id")
+        .distinct()
+    )
+    settled = 0
+    for study_id, form_id in list(items):
+        if isinstance(
+            consensus_settle_item(review=review, study_id=study_id, form_id=form_id, actor=actor), Consensus
+        ):
+            settled += 1
+    return settled

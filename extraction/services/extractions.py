@@ -24,7 +24,6 @@ from ..models import (
     Consensus,
     Extraction,
     ExtractionConflict,
-    ExtractionRevision,
     ExtractionStatus,
     Form,
     OutcomeMeasure,
@@ -106,7 +105,7 @@ def extraction_start(*, review: Review, actor, study_id: int, form_id: int) -> E
     event_log(
         review=review,
         actor=actor,
-        verb="extraction.started",
+        verb="extract.started",
         extraction=extraction.pk,
         study=study.pk,
         form=form.pk,
@@ -217,9 +216,10 @@ def extraction_answer_set(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.answer_changed",
+        verb="extract.answer_changed",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=path,
         before=before,
         after=after,
@@ -257,9 +257,10 @@ def extraction_row_add(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.row_added",
+        verb="extract.row_added",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{section.key}.{len(rows) - 1}",
         before=None,
         after=row,
@@ -286,9 +287,10 @@ def extraction_row_remove(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.row_removed",
+        verb="extract.row_removed",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{section_key}.{index}",
         before=before,
         after=None,
@@ -346,9 +348,10 @@ def extraction_outcome_add(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.row_added",
+        verb="extract.row_added",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{OUTCOMES}.{len(extraction.outcomes) - 1}",
         before=None,
         after=row,
@@ -371,9 +374,10 @@ def extraction_arm_add(
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.arm_added",
+        verb="extract.arm_added",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         path=f"{OUTCOMES}.{row_index}.arms",
         before=None,
         after=arm,
@@ -413,25 +417,43 @@ def extraction_submit(*, extraction_id: int, actor, expected_version: int | None
     problems = submission_problems(extraction)
     if problems:
         raise ValidationError(problems)
+    other = (
+        Extraction.objects.filter(
+            study_id=extraction.study_id, form_id=extraction.form_id, status=ExtractionStatus.SUBMITTED
+        )
+        .exclude(form_version_id=extraction.form_version_id)
+        .select_related("form_version")
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            f"The other extraction of this study was submitted on form version {other.form_version.number}; "
+            f"move yours (version {extraction.form_version.number}) to it first, so the two can be compared."
+        )
     extraction.status, extraction.submitted_at = ExtractionStatus.SUBMITTED, timezone.now()
     _bump(extraction, "status", "submitted_at")
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.submitted",
+        verb="extract.submitted",
         extraction=extraction.pk,
         study=extraction.study_id,
         form=extraction.form_id,
     )
     from .consensus import consensus_settle_item
 
-    consensus_settle_item(review=extraction.review, study_id=extraction.study_id, form_id=extraction.form_id)
+    consensus_settle_item(
+        review=extraction.review, study_id=extraction.study_id, form_id=extraction.form_id, actor=actor
+    )
     return extraction
 
 
 @transaction.atomic
 def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None) -> Extraction:
-    """Back to draft while no difference of its study has been settled; the submitted version is kept."""
+    """Back to draft while no difference of its study has been settled; the submitted version is kept
+    (ExtractionRevision). An open conflict stays open: it settles again when the extraction is resubmitted."""
+    from .consensus import WORK, consensus_settle_item
+
     extraction = _lock(extraction_id, actor, expected_version)
     if extraction.status != ExtractionStatus.SUBMITTED:
         return extraction
@@ -440,43 +462,23 @@ def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None
         raise ValidationError(
             "This study has its consensus record; its extractions can no longer be reopened."
         )
-    conflict = ExtractionConflict.objects.select_for_update().filter(**item).first()
-    if conflict is not None:
-        if conflict.settlements:
-            raise ValidationError(
-                "Differences of this study are being settled; it can no longer be reopened."
-            )
-        event_log(
-            review=extraction.review,
-            actor=actor,
-            verb="extraction.conflict_withdrawn",
-            study=extraction.study_id,
-            form=extraction.form_id,
-            conflict=conflict.pk,
-        )
-        conflict.delete()
-    revision = ExtractionRevision.objects.create(
-        review=extraction.review,
-        study=extraction.study,
-        form=extraction.form,
-        reviewer=extraction.reviewer,
-        extraction_id=extraction.pk,
-        form_version=extraction.form_version,
-        answers=extraction.answers,
-        outcomes=extraction.outcomes,
-        submitted_at=extraction.submitted_at,
-        kind=RevisionKind.RETRACTED,
-        during_conflict=conflict is not None,
-    )
+    conflict = ExtractionConflict.objects.filter(**item).first()
+    if conflict is not None and conflict.settlements:
+        raise ValidationError("Differences of this study are being settled; it can no longer be reopened.")
+    revision = WORK.revision_keep(extraction, RevisionKind.RETRACTED, during_conflict=conflict is not None)
     extraction.status, extraction.submitted_at = ExtractionStatus.DRAFT, None
     _bump(extraction, "status", "submitted_at")
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.reopened",
+        verb="extract.reopened",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         revision=revision.pk,
+    )
+    consensus_settle_item(
+        review=extraction.review, study_id=extraction.study_id, form_id=extraction.form_id, actor=actor
     )
     return extraction
 
@@ -504,9 +506,10 @@ def extraction_upgrade(*, extraction_id: int, actor, expected_version: int | Non
     event_log(
         review=extraction.review,
         actor=actor,
-        verb="extraction.upgraded",
+        verb="extract.upgraded",
         extraction=extraction.pk,
         study=extraction.study_id,
+        form=extraction.form_id,
         before=before,
         after={"version": target.number},
     )

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from ..models import (
@@ -10,12 +11,35 @@ from ..models import (
     SearchSource,
     SourceKind,
 )
+from .fields import MAX_ID
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id: a positive 64-bit integer (anything else is a 400, never an overflow 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A publication year: a whole number from 1 to 9999."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
 
 
 class RecordFilter(django_filters.FilterSet):
     source = django_filters.CharFilter(method="filter_source", help_text="Source id or name")
-    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
-    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    year_min = YearFilter(field_name="year", lookup_expr="gte")
+    year_max = YearFilter(field_name="year", lookup_expr="lte")
     has_abstract = django_filters.BooleanFilter(method="filter_has_abstract")
     has_title = django_filters.BooleanFilter(method="filter_has_title")
     status = django_filters.ChoiceFilter(
@@ -25,7 +49,7 @@ class RecordFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(method="filter_text", help_text="Words in the title or abstract")
     doi = django_filters.CharFilter(field_name="doi", lookup_expr="iexact")
-    batch = django_filters.NumberFilter(field_name="batch_id")
+    batch = IdFilter(field_name="batch_id")
 
     class Meta:
         model = Record

@@ -205,7 +205,7 @@ class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMix
         )
 
     @extend_schema(responses=serializers.AuditEventSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, filter_backends=[])  # the record-list filters are not for one record's timeline
     def events(self, request, review_slug=None, pk=None):
         """The record's timeline: import, merges, removals, votes, decisions."""
         record = self.get_object()

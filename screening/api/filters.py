@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from reviewapp.api.filters import IdFilter
 from reviewapp.models import Record, Study
 
 from ..models import (
@@ -21,7 +22,7 @@ from ..models import (
 class VoteFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     decision = django_filters.ChoiceFilter(choices=Decision.choices)
-    record = django_filters.NumberFilter(field_name="record_id")
+    record = IdFilter(field_name="record_id")
     reviewer = django_filters.CharFilter(field_name="reviewer__username", help_text="Username")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Only my votes")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -38,7 +39,7 @@ class VoteFilter(django_filters.FilterSet):
 class ConflictFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     status = django_filters.ChoiceFilter(choices=ConflictStatus.choices)
-    record = django_filters.NumberFilter(field_name="record_id")
+    record = IdFilter(field_name="record_id")
 
     class Meta:
         model = Conflict
@@ -49,7 +50,7 @@ class VerdictFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     decision = django_filters.ChoiceFilter(choices=VerdictDecision.choices)
     method = django_filters.ChoiceFilter(choices=VerdictMethod.choices)
-    record = django_filters.NumberFilter(field_name="record_id")
+    record = IdFilter(field_name="record_id")
 
     class Meta:
         model = Verdict

@@ -56,10 +56,15 @@ class VoteOutcome:
 
 
 def counts_as(vote: Vote) -> str:
-    """The comparison of screening: the verdict a vote argues for ("maybe" counts as include). Full-text
-    exclusions citing different reasons agree (the verdict keeps the most common reason); to make them a
-    conflict instead, compare `(vote.counts_as, vote.reason_id)`."""
+    """The comparison at title/abstract: the verdict a vote argues for ("maybe" counts as include)."""
     return vote.counts_as
+
+
+def counts_as_with_reason(vote: Vote) -> tuple[str, int | None]:
+    """The comparison at full text: two exclusions agree only when they cite the same reason. Different
+    reasons are a conflict to settle (consensus or the arbiter), never a reason silently dropped: the
+    PRISMA 2020 diagram counts full-text exclusions per reason."""
+    return (vote.counts_as, vote.reason_id if vote.counts_as == VerdictDecision.EXCLUDE else None)
 
 
 class ScreeningWork(DualWork):
@@ -83,9 +88,11 @@ class ScreeningWork(DualWork):
         return {"record": record, "stage": item["stage"]}
 
     def compare(self, state):
-        return counts_as
+        return counts_as_with_reason if state.stage == Stage.FULL_TEXT else counts_as
 
     def agreed_values(self, state, value):
+        if isinstance(value, tuple):  # full text: (decision, reason), agreed on both
+            return {"decision": value[0], "reason_id": value[1]}
         exclude = value == VerdictDecision.EXCLUDE
         reason_id = most_common(v.reason_id for v in state.judgements) if exclude else None
         return {"decision": value, "reason_id": reason_id}

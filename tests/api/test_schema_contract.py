@@ -8,6 +8,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 from rest_framework.authtoken.models import Token
@@ -23,7 +25,7 @@ from reviewapp.models import Membership
 
 from ..factories import RecordFactory, UserFactory
 
-EXAMPLES = int(os.environ.get("SCHEMA_EXAMPLES", 8))
+EXAMPLES = int(os.environ.get("SCHEMA_EXAMPLES", 5))
 # The contract: no 5xx; status codes, content types, headers and bodies as documented. (Schemathesis's
 # "positive/negative data acceptance" checks are left out on purpose: business rules rightly refuse
 # schema-valid requests — a duplicate source name, a vote on a closed record — and DRF ignores unknown
@@ -46,6 +48,28 @@ def api_data(db, review):
     return {"slug": review.slug, "token": Token.objects.create(user=user).key}
 
 
+class _InTransactionWSGI:
+    """The WSGI app as the test client runs it: a request must not close the test's database connection
+    (Django closes "old" connections at request start and finish; on PostgreSQL that would end the
+    transaction the test runs in)."""
+
+    def __init__(self):
+        self.handler = WSGIHandler()
+
+    def __call__(self, environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = self.handler(environ, start_response)
+            body = list(response)
+            if hasattr(response, "close"):
+                response.close()
+            return body
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
 def _load_schema():
     """The schema /api/schema/ serves, generated in-process (no database needed), calling the WSGI app."""
     from drf_spectacular.generators import SchemaGenerator
@@ -55,7 +79,7 @@ def _load_schema():
         OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
     )
     loaded = schemathesis.openapi.from_dict(document)
-    loaded.app = WSGIHandler()
+    loaded.app = _InTransactionWSGI()
     loaded.location = "/api/schema/"
     return loaded
 

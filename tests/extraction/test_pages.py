@@ -355,3 +355,11 @@ def test_comparison_and_lists_cost_a_constant_number_of_queries(
     agreed = Consensus.objects.get()
     with django_assert_max_num_queries(10):
         assert client.get(f"{PAGES}/consensus/{agreed.pk}/").status_code == 200
+
+
+def test_typed_values_are_escaped_on_the_page(browser, bob, draft, fill):
+    evil = '"><script>alert(1)</script>'
+    fill(draft, bob, {"design.country": evil, "arms.0.label": evil})
+    page = browser(bob).get(f"{PAGES}/x/{draft.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page

@@ -156,7 +156,7 @@ def test_autosave_cleans_the_value_and_logs_before_and_after(review, bob, form, 
     extraction_services.extraction_answer_set(
         extraction_id=e.pk, actor=bob, path="design.follow_up", value="13", expected_version=2
     )
-    events = AuditEvent.objects.filter(verb="extraction.answer_changed").order_by("id")
+    events = AuditEvent.objects.filter(verb="extract.answer_changed").order_by("id")
     assert [(ev.data["before"], ev.data["after"]) for ev in events] == [(None, 12.5), (12.5, 13)]
 
 
@@ -279,24 +279,66 @@ def test_reviewers_settling_themselves_reach_consensus(review, bob, carol, studi
     assert done.settlements["design.country"]["by_name"] == "carol"
 
 
-def test_reopening_keeps_the_submitted_version_and_withdraws_an_untouched_conflict(
-    review, bob, carol, studies, extract, settle
+def test_reopening_keeps_the_submitted_version_and_agreeing_later_is_consensus(
+    review, bob, carol, studies, extract, fill
 ):
     mine = extract(bob, studies[0])
     extract(carol, studies[0], country="Indonesia")
-    extraction_services.extraction_reopen(extraction_id=mine.pk, actor=bob, expected_version=None)
-    assert not ExtractionConflict.objects.exists()
+    conflict = ExtractionConflict.objects.get()
+    mine = extraction_services.extraction_reopen(extraction_id=mine.pk, actor=bob, expected_version=None)
     revision = ExtractionRevision.objects.get()
     assert (revision.extraction_id, revision.answers["design"]["country"], revision.during_conflict) == (
         mine.pk,
         "China",
         True,
     )
+    conflict.refresh_from_db()
+    assert conflict.is_open  # the conflict stays until the two agree or it is settled
+    fill(mine, bob, {"design.country": "Indonesia"})
     extraction_services.extraction_submit(extraction_id=mine.pk, actor=bob, expected_version=None)
-    conflict = ExtractionConflict.objects.get()
-    settle(conflict, bob, "design.country", "b")
+    consensus = Consensus.objects.get()
+    assert (consensus.method, consensus.decided_by, consensus.answers["design"]["country"]) == (
+        ConsensusMethod.CONSENSUS,
+        bob,
+        "Indonesia",
+    )
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.RESOLVED
+
+
+def test_no_reopening_once_settling_began_or_consensus_exists(review, bob, carol, studies, extract, settle):
+    mine = extract(bob, studies[0])
+    extract(carol, studies[0], country="Indonesia")
+    settle(ExtractionConflict.objects.get(), bob, "design.country", "b")
     with pytest.raises(ValidationError, match="being settled"):
         extraction_services.extraction_reopen(extraction_id=mine.pk, actor=bob, expected_version=None)
+    agreed = extract(bob, studies[1])
+    extract(carol, studies[1])
+    with pytest.raises(ValidationError, match="consensus record"):
+        extraction_services.extraction_reopen(extraction_id=agreed.pk, actor=bob, expected_version=None)
+
+
+def test_submissions_on_different_form_versions_are_not_compared(
+    review, alice, bob, carol, studies, extract, form
+):
+    from .conftest import SMALL_FORM
+
+    extract(bob, studies[0])
+    form_services.form_definition_update(
+        form=form, actor=alice, definition={**SMALL_FORM, "description": "v2"}
+    )
+    with pytest.raises(ValidationError, match="submitted on form version 1"):
+        extract(carol, studies[0])
+
+
+def test_lowering_n_to_one_settles_single_submissions(review, alice, bob, studies, extract):
+    from reviewapp.services.reviews import review_update
+
+    extract(bob, studies[0])
+    assert not Consensus.objects.exists()
+    review_update(review=review, actor=alice, votes_required=1)
+    consensus = Consensus.objects.get()
+    assert (consensus.method, consensus.extraction_b) == (ConsensusMethod.AGREEMENT, None)
 
 
 def test_blinding_hides_the_other_extraction_until_both_are_submitted(
@@ -332,3 +374,33 @@ def test_outcome_data_for_analysis_reads_consensus_and_converts(review, bob, car
     assert placebo["mean"] == pytest.approx((7.0 + 7.8 + 8.6) / 3)
     assert placebo["sd"] == pytest.approx(1.6 / 1.292)  # Wan Table 2: n = 30 -> Q = 8 (rounded up)
     assert row["subgroups"]["design.country"] == "China"
+
+
+def test_timeline_hides_another_reviewers_extraction_events_until_the_study_is_complete(
+    review, bob, carol, dave, studies, extract, form, fill
+):
+    from reviewapp.selectors import review_events
+
+    draft = extraction_services.extraction_start(
+        review=review, actor=bob, study_id=studies[0].pk, form_id=form.pk
+    )
+    fill(draft, bob, {"design.country": "China"})
+
+    def seen_by(user):
+        return [
+            e.data.get("after") for e in review_events(review, user) if e.verb == "extract.answer_changed"
+        ]
+
+    assert seen_by(bob) == ["China"]
+    assert seen_by(carol) == [] and seen_by(dave) == []  # not even that bob extracted leaks
+    extraction_services.extraction_row_add(
+        extraction_id=draft.pk,
+        actor=bob,
+        section_key="arms",
+        expected_version=None,
+        values={"label": "UC-MSC"},
+    )
+    fill(draft, bob, {"design.type": "rct"})
+    extraction_services.extraction_submit(extraction_id=draft.pk, actor=bob, expected_version=None)
+    extract(carol, studies[0])
+    assert "China" in seen_by(carol)

@@ -156,3 +156,31 @@ def test_the_api_enforces_the_import_size_limit_too(token_client, review, settin
         "big.ris is 225\xa0bytes; the limit is 100\xa0bytes (IMPORT_MAX_BYTES)."
     ]
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_records_timeline_ignores_the_record_list_filters(token_client, review, client, alice):
+    record = RecordFactory(batch__source__review=review)
+    response = token_client.get(f"/api/v1/reviews/{review.slug}/records/{record.pk}/events/?status=duplicate")
+    assert response.status_code == 200
+    client.force_login(alice)
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/reviews/{review_slug}/records/{id}/events/"]["get"]
+    names = {p["name"] for p in operation.get("parameters", [])}
+    assert "status" not in names and "year_min" not in names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "records/?year_min=1e79",
+        "records/?year_max=-99999999999999999999999",
+        "records/?batch=1e79",
+        "screening/conflicts/?record=-1.19e%2B79",
+        "screening/votes/?record=99999999999999999999999",
+    ],
+)
+def test_an_absurd_number_in_a_filter_is_a_400_not_an_overflow_500(token_client, review, query):
+    response = token_client.get(f"/api/v1/reviews/{review.slug}/{query}")
+    assert response.status_code == 400

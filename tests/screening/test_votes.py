@@ -331,3 +331,44 @@ def test_lowering_n_settles_records_that_now_have_enough_votes(review, alice, re
     verdict = Verdict.objects.get(record=records[0])
     assert (verdict.decision, verdict.method) == ("include", VerdictMethod.AGREEMENT)
     assert Conflict.objects.get(record=records[1]).status == ConflictStatus.OPEN
+
+
+def test_fulltext_exclusions_citing_different_reasons_are_a_conflict(
+    records, bob, carol, dave, cast, retrieved, reasons
+):
+    record = records[0]
+    retrieved(record)
+    cast(bob, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[0])
+    outcome = cast(carol, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[1])
+    assert outcome.verdict is None
+    assert outcome.conflict.status == ConflictStatus.OPEN
+    verdict = vote_services.conflict_resolve(
+        conflict=outcome.conflict, actor=dave, decision="exclude", reason=reasons[1]
+    )
+    assert (verdict.decision, verdict.reason_id, verdict.method) == (
+        "exclude",
+        reasons[1].pk,
+        VerdictMethod.ARBITRATION,
+    )
+
+
+def test_fulltext_exclusions_citing_the_same_reason_agree_with_that_reason(
+    records, bob, carol, cast, retrieved, reasons
+):
+    record = records[0]
+    retrieved(record)
+    cast(bob, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[2])
+    outcome = cast(carol, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[2])
+    assert (outcome.verdict.decision, outcome.verdict.reason_id) == ("exclude", reasons[2].pk)
+    assert outcome.verdict.method == VerdictMethod.AGREEMENT
+
+
+def test_a_reviewer_who_changes_to_the_other_reason_settles_it_by_consensus(
+    records, bob, carol, cast, retrieved, reasons
+):
+    record = records[0]
+    retrieved(record)
+    cast(bob, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[0])
+    cast(carol, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[1])
+    outcome = cast(bob, record, "exclude", stage=Stage.FULL_TEXT, reason=reasons[1])
+    assert (outcome.verdict.reason_id, outcome.verdict.method) == (reasons[1].pk, VerdictMethod.CONSENSUS)

@@ -38,6 +38,12 @@ def test_load_demo_reproduces_the_seed_flow_diagram(capsys, settings, tmp_path):
     labels = set(review.studies.values_list("label", flat=True))
     assert {"Zang 2022", "Jiang 2011", "Kashbour 2025", "Kim 2023"} <= labels
 
+    # the risk-of-bias app's demo step: the seed's Table 3 (ROBINS-I), settled, Serious overall
+    from extraction.rob.models import ConsensusAssessment
+
+    table3 = {c.item.study.label: c.overall for c in ConsensusAssessment.objects.filter(item__review=review)}
+    assert table3 == {"Lian 2022": "serious", "Chin 2025": "serious", "Jiang 2011": "serious"}
+
 
 def test_the_committed_exports_are_what_the_generator_writes(tmp_path):
     from synthesis.demo_seed.generate import OUT, generate

@@ -1,0 +1,182 @@
+"""Prioritised screening, simulated on every labelled set in ../shared/data/screening/, beside ASReview.
+
+For each CSV (cohen2006/*, asreview_srd/*, ferdinands2023_sim/*; only those files) and each seed, replays the
+review with screening.ranking.simulate (1 relevant + 1 irrelevant prior chosen by the seed) and prints
+WSS@95, recall after 10 % screened, ATD, wall and CPU time, where the hypergeometric stopping rule would
+have stopped, and the published ASReview figures where the set has them: Ferdinands et al. 2023
+(published_reference_results_screening.csv, results_*.json; ASReview 0.9.3, mean of 15 runs) and
+PERFORMANCE.md's ASReview 3.0.8 run on nudging (WSS@95 71.0 % in 22 s).
+
+Model and hyper-parameters are chosen on the TUNING sets only (every second Cohen set, alphabetically);
+the other sets are reported separately as held out.
+
+    .venv/bin/python benchmarks/screening_sim_bench.py [--seeds 0 1 2] [--model logistic] [--strength C]
+        [--batch 5] [--sets nudging virus] [--tune] [--json]
+
+--tune compares the candidate models and batch sizes on the tuning sets only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from screening.ranking.features import FeatureSpec  # noqa: E402
+from screening.ranking.model import MODELS, ModelSpec  # noqa: E402
+from screening.ranking.simulate import read_labelled_csv, simulate  # noqa: E402
+
+DATA = (ROOT / ".." / ".." / "shared" / "data" / "screening").resolve()
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data/screening")
+ASREVIEW_308 = {"nudging": {"wss95": 71.0, "seconds": 22.0}}  # PERFORMANCE.md, default model (SVM on TF-IDF)
+
+
+def datasets() -> list[Path]:
+    return sorted(
+        p for sub in ("cohen2006", "asreview_srd", "ferdinands2023_sim") for p in (DATA / sub).glob("*.csv")
+    )
+
+
+def tuning_names() -> set[str]:
+    cohen = sorted(p.stem for p in (DATA / "cohen2006").glob("*.csv"))
+    return set(cohen[::2])
+
+
+def published() -> dict[str, dict[str, float]]:
+    """Ferdinands et al. 2023, NB + TF-IDF (the ASReview default of that study) and SVM + TF-IDF."""
+    out: dict[str, dict[str, float]] = {}
+    with (DATA / "published_reference_results_screening.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            key = {"NB + TF-IDF": "nb", "SVM + TF-IDF": "svm"}.get(row["model"])
+            metric = {"WSS@95 (%)": "wss95", "RRF@10 (%)": "rrf10"}.get(row["metric"])
+            if row["metric"].startswith("ATD"):
+                metric = "atd"
+            if key and metric:
+                out.setdefault(row["dataset"], {})[f"{key}_{metric}"] = float(row["value"])
+    for path in (DATA / "ferdinands2023_sim").glob("results_*.json"):
+        res = json.loads(path.read_text())
+        name = path.stem.split("_")[-2]
+        out.setdefault(name, {})["json_nb_wss95"] = round(res["wss"]["95"], 1)
+    return out
+
+
+def run_set(path: Path, seeds: list[int], spec: ModelSpec, batch: int, features: FeatureSpec) -> dict:
+    data = read_labelled_csv(path)
+    runs = [simulate(data, seed=s, model=spec, batch=batch, features=features) for s in seeds]
+    mean = {k: statistics.fmean(r.metrics.as_percent()[k] for r in runs) for k in ("wss95", "rrf10", "atd")}
+    stops = [r.stopping()["hypergeometric"] for r in runs]
+    return {
+        "dataset": path.stem,
+        "group": path.parent.name,
+        "n": len(data.labels),
+        "relevant": int(data.labels.sum()),
+        **{k: round(v, 1) for k, v in mean.items()},
+        "wss95_min": round(min(r.metrics.as_percent()["wss95"] for r in runs), 1),
+        "seconds": round(statistics.fmean(r.seconds for r in runs), 2),
+        "cpu_seconds": round(statistics.fmean(r.cpu_seconds for r in runs), 2),
+        "stop_screened_pct": _mean_or_none([s["screened_pct"] for s in stops]),
+        "stop_recall": _mean_or_none([s["recall"] for s in stops]),
+    }
+
+
+def _mean_or_none(values: list) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(statistics.fmean(vals), 1) if len(vals) == len(values) else None
+
+
+def tune(
+    seeds: list[int],
+    batches: list[int],
+    models: list[str],
+    stop_words: bool = False,
+    only: list[str] | None = None,
+    strength: float | None = None,
+) -> None:
+    names = tuning_names() & set(only) if only else tuning_names()
+    paths = [p for p in datasets() if p.stem in names]
+    for model in models:
+        for batch in batches:
+            feats = FeatureSpec(stop_words=stop_words)
+            spec = ModelSpec(model, strength)
+            rows = [run_set(p, seeds, spec, batch, feats) for p in paths]
+            wss = statistics.fmean(r["wss95"] for r in rows)
+            print(
+                json.dumps({"model": spec.version(), "batch": batch, "features": feats.version(),
+                            "mean_wss95": round(wss, 2),
+                            "mean_atd": round(statistics.fmean(r["atd"] for r in rows), 2),
+                            "cpu": round(sum(r["cpu_seconds"] for r in rows), 1),
+                            "per_set": {r["dataset"]: r["wss95"] for r in rows}}),
+                flush=True,
+            )  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--model", choices=MODELS, default=ModelSpec().name)
+    ap.add_argument("--batch", type=int, default=5, help="retrain every k labels (5: ~-0.2 points WSS)")
+    ap.add_argument("--sets", nargs="*", help="only these dataset names")
+    ap.add_argument("--tune", action="store_true")
+    ap.add_argument("--tune-models", nargs="+", default=list(MODELS))
+    ap.add_argument("--tune-batches", type=int, nargs="+", default=[1])
+    ap.add_argument("--strength", type=float, help="C (logistic, svm) or alpha (nb, sgd)")
+    ap.add_argument("--tune-stop-words", action="store_true", help="tune with English stop words removed")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    if args.tune:
+        tune(args.seeds, args.tune_batches, args.tune_models, args.tune_stop_words, args.sets, args.strength)
+        return
+    ref, tuning = published(), tuning_names()
+    spec = ModelSpec(args.model, args.strength)
+    print(
+        f"model {FeatureSpec().version()}/{spec.version()}, batch {args.batch}, seeds {args.seeds}",
+        flush=True,
+    )
+    header = (
+        f"{'set':<24}{'part':<8}{'N':>6}{'rel':>5} {'WSS@95':>7}{'min':>6}{'R@10%':>7}{'ATD':>6}"
+        f"{'wall s':>8}{'cpu s':>7} {'stop@%':>7}{'rec%':>6} | {'ASR NB':>7}{'ASR SVM':>8}{'3.0.8':>6}"
+    )
+    print(header, flush=True)
+    rows = []
+    for path in datasets():
+        if args.sets and path.stem not in args.sets:
+            continue
+        row = run_set(path, args.seeds, spec, args.batch, FeatureSpec())
+        row["part"] = "tuning" if path.stem in tuning else "held-out"
+        pub = ref.get(path.stem, {}) or (ref.get("ace", {}) if path.stem == "ACEInhibitors" else {})
+        row.update(asreview_nb_wss95=pub.get("nb_wss95"), asreview_svm_wss95=pub.get("svm_wss95"))
+        row["asreview_308_wss95"] = ASREVIEW_308.get(path.stem, {}).get("wss95")
+        rows.append(row)
+        print(_line(row), flush=True)
+    for part in ("tuning", "held-out"):
+        sel = [r for r in rows if r["part"] == part]
+        if sel:
+            print(f"mean {part}: WSS@95 {statistics.fmean(r['wss95'] for r in sel):.1f} %, "
+                  f"ATD {statistics.fmean(r['atd'] for r in sel):.1f} %, {len(sel)} sets")  # fmt: skip
+    if args.json:
+        print(json.dumps(rows))
+
+
+def _fmt(v: float | None, width: int) -> str:
+    return f"{'-' if v is None else v:>{width}}"
+
+
+def _line(r: dict) -> str:
+    return (
+        f"{r['dataset']:<24}{r['part']:<8}{r['n']:>6}{r['relevant']:>5} {r['wss95']:>7}{r['wss95_min']:>6}"
+        f"{r['rrf10']:>7}{r['atd']:>6}{r['seconds']:>8}{r['cpu_seconds']:>7} "
+        f"{_fmt(r['stop_screened_pct'], 7)}{_fmt(r['stop_recall'], 6)} | "
+        f"{_fmt(r['asreview_nb_wss95'], 7)}{_fmt(r['asreview_svm_wss95'], 8)}"
+        f"{_fmt(r['asreview_308_wss95'], 6)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

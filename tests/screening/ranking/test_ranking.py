@@ -1,0 +1,100 @@
+"""Ranking on a tiny hand-written corpus: relevant-looking records first, the terms behind it, cold start."""
+
+import hashlib
+
+import pytest
+
+from screening.ranking.features import FeatureSpec, corpus_build, record_text
+from screening.ranking.model import MODELS, ModelSpec, cold_start_key, rank
+
+RELEVANT = "Umbilical cord mesenchymal stromal cells for type 2 diabetes: HbA1c and insulin dose"
+IRRELEVANT = "Statin therapy and cardiovascular outcomes after myocardial infarction in older adults"
+
+
+def _corpus():
+    texts = {
+        1: RELEVANT,
+        2: "Mesenchymal stromal cells lower HbA1c in type 2 diabetes, a randomised trial",
+        3: IRRELEVANT,
+        4: "Myocardial infarction outcomes with statin therapy in a registry of older adults",
+        10: "Wharton jelly mesenchymal stromal cells and insulin dose in diabetes",  # unlabelled, relevant
+        11: "Statin therapy after myocardial infarction: a cohort of older adults",  # unlabelled, not
+        12: "Insulin dose and HbA1c after stromal cells infusion in diabetes",  # unlabelled, relevant
+    }
+    return corpus_build(list(texts.items()), FeatureSpec(min_df=1, max_df=1.0))
+
+
+LABELS = [(1, True), (2, True), (3, False), (4, False)]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_relevant_looking_records_come_first(model):
+    ranking = rank(_corpus(), LABELS, spec=ModelSpec(model))
+    assert not ranking.cold_start
+    assert set(ranking.order()[:2]) == {10, 12}
+    assert ranking.order()[-1] == 11
+    assert ranking.n_included == 2 and ranking.n_excluded == 2
+
+
+def test_labelled_records_are_not_ranked():
+    assert set(rank(_corpus(), LABELS).order()) == {10, 11, 12}
+
+
+def test_top_terms_explain_the_score_with_words_of_the_record():
+    top = rank(_corpus(), LABELS).records[0]
+    terms = [t for t, _ in top.top_terms]
+    assert terms and all(weight > 0 for _, weight in top.top_terms)
+    text = {10: "wharton jelly mesenchymal stromal cells and insulin dose in diabetes"}.get(top.record_id)
+    if text is None:
+        text = "insulin dose and hba1c after stromal cells infusion in diabetes"
+    assert all(term in text for term in terms)
+    assert any(t in terms for t in ("diabetes", "stromal", "stromal cells", "insulin", "insulin dose"))
+
+
+def test_cold_start_without_an_exclude_is_a_stable_seeded_order():
+    corpus = _corpus()
+    ranking = rank(corpus, [(1, True)], seed=7)
+    assert ranking.cold_start and ranking.model_version == "cold-start"
+    expected = sorted(
+        [2, 3, 4, 10, 11, 12], key=lambda rid: hashlib.blake2b(f"7:{rid}".encode(), digest_size=8).digest()
+    )
+    assert ranking.order() == expected
+    assert rank(corpus, [], seed=7).order() == sorted(corpus.record_ids, key=lambda r: cold_start_key(r, 7))
+
+
+def test_cold_start_order_does_not_depend_on_input_order_and_keeps_places_when_records_are_added():
+    texts = [(i, f"record number {i}") for i in range(30)]
+    a = rank(corpus_build(texts), [], seed=3).order()
+    b = rank(corpus_build(list(reversed(texts))), [], seed=3).order()
+    assert a == b
+    more = rank(corpus_build(texts + [(99, "a new record")]), [], seed=3).order()
+    assert [r for r in more if r != 99] == a
+    assert rank(corpus_build(texts), [], seed=4).order() != a
+
+
+def test_an_unknown_record_in_the_labels_is_named():
+    with pytest.raises(KeyError, match="record 999"):
+        rank(_corpus(), [(999, True)])
+
+
+def test_ties_are_broken_deterministically():
+    corpus = corpus_build([(1, "alpha"), (2, "beta"), (3, "gamma"), (4, "gamma")], FeatureSpec(min_df=1))
+    first = rank(corpus, [(1, True), (2, False)]).order()
+    assert first == rank(corpus, [(2, False), (1, True)]).order()
+
+
+def test_record_text_joins_what_is_there():
+    assert record_text("Title", None) == "Title"
+    assert record_text("Title", "Abstract", "kw") == "Title Abstract kw"
+
+
+def test_the_ranking_package_imports_without_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import screening.ranking, screening.ranking.simulate, screening.ranking.store; "
+        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
