@@ -1,9 +1,10 @@
 """The hook the "without studies at high risk of bias" sensitivity analysis reads: `overall_risk_by_study`.
 
-Risk of bias (extraction.rob) is not in main yet. When it is, this reads its consensus assessments through
-`extraction.rob.selectors.consensus_of(review)` (the shape on the robapp branch: rows with `item.study_id`
-and `overall`), keeping the worst overall judgement per study over its tools and results. Until then (or if
-that selector's shape changes) it returns {} and the page says that no judgements are available.
+It reads the consensus risk-of-bias assessments through `extraction.rob.selectors.consensus_of(review)`
+(rows with `item.study_id` and `overall`: RoB 2 low/some_concerns/high, ROBINS-I low/moderate/serious/
+critical/no_information, SYRCLE low/high/unclear), keeping the worst overall judgement per study over its
+tools and results. If that selector is missing or changes shape it returns {} and the page says that no
+judgements are available (the import is by name so synthesis still loads without risk of bias).
 """
 
 from __future__ import annotations
