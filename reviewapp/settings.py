@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ImportStatusEnum": "reviewapp.models.ImportStatus",
+        "AnalysisRunKindEnum": "synthesis.models.RunKind",
         "CandidateStatusEnum": "reviewapp.models.CandidateStatus",
         "SourceKindEnum": "reviewapp.models.SourceKind",
         "RoleEnum": "reviewapp.models.Role",

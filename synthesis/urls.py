@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import analysis_views as analyses
 from . import views
 
 app_name = "synthesis"
@@ -10,4 +11,13 @@ urlpatterns = [
     path("prisma/records/", views.prisma_records, name="prisma-records"),
     path("prisma/diagram.<str:fmt>", views.prisma_download, name="prisma-download"),
     path("report/", views.report, name="report"),
+    path("analyses/", analyses.analysis_list, name="analyses"),
+    path("analyses/new/", analyses.analysis_edit, name="analysis-new"),
+    path("analyses/<int:pk>/", analyses.analysis_detail, name="analysis"),
+    path("analyses/<int:pk>/edit/", analyses.analysis_edit, name="analysis-edit"),
+    path("analyses/<int:pk>/delete/", analyses.analysis_delete, name="analysis-delete"),
+    path("analyses/<int:pk>/run/", analyses.analysis_run, name="analysis-run"),
+    path("analyses/<int:pk>/exclude/", analyses.analysis_exclude, name="analysis-exclude"),
+    path("analyses/<int:pk>/runs/<int:run_pk>/status/", analyses.run_status, name="run-status"),
+    path("analyses/<int:pk>/runs/<int:run_pk>/<str:plot>.<str:fmt>", analyses.plot_download, name="run-plot"),
 ]

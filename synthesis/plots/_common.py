@@ -45,9 +45,18 @@ def render(fig: Figure, fmt: Format, dpi: int = 150) -> bytes:
     with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         if fmt == "svg":
             fig.savefig(buf, format="svg", metadata={"Date": None})
+            return _browser_safe(buf.getvalue())
         else:  # fast zlib level: the 100-study PNG is dominated by encoding otherwise
             fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+def _browser_safe(svg: bytes) -> bytes:
+    """Browsers collapse runs of spaces in SVG text, which would shift the monospaced number columns of a
+    forest plot row: keep them (xml:space + white-space: pre), and fall back to any monospace font."""
+    svg = svg.replace(b"<svg ", b'<svg xml:space="preserve" ', 1)
+    svg = svg.replace(b"</style>", b" text{white-space: pre}</style>", 1)
+    return svg.replace(b"font-family: 'DejaVu Sans Mono'", b"font-family: 'DejaVu Sans Mono', monospace")
 
 
 def nice_ratio_ticks(lo: float, hi: float) -> list[float]:

@@ -1,0 +1,51 @@
+"""What synthesis adds to the core, registered from SynthesisConfig.ready() (see reviewapp.registry)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from reviewapp import registry
+
+SEED_SLUG = "perinatal-msc-diabetes"
+
+EVENT_TEXTS = {
+    "analysis.defined": "defined an analysis",
+    "analysis.changed": "changed an analysis",
+    "analysis.deleted": "deleted an analysis",
+    "analysis.study_excluded": "excluded a study from an analysis",
+    "analysis.study_included": "included a study in an analysis again",
+    "analysis.run_started": "started an analysis run",
+    "analysis.run_succeeded": "analysis run finished",
+    "analysis.run_failed": "analysis run failed",
+}
+
+
+def analyses_panel(request, review, member):
+    """Review overview: how many analyses there are and how their latest runs stand (2 queries)."""
+    from .selectors import analyses_of, latest_per_analysis
+
+    analyses = list(analyses_of(review))
+    if not analyses and not member.is_owner:
+        return None
+    latest = latest_per_analysis(review)
+    done = sum(1 for a in analyses if a.pk in latest and latest[a.pk].status == "succeeded")
+    failed = sum(1 for a in analyses if a.pk in latest and latest[a.pk].status == "failed")
+    return {
+        "template": "reviewapp/_panel.html",
+        "title": "Meta-analyses",
+        "stats": [("Analyses", len(analyses)), ("With results", done), ("Last run failed", failed)],
+        "text": "" if analyses else "No analysis defined yet.",
+        "link": ("Open the analyses", reverse("synthesis:analyses", args=[review.slug])),
+    }
+
+
+def demo_analysis(*, review) -> None:
+    from .demo_analysis import demo_analysis_build
+
+    demo_analysis_build(review=review)
+
+
+def register() -> None:
+    registry.event_texts(EVENT_TEXTS)
+    registry.dashboard_panel(analyses_panel)
+    registry.demo_review_step(SEED_SLUG)(demo_analysis)
