@@ -96,7 +96,7 @@ def team_progress(review: Review, stage: str) -> dict:
         **verdicts,
         "conflicts": conflicts,
         "awaiting_votes": total - complete,
-        "percent": round(100 * complete / total) if total else 100,
+        "percent": round(100 * complete / total) if total else 0,  # nothing up yet is not "done"
     }
 
 

@@ -350,3 +350,11 @@ def test_the_screening_page_costs_a_constant_number_of_queries(
         client.post(
             PAGES + "/screen/title_abstract/vote/", {"record": records[10].pk, "decision": "exclude"}, **HTMX
         )
+
+
+def test_an_empty_fulltext_stage_is_not_shown_as_complete(browser, vera, bob, carol, records, cast):
+    cast(bob, records[0], "include")
+    cast(carol, records[0], "include")
+    html = browser(vera).get(PAGES + "/agreement/").content.decode()
+    assert 'data-testid="stage-empty-full_text"' in html
+    assert "100% of 0 records" not in html
