@@ -48,6 +48,19 @@ class Saved:
     after: object
 
 
+def _event(extraction: Extraction, actor, verb: str, **data) -> None:
+    """An audit event on one extraction, naming it, its study and its form (plus `data`)."""
+    event_log(
+        review=extraction.review,
+        actor=actor,
+        verb=verb,
+        extraction=extraction.pk,
+        study=extraction.study_id,
+        form=extraction.form_id,
+        **data,
+    )
+
+
 def _reviewer(review: Review, actor) -> None:
     require(review, actor, Role.REVIEWER, "Only reviewers extract data.")
 
@@ -213,13 +226,10 @@ def extraction_answer_set(
     else:
         holder[key] = after
     _bump(extraction, field_name)
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.answer_changed",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.answer_changed",
         path=path,
         before=before,
         after=after,
@@ -254,13 +264,10 @@ def extraction_row_add(
                 ) from None
     rows.append(row)
     _bump(extraction, "answers")
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.row_added",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.row_added",
         path=f"{section.key}.{len(rows) - 1}",
         before=None,
         after=row,
@@ -284,13 +291,10 @@ def extraction_row_remove(
         rows, field_name = extraction.answers.setdefault(section.key, []), "answers"
     before = rows.pop(_index(str(index), rows, "row"))
     _bump(extraction, field_name)
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.row_removed",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.row_removed",
         path=f"{section_key}.{index}",
         before=before,
         after=None,
@@ -345,13 +349,10 @@ def extraction_outcome_add(
     row = {k: v for k, v in row.items() if v not in ("", None)}
     extraction.outcomes.append(row)
     _bump(extraction, "outcomes")
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.row_added",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.row_added",
         path=f"{OUTCOMES}.{len(extraction.outcomes) - 1}",
         before=None,
         after=row,
@@ -371,13 +372,10 @@ def extraction_arm_add(
         raise ValidationError("Name a new arm (each arm once).")
     row.setdefault("arms", []).append({"arm": arm})
     _bump(extraction, "outcomes")
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.arm_added",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.arm_added",
         path=f"{OUTCOMES}.{row_index}.arms",
         before=None,
         after=arm,
@@ -432,14 +430,7 @@ def extraction_submit(*, extraction_id: int, actor, expected_version: int | None
         )
     extraction.status, extraction.submitted_at = ExtractionStatus.SUBMITTED, timezone.now()
     _bump(extraction, "status", "submitted_at")
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.submitted",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
-    )
+    _event(extraction, actor, "extract.submitted")
     from .consensus import consensus_settle_item
 
     consensus_settle_item(
@@ -468,13 +459,10 @@ def extraction_reopen(*, extraction_id: int, actor, expected_version: int | None
     revision = WORK.revision_keep(extraction, RevisionKind.RETRACTED, during_conflict=conflict is not None)
     extraction.status, extraction.submitted_at = ExtractionStatus.DRAFT, None
     _bump(extraction, "status", "submitted_at")
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.reopened",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.reopened",
         revision=revision.pk,
     )
     consensus_settle_item(
@@ -503,13 +491,10 @@ def extraction_upgrade(*, extraction_id: int, actor, expected_version: int | Non
     before = {"version": extraction.form_version.number, "answers": copy.deepcopy(extraction.answers)}
     extraction.form_version, extraction.answers = target, carried
     _bump(extraction, "form_version", "answers")
-    event_log(
-        review=extraction.review,
-        actor=actor,
-        verb="extract.upgraded",
-        extraction=extraction.pk,
-        study=extraction.study_id,
-        form=extraction.form_id,
+    _event(
+        extraction,
+        actor,
+        "extract.upgraded",
         before=before,
         after={"version": target.number},
     )
