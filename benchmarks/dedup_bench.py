@@ -583,6 +583,71 @@ def print_explanation(name: str, explain: dict) -> None:
         print("    " + ("\n    ".join(item["pairs"]) or "(never compared or dropped)") + "\n")
 
 
+# --- dedupe-sweep's EndNote libraries (never used for tuning the thresholds) ---------------------
+
+SWEEP = ROOT.parent / "shared" / "data" / "dedup" / "dedupe-sweep"
+SWEEP_SETS = ("copper", "tafenoquine")
+_DUPLICATE_CAPTION = re.compile(r"<caption>(?:<style[^>]*>)?\s*Duplicate", re.IGNORECASE)
+
+
+def sweep_set(name: str) -> dict:
+    """Score one dedupe-sweep library. Its label marks every member of some duplicate set (caption
+    "Duplicate") without saying which set, so: a merge touching an unmarked record is a false merge; a
+    marked record left in no merged group is a miss (a lower bound on misses: two marked records of
+    different sets merged together would go unseen)."""
+    from reviewapp.importers import endnote_xml
+
+    path = SWEEP / f"{name}.xml"
+    with path.open(encoding="utf-8-sig") as handle:
+        parsed = list(endnote_xml.parse(handle, filename=str(path)))
+    marked = {n for n, p in enumerate(parsed) if _DUPLICATE_CAPTION.search(p.raw)}
+    records = [
+        DedupRecord(
+            id=n,
+            title=p.title,
+            authors=tuple(p.authors),
+            year=p.year,
+            journal=p.journal,
+            volume=p.volume,
+            issue=p.issue,
+            pages=p.pages,
+            doi=p.doi,
+            pmid=p.pmid,
+            registry_ids=tuple(p.registry_ids),
+            abstract=p.abstract,
+        )  # fmt: skip
+        for n, p in enumerate(parsed)
+    ]
+    found = find_duplicates(records)
+    auto = [(c.a, c.b) for c in found if c.decision == AUTO]
+    grouped = {rid for group in clusters(auto) for rid in group}
+    return {
+        "set": name, "records": len(records), "marked": len(marked),
+        "false_merges": sum(1 for a, b in auto if a not in marked or b not in marked),
+        "marked_alone": len(marked - grouped), "grouped_share": len(marked & grouped) / max(len(marked), 1),
+        "queue": sum(1 for c in found if c.decision == REVIEW),
+    }  # fmt: skip
+
+
+def print_sweep(results: list[dict], out) -> None:
+    print(
+        "\ndedupe-sweep libraries (EndNote XML; only set membership labelled): false merges = merges touching"
+        " an unmarked record; missed = marked records merged with none",
+        file=out,
+    )
+    print(
+        f"{'set':13} {'records':>7} {'marked':>6} {'false merges':>12} {'missed':>6} {'grouped':>7}"
+        f" {'queue':>5}",
+        file=out,
+    )
+    for r in results:
+        print(
+            f"{r['set']:13} {r['records']:7d} {r['marked']:6d} {r['false_merges']:12d} {r['marked_alone']:6d}"
+            f" {r['grouped_share']:7.3f} {r['queue']:5d}",
+            file=out,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -607,6 +672,8 @@ def main(argv: list[str] | None = None) -> int:
         run = stress_set if args.in_process else (lambda n: _isolated(stress_set, n))
         extra["stress"] = [run(n) for n in names]
         print_stress(extra["stress"], out)
+        extra["sweep"] = [sweep_set(n) for n in SWEEP_SETS]
+        print_sweep(extra["sweep"], out)
     if args.json:
         json.dump({"sets": results, **extra}, sys.stdout, indent=2)
         print()
@@ -614,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             print_explanation(r["set"], r["explain"])
     failed = [r["set"] for r in results if r["pair_fp"] or r["review_pct"] > 100 * QUEUE_LIMIT]
+    failed += [r["set"] for r in extra.get("sweep", []) if r["false_merges"]]
     return 1 if failed else 0
 
 

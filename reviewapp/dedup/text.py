@@ -92,7 +92,28 @@ def clean_title(raw: str) -> str:
             title = title[: tag.start()]
         if title == before:
             break
-    return title.strip(" .")
+    return _strip_subject_codes(title).strip(" .")
+
+
+# Research-field codes some databases append to the title (ANZSRC "Fields of Research": a two-digit
+# division, then four-digit groups that start with it): "... healthcare facilities 06 Biological Sciences
+# 0605 Microbiology 11 Medical and Health Sciences". Only a run of at least two codes, one of them a
+# four-digit group nested in a two-digit division of the same run, is taken for such a tail.
+_SUBJECT_CODE_TAIL = re.compile(r"(?:\s(?:\d{2}|\d{4})\s+[A-Z][A-Za-z,&' -]*?)+$")
+_SUBJECT_CODE = re.compile(r"(?<!\S)(\d{4}|\d{2})\s+[A-Z]")
+
+
+def _strip_subject_codes(title: str) -> str:
+    if not title or not title[-1].isalpha():
+        return title
+    tail = _SUBJECT_CODE_TAIL.search(title)
+    if tail is None or tail.start() < 20:
+        return title
+    codes = _SUBJECT_CODE.findall(tail.group(0))
+    divisions = {code for code in codes if len(code) == 2}
+    if len(codes) >= 2 and any(len(code) == 4 and code[:2] in divisions for code in codes):
+        return title[: tail.start()]
+    return title
 
 
 _BRACKETED = re.compile(r"\[([^\[\]]{20,})\]")

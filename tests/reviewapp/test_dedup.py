@@ -113,6 +113,51 @@ def test_subtitle_and_translation_tags_do_not_prevent_a_match():
     assert pair_decision(original, other) == AUTO
 
 
+def test_research_field_codes_appended_to_a_title_do_not_prevent_a_match():
+    # One database (seen in dedupe-sweep's copper library) appends ANZSRC field-of-research codes.
+    coded = variant(
+        title=ARTICLE.title + " 11 Medical and Health Sciences 1103 Clinical Sciences 1117 Public Health",
+        pages="",
+    )
+    other = variant(id=2, doi="", journal="Diabetes Care")
+
+    assert pair_decision(coded, other) == AUTO
+
+
+def test_numbers_closing_an_ordinary_title_are_not_taken_for_field_codes():
+    first = variant(title="Metformin in obese adolescents: results at 12 Months", doi="")
+    other = variant(
+        id=2, title="Metformin in obese adolescents: results at 24 Months", doi="", pages="601-609"
+    )
+
+    assert pair_decision(first, other) != AUTO
+
+
+@pytest.mark.parametrize(
+    ("apart", "joined"),
+    [("non-immune participants", "nonimmune participants"), ("post operative pain", "postoperative pain")],
+)
+def test_a_prefix_written_apart_in_one_database_and_joined_in_another_merges(apart, joined):
+    # As in dedupe-sweep's tafenoquine library: the online-first record (no pages, a year earlier)
+    # against the printed one, whose title also says "double-blind" for "double-blinded".
+    online = variant(title=f"Tafenoquine in {apart}: a randomised, double-blinded trial", pages="", volume="",
+                     issue="", year=2014, journal="Clinical Infectious Diseases")  # fmt: skip
+    printed = variant(
+        id=2, title=f"Tafenoquine in {joined}: a randomised, double-blind trial", journal="Clin Infect Dis"
+    )
+
+    assert pair_decision(online, printed) == AUTO
+
+
+def test_a_negation_present_in_only_one_title_still_blocks_the_automatic_merge():
+    first = variant(title="Metformin in immune participants: a randomised trial", doi="")
+    other = variant(
+        id=2, title="Metformin in non immune participants: a randomised trial", doi="", pages="88-95"
+    )
+
+    assert pair_decision(first, other) != AUTO
+
+
 # --- traps: different items that look alike ---------------------------------------------------
 
 
