@@ -206,12 +206,15 @@ def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
 def _sensitive_difference(x: list[str], y: list[str]) -> list[str]:
     """Sensitive words only one title has, except a prefix written apart in one database and joined in
     the other ("non immune" / "nonimmune", "post operative" / "postoperative")."""
-    only = (set(x) ^ set(y)) & SENSITIVE_WORDS
-    return sorted(w for w in only if not (_joined_in(w, x, set(y)) or _joined_in(w, y, set(x))))
+    set_x, set_y = set(x), set(y)
+    only = (set_x ^ set_y) & SENSITIVE_WORDS
+    if not only:
+        return []
+    return sorted(w for w in only if not _joined_in(w, x, set_y) and not _joined_in(w, y, set_x))
 
 
 def _joined_in(word: str, words: list[str], other: set[str]) -> bool:
-    return any(w == word and word + nxt in other for w, nxt in zip(words, words[1:]))
+    return any(words[i + 1] and word + words[i + 1] in other for i, w in enumerate(words[:-1]) if w == word)
 
 
 def author_agreement(x: tuple[str, ...], y: tuple[str, ...]) -> tuple[float, bool]:
