@@ -37,7 +37,15 @@ def settle_after_settings_change(*, review, actor, before: dict, after: dict) ->
         consensus_settle_all(review=review, actor=actor)
 
 
+def demo_step(*, review) -> None:
+    """On the seed demo review: Tables 1 and 2 extracted by two reviewers, with their consensus."""
+    from .demo import demo_extraction
+
+    demo_extraction(review=review)
+
+
 def register() -> None:
     registry.blinded_events("extract.", events_complete)
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
+    registry.demo_review_step("perinatal-msc-diabetes")(demo_step)

@@ -1,10 +1,10 @@
 """Demo step: on the seed review `perinatal-msc-diabetes`, one complete meta-analysis of HbA1c.
 
 Only when the review has consensus outcome data for an HbA1c outcome with at least two usable studies at one
-time point (the extraction demo step enters them); otherwise nothing happens. The seed text (shared/seeds/003)
-itself gives no per-arm means with SDs and no confidence intervals for its primary studies -- only Zang et
-al.'s approximate change (-1.3 % vs -0.6 %) and the two published meta-analyses' pooled MDs without CIs --
-so this step never invents numbers: it analyses what was extracted.
+time point (extraction's demo step enters them); otherwise nothing happens. The seed text (shared/seeds/003)
+gives HbA1c effects (Zang et al.'s change of -1.3 % vs -0.6 %, the two published meta-analyses' pooled MDs)
+but no SDs, SEs or CIs, so the extracted spreads are illustrative -- each row's note says so, and so does the
+analysis title: it shows the pipeline (extraction -> analysis -> forest plot -> report), not a finding.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .selectors import outcomes_of
 from .services import analysis_create, analysis_run_now
 
 SLUG = "perinatal-msc-diabetes"
-TITLE = "HbA1c: MSC therapy vs control"
+TITLE = "HbA1c, MSC therapy vs control (illustrative data)"
 
 
 def _measure_for(rows: list[dict]) -> str | None:

@@ -207,7 +207,7 @@ def study_data(inputs: list[dict], measure: str) -> StudyData:
         if e["kind"] == "estimate":
             y, v = e["yi"], e["vi"]
         elif e["kind"] == "arms":
-            fx = continuous(measure, *(np.array([x]) for x in _arm_arrays([e])))  # type: ignore[arg-type]
+            fx = continuous(measure, *_arm_arrays([e]))  # type: ignore[arg-type]
             y, v = float(fx.yi[0]), float(fx.vi[0])
         else:
             fx = binary(measure, _tables([e]))  # type: ignore[arg-type]

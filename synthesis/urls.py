@@ -11,6 +11,7 @@ urlpatterns = [
     path("prisma/records/", views.prisma_records, name="prisma-records"),
     path("prisma/diagram.<str:fmt>", views.prisma_download, name="prisma-download"),
     path("report/", views.report, name="report"),
+    path("report/report.pdf", views.report_pdf, name="report-pdf"),
     path("analyses/", analyses.analysis_list, name="analyses"),
     path("analyses/new/", analyses.analysis_edit, name="analysis-new"),
     path("analyses/<int:pk>/", analyses.analysis_detail, name="analysis"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from reviewapp.permissions import member_or_404
@@ -12,6 +13,7 @@ from . import prisma_selectors as selectors
 from . import report as report_selectors
 from .prisma import render_figure, render_svg
 from .prisma.narrative import selection_paragraphs
+from .report_pdf import PdfUnavailable, report_pdf_bytes
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 PER_PAGE = 50
@@ -56,12 +58,35 @@ def prisma_records(request, slug: str):
                 records=paginate(request, records, PER_PAGE))  # fmt: skip
 
 
-def report(request, slug: str):
-    """The review report, printable by the browser: sources, criteria, the flow diagram and its numbers in
-    words, and the included studies (more sections as extraction, risk of bias and synthesis land)."""
-    review, member = member_or_404(request.user, slug)
-    context = report_selectors.report_context(review)
+def _report_context(request, review, member) -> dict:
+    context = report_selectors.report_context(review, member)
     counts = context["counts"]
     svg = render_svg(counts, _box_link(review), title=f"PRISMA 2020 flow diagram: {review.title}")
-    return page(request, "synthesis/report.html", review, member, "report", svg=svg,
-                selection=selection_paragraphs(counts), **context)  # fmt: skip
+    return {**context, "svg": svg, "selection": selection_paragraphs(counts)}
+
+
+def report(request, slug: str):
+    """The review report, printable by the browser (print CSS: no navigation, a page per section): sources,
+    criteria, the flow diagram and its numbers in words, the included studies, characteristics tables, risk
+    of bias (table and robvis plots) and analyses with their forest and funnel plots."""
+    review, member = member_or_404(request.user, slug)
+    return page(request, "synthesis/report.html", review, member, "report",
+                **_report_context(request, review, member))  # fmt: skip
+
+
+def report_pdf(request, slug: str):
+    """The same report as a PDF (WeasyPrint). Without its system libraries (Pango) the answer is a 503
+    that says so; the browser's print still works."""
+    review, member = member_or_404(request.user, slug)
+    context = _report_context(request, review, member)
+    link = request.build_absolute_uri(_box_link(review).split("?")[0]) + "?box={box}"
+    prisma = render_svg(context["counts"], link, title=f"PRISMA 2020 flow diagram: {review.title}")
+    context["prisma_uri"] = report_selectors.svg_data_uri(prisma)
+    html = render_to_string("synthesis/report_pdf.html", {"review": review, "member": member, **context})
+    try:
+        body = report_pdf_bytes(html)
+    except PdfUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(body, content_type=CONTENT_TYPES["pdf"])
+    response["Content-Disposition"] = f'attachment; filename="report-{review.slug}.pdf"'
+    return response

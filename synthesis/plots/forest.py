@@ -188,6 +188,8 @@ def _limits(rows: Sequence[_Row], ratio: bool) -> tuple[float, float]:
         half = max(-lo, hi)
         if min(-lo, hi) > half / 4 or ratio:
             lo, hi = -half, half
+        else:  # keep room beside no effect for the "favours" label on the short side
+            lo, hi = min(lo, -half / 2), max(hi, half / 2)
     elif ratio:
         half = max(abs(lo), abs(hi))
         lo, hi = -half, half

@@ -102,3 +102,12 @@ def test_double_zero_study_is_listed_as_not_estimable_under_mantel_haenszel():
     text = _texts(forest_plot(result, arms=arm_columns(data, "OR")))
     assert "Double zero" in text and "not estimable" in text and "0/15" in text
     assert "Total (M-H, Fixed)" in text
+
+
+def test_an_axis_that_barely_crosses_no_effect_keeps_room_for_the_favours_label_on_that_side():
+    from synthesis.plots.forest import _limits, _Row
+
+    rows = [_Row("study", yi=-1.06, lb=-1.28, ub=-0.84), _Row("study", yi=-0.7, lb=-1.14, ub=-0.26),
+            _Row("pooled", yi=-0.84, lb=-1.36, ub=-0.33), _Row("pi", lb=-1.75, ub=0.06)]  # fmt: skip
+    lo, hi = _limits(rows, ratio=False)
+    assert lo < -1.75 and hi >= -lo / 2  # "Favours control" starts at 0 and needs a third of the axis
