@@ -52,7 +52,7 @@ def sources_of_review(review: Review) -> QuerySet[SearchSource]:
 def imports_of(review: Review) -> QuerySet[ImportBatch]:
     return (
         ImportBatch.objects.filter(review=review)
-        .select_related("source", "created_by")
+        .select_related("source", "created_by", "round")
         .order_by("-created_at")
     )
 

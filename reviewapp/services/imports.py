@@ -42,7 +42,11 @@ def import_progress(batch: ImportBatch) -> dict:
     batch's row by the job machinery, so every web process sees it; a dead import shows as failed)."""
     batch = jobs.job_refresh(batch)
     if batch.status == JobStatus.SUCCEEDED:
-        return {"status": batch.status, "fraction": 1.0, "records": batch.records_count}
+        done = {"status": batch.status, "fraction": 1.0, "records": batch.records_count}
+        for key in ("duplicates_merged", "pairs_to_decide"):  # an update round's own duplicate search
+            if key in (batch.progress or {}):
+                done[key] = batch.progress[key]
+        return done
     if batch.status == JobStatus.FAILED:
         return {"status": batch.status, "fraction": 0.0, "records": 0, "error": batch.error}
     live = jobs.progress_of(batch)

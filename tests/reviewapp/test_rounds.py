@@ -1,9 +1,11 @@
 """Rounds of searching: backfilling existing reviews, and the pure rule that keeps judged records apart."""
 
+import datetime as dt
 import importlib
 
 import pytest
 from django.apps import apps
+from django.test import Client
 
 from reviewapp.dedup import merges_keeping_apart
 from reviewapp.models import ImportBatch, ReviewRound
@@ -41,3 +43,58 @@ def test_merges_that_would_join_two_judged_records_are_refused(pairs, judged, re
     accepted, kept_apart = merges_keeping_apart(pairs, judged)
     assert kept_apart == refused
     assert accepted == [pair for pair in pairs if pair not in refused]
+
+
+PAGE = "/reviews/perinatal-msc/sources/"
+NEW_ROUND = "/reviews/perinatal-msc/rounds/new/"
+
+
+@pytest.fixture
+def first_round(review, alice):
+    first = ReviewRound.objects.create(
+        review=review, number=1, label="First searches", date=dt.date(2025, 3, 1)
+    )
+    ImportBatchFactory(source__review=review, source__name="PubMed", round=first, file_name="pubmed.ris")
+    return first
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_owner_starts_an_update_round_from_the_sources_page(
+    first_round, alice, django_assert_max_num_queries
+):
+    client = logged_in(alice)
+    response = client.post(NEW_ROUND, {"label": "Update 2026", "date": "2026-06-01", "notes": "same strings"})
+    assert response.status_code == 302 and response["Location"].endswith("/sources/#rounds")
+    update = ReviewRound.objects.get(review=first_round.review, number=2)
+    assert (update.label, update.date, update.created_by) == ("Update 2026", dt.date(2026, 6, 1), alice)
+    with django_assert_max_num_queries(14):
+        page = client.get(PAGE).content.decode()
+    assert 'data-round="2"' in page and "Update 2026" in page and "Start round 3" in page
+    assert '?round=2">flow diagram</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"label": "", "date": "2026-06-01"}, "This field is required."),
+        ({"label": "Update", "date": "2020-01-01"}, "An update cannot be dated before round 1 (2025-03-01)."),
+        ({"label": "Update", "date": "not a date"}, "Enter a valid date."),
+    ],
+)
+def test_a_bad_update_round_is_refused_next_to_its_field(first_round, alice, data, message):
+    response = logged_in(alice).post(NEW_ROUND, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ReviewRound.objects.filter(review=first_round.review).count() == 1
+
+
+def test_only_the_owner_starts_a_round(first_round, bob, mallory):
+    assert logged_in(bob).post(NEW_ROUND, {"label": "U", "date": "2026-06-01"}).status_code == 403
+    assert logged_in(mallory).post(NEW_ROUND, {"label": "U", "date": "2026-06-01"}).status_code == 404
+    assert logged_in(mallory).get(PAGE).status_code == 404
+    assert ReviewRound.objects.filter(review=first_round.review).count() == 1
