@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..jobs import JobStatus
 from ..models import Review, ReviewRound
+from ..permissions import membership_for
 from .audit import event_log
 
 FIRST_ROUND_LABEL = "First searches"  # the label migration 0006 gives the rounds it backfills
@@ -36,6 +37,9 @@ def round_start(
     *, review: Review, actor, label: str, date: dt.date | None = None, notes: str = ""
 ) -> ReviewRound:
     """Start an update: the searches were run again on `date`; the imports that follow form this round."""
+    member = membership_for(actor, review)
+    if member is None or not member.is_owner:
+        raise PermissionDenied("Only the review's owners start an update round.")
     Review.objects.select_for_update().filter(pk=review.pk).first()  # two clicks start one round
     label, date = label.strip(), date or timezone.localdate()
     if not label:

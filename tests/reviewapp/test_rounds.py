@@ -98,3 +98,26 @@ def test_only_the_owner_starts_a_round(first_round, bob, mallory):
     assert logged_in(mallory).post(NEW_ROUND, {"label": "U", "date": "2026-06-01"}).status_code == 404
     assert logged_in(mallory).get(PAGE).status_code == 404
     assert ReviewRound.objects.filter(review=first_round.review).count() == 1
+
+
+ROUNDS_API = "/api/v1/reviews/perinatal-msc/rounds/"
+
+
+def test_a_script_starts_an_update_round_through_the_api(first_round, api, alice, vera):
+    response = api(alice).post(ROUNDS_API, {"label": "Update 2026", "date": "2026-06-01"}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["number"], response.json()["label"]) == (2, "Update 2026")
+    listed = api(vera).get(ROUNDS_API).json()["results"]
+    assert [(r["number"], r["imports"]) for r in listed] == [(1, 1), (2, 0)]
+    imports = api(vera).get("/api/v1/reviews/perinatal-msc/imports/", {"round": 1}).json()["results"]
+    assert [row["round"] for row in imports] == [1]
+
+
+def test_the_rounds_api_refuses_bad_input_and_non_owners(first_round, api, bob, mallory):
+    refused = api(first_round.review.memberships.get(is_owner=True).user).post(
+        ROUNDS_API, {"label": "Update", "date": "2020-01-01"}, format="json"
+    )
+    assert refused.status_code == 400 and "before round 1" in refused.content.decode()
+    assert api(bob).post(ROUNDS_API, {"label": "U"}, format="json").status_code == 403
+    assert api(mallory).get(ROUNDS_API).status_code == 404
+    assert ReviewRound.objects.filter(review=first_round.review).count() == 1
