@@ -155,6 +155,16 @@ class SourceForm(forms.Form):
         return cls(data, initial={name: getattr(source, name) for name in cls.base_fields})
 
 
+class RoundForm(forms.Form):
+    """Start an update: the searches were run again; the imports that follow form the new round."""
+
+    label = forms.CharField(max_length=200, help_text="e.g. Update 2026")
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="When the searches were run again."
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

@@ -126,12 +126,46 @@ class SearchSource(TimeStamped):
         return self.name
 
 
+class ReviewRound(TimeStamped):
+    """One dated round of searching: the review's first searches are round 1, each later re-run of the
+    searches (a living review's update) is the next round. An import belongs to the round that was the
+    review's latest when it was uploaded; records of a later round are de-duplicated against everything
+    already in the review, screened records included."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=200)
+    date = models.DateField(help_text="When this round's searches were run")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="round_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="round_number_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"round {self.number}: {self.label}"
+
+    @property
+    def is_update(self) -> bool:
+        return self.number > 1
+
+
 ImportStatus = JobStatus  # the name imports used before the job machinery; prefer JobStatus
 
 
 class ImportBatch(Job, TimeStamped):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="imports")
     source = models.ForeignKey(SearchSource, on_delete=models.PROTECT, related_name="imports")
+    # Set by import_start; a batch written some other way (benchmarks, old fixtures) counts in round 1.
+    round = models.ForeignKey(
+        ReviewRound, null=True, blank=True, on_delete=models.PROTECT, related_name="imports"
+    )
     file = models.FileField(upload_to="imports/%Y/%m/", max_length=500)
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)

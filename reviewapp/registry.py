@@ -10,6 +10,8 @@
 - demo_review_step   steps on one of those by slug (extraction data, RoB judgements, analyses), idempotent
 - dashboard_panel    panels on the review overview (reviewapp.views.common keeps the list)
 - included_reports   which records count as included reports (Study writes in the core ask screening)
+- records_with_work  which records already carry judgements (screening: votes), so that de-duplication
+                     keeps them canonical and never merges two of them without a person
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ DEMO_STEPS: list[Callable[..., Any]] = []
 DEMO_REVIEWS: list[Callable[[], Any]] = []
 DEMO_REVIEW_STEPS: list[tuple[str, Callable[..., Any]]] = []
 INCLUDED_REPORTS: list[Callable[..., Any]] = []  # (review) -> QuerySet[Record]
+WORKED_RECORDS: list[Callable[..., Any]] = []  # (review) -> iterable of record ids
 
 
 def _add(registry: list, item) -> None:
@@ -96,6 +99,17 @@ def included_reports(review):
 
         return Record.objects.none()
     return INCLUDED_REPORTS[0](review)
+
+
+def records_with_work_provider(provider: Callable[..., Any]) -> Callable[..., Any]:
+    """Register `provider(review) -> iterable of record ids` that people have already judged."""
+    _add(WORKED_RECORDS, provider)
+    return provider
+
+
+def records_with_work(review) -> set:
+    """Ids of the review's records that carry judgements in any app (votes, ...)."""
+    return {record_id for provider in WORKED_RECORDS for record_id in provider(review)}
 
 
 def dashboard_panel(func: Callable) -> Callable:

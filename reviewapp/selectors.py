@@ -17,6 +17,7 @@ from .models import (
     Membership,
     Record,
     Review,
+    ReviewRound,
     SearchSource,
 )
 
@@ -51,8 +52,17 @@ def sources_of_review(review: Review) -> QuerySet[SearchSource]:
 def imports_of(review: Review) -> QuerySet[ImportBatch]:
     return (
         ImportBatch.objects.filter(review=review)
-        .select_related("source", "created_by")
+        .select_related("source", "created_by", "round")
         .order_by("-created_at")
+    )
+
+
+def rounds_of(review: Review) -> QuerySet[ReviewRound]:
+    """The review's rounds of searching, first to latest, with their imports counted."""
+    return (
+        ReviewRound.objects.filter(review=review)
+        .annotate(imports_total=Count("imports", distinct=True))
+        .order_by("number")
     )
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{review}members/<int:pk>/remove/", reviews.member_remove, name="member-remove"),
     path(f"{review}sources/", sources.source_list, name="source-list"),
     path(f"{review}sources/<int:pk>/edit/", sources.source_edit, name="source-edit"),
+    path(f"{review}rounds/new/", sources.round_new, name="round-new"),
     path(f"{review}imports/new/", sources.import_new, name="import-new"),
     path(f"{review}imports/<int:pk>/", sources.import_detail, name="import-detail"),
     path(f"{review}imports/<int:pk>/progress/", sources.import_progress, name="import-progress"),

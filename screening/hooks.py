@@ -32,6 +32,12 @@ def included_reports(review):
     return included(review)
 
 
+def records_with_votes(review):
+    from .models import Vote
+
+    return Vote.objects.filter(review=review).order_by().values_list("record_id", flat=True).distinct()
+
+
 def demo_screening(*, review, users: dict) -> None:
     """Exclusion reasons, and a first batch of dual votes so the arbiter has conflicts to settle."""
     from .services.fulltext import exclusion_reasons_set
@@ -54,4 +60,5 @@ def register() -> None:
     registry.on_settings_changed(settle_after_settings_change)
     registry.blinded_events("vote.", voting_complete)
     registry.included_reports_provider(included_reports)
+    registry.records_with_work_provider(records_with_votes)
     registry.demo_step(demo_screening)

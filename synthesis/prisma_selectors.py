@@ -9,6 +9,12 @@ assessed, ...) are counted by a separate query and `PrismaCounts.check()` proves
 
 `prisma_counts(review)` returns the checked `PrismaCounts`; `box_records(review, box)` the records of
 one box (leaf or total), which is what a click on the diagram lists. Queries: a constant five.
+
+Living reviews: with `round_number=N` both draw one round of searching. Round 1 is the template for new
+reviews on round 1's records; an update round N >= 2 is the template for updated reviews: round N's
+records in the identification and screening boxes (its duplicates are the records merged onto records
+already in the review), and the studies and reports included from the earlier rounds as the previous
+version. Counting is as of now: a report of round 1 included today is a previous report.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from django.db.models import (
     When,
 )
 
-from reviewapp.models import Record, RemovalReason, Review, SearchSource, SourceKind
+from reviewapp.models import ImportBatch, Record, RemovalReason, Review, SearchSource, SourceKind
 from screening.models import ExclusionReason, RetrievalStatus, Stage, Verdict, VerdictDecision
 
 from .prisma import Column, Entry, PrismaCounts
@@ -79,6 +85,9 @@ TOTALS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "total_reports": (None, (INCLUDED,)),
     "total_studies": (None, (INCLUDED,)),
 }
+# Boxes of the updated-review template that count records of other rounds than the one drawn.
+EARLIER_ROUNDS_BOXES = {"previous_studies": "before", "previous_reports": "before"}
+ALL_ROUNDS_BOXES = {"total_studies": "upto", "total_reports": "upto"}
 SOURCE_BOXES = {
     "database_results": SourceKind.DATABASE,
     "register_results": SourceKind.REGISTER,
@@ -98,9 +107,30 @@ def other_kind(source_name: str) -> str:
     return "citations"
 
 
-def records_with_box(review: Review) -> QuerySet[Record]:
-    """The review's records, each annotated with `prisma_stage` (one of the stage constants above) and
-    `prisma_reason` (the full-text exclusion reason's id)."""
+def _batches_of_rounds(review: Review, round_number: int, which: str) -> QuerySet[ImportBatch]:
+    """Imports of round N ("this"), of the rounds before it ("before") or of rounds 1..N ("upto"). An
+    import without a round (written outside import_start) counts in round 1."""
+    lookup = {"this": "round__number", "before": "round__number__lt", "upto": "round__number__lte"}[which]
+    in_round = Q(**{lookup: round_number})
+    first_counts = round_number == 1 if which != "before" else round_number > 1
+    if first_counts:
+        in_round |= Q(round__isnull=True)
+    return ImportBatch.objects.filter(in_round, review=review).values("pk")
+
+
+def review_records(review: Review, round_number: int | None = None, which: str = "this") -> QuerySet[Record]:
+    """The review's records, or those of one round (see `_batches_of_rounds` for `which`)."""
+    records = Record.objects.filter(review=review)
+    if round_number is None:
+        return records
+    return records.filter(batch__in=_batches_of_rounds(review, round_number, which))
+
+
+def records_with_box(
+    review: Review, round_number: int | None = None, which: str = "this"
+) -> QuerySet[Record]:
+    """The review's records (or one round's), each annotated with `prisma_stage` (one of the stage
+    constants above) and `prisma_reason` (the full-text exclusion reason's id)."""
     stage = Case(
         When(duplicate_of__isnull=False, then=Value(DUPLICATE)),
         When(removed_reason=RemovalReason.AUTOMATION, then=Value(AUTOMATION)),
@@ -117,7 +147,7 @@ def records_with_box(review: Review) -> QuerySet[Record]:
     # One verdict per (record, stage) (a unique constraint), so these LEFT JOINs never multiply rows;
     # they stay cheap on 100,000 records where correlated subqueries would not.
     return (
-        Record.objects.filter(review=review)
+        review_records(review, round_number, which)
         .annotate(
             ta=FilteredRelation("verdicts", condition=Q(verdicts__stage=Stage.TITLE_ABSTRACT)),
             ft=FilteredRelation("verdicts", condition=Q(verdicts__stage=Stage.FULL_TEXT)),
@@ -136,9 +166,15 @@ def _column_filter(column: str | None) -> Q:
     return Q(other) if column == "other" else ~Q(other)
 
 
-def box_records(review: Review, box: str) -> QuerySet[Record] | None:
-    """The records in `box` (a leaf or total box key of the diagram), or None for an unknown box."""
-    records = records_with_box(review)
+def box_records(review: Review, box: str, round_number: int | None = None) -> QuerySet[Record] | None:
+    """The records in `box` (a leaf or total box key of the diagram), or None for an unknown box; with
+    `round_number`, the box of that round's diagram."""
+    if round_number is not None and box in EARLIER_ROUNDS_BOXES | ALL_ROUNDS_BOXES:
+        if box in EARLIER_ROUNDS_BOXES and round_number < 2:
+            return None
+        which = EARLIER_ROUNDS_BOXES.get(box) or ALL_ROUNDS_BOXES[box]
+        return records_with_box(review, round_number, which).filter(prisma_stage=INCLUDED)
+    records = records_with_box(review, round_number)
     if match := re.fullmatch(r"source-(\d+)", box):
         return records.filter(source_id=int(match[1]))
     if match := re.fullmatch(r"(dbr|other)_excluded-reason-(\d+)", box):
@@ -170,14 +206,14 @@ def _sources(review: Review) -> tuple[dict, dict[int, SearchSource]]:
 
 
 def _leaf_counts(
-    review: Review, kinds: dict
+    review: Review, kinds: dict, round_number: int | None
 ) -> tuple[dict[int, int], dict[str, int], dict[tuple[str, int], int]]:
     """(records per source, records per leaf box, full-text exclusions per (column, reason))."""
     per_source: dict[int, int] = defaultdict(int)
     leaves: dict[str, int] = defaultdict(int)
     reasons: dict[tuple[str, int], int] = defaultdict(int)
     rows = (
-        records_with_box(review)
+        records_with_box(review, round_number)
         .order_by()
         .values_list("source_id", "prisma_stage", "prisma_reason")
         .annotate(n=Count("id"))
@@ -191,7 +227,7 @@ def _leaf_counts(
     return per_source, leaves, reasons
 
 
-def _totals(review: Review) -> dict[str, int]:
+def _totals(review: Review, round_number: int | None) -> dict[str, int]:
     """The official boxes' totals, counted from the verdicts and retrievals (not from the leaves)."""
     active = Q(duplicate_of__isnull=True, removed_reason="")
     dbr = ~Q(source__kind=SourceKind.OTHER)
@@ -200,7 +236,7 @@ def _totals(review: Review) -> dict[str, int]:
     )
     retrieved = Q(retrieval__status=RetrievalStatus.RETRIEVED)
     sought = active & ta_include
-    return Record.objects.filter(review=review).aggregate(
+    return review_records(review, round_number).aggregate(
         records_screened=Count("id", filter=active & dbr),
         dbr_sought=Count("id", filter=sought & dbr),
         dbr_assessed=Count("id", filter=sought & dbr & retrieved),
@@ -209,13 +245,30 @@ def _totals(review: Review) -> dict[str, int]:
     )
 
 
-def _studies(review: Review) -> int:
-    """Included reports' studies; a report not (yet) grouped into a study counts as a study of its own."""
-    included = records_with_box(review).filter(prisma_stage=INCLUDED).order_by()
+def _studies(review: Review, round_number: int | None = None, which: str = "this") -> tuple[int, int]:
+    """(studies, reports) included; a report not (yet) grouped into a study counts as a study of its own."""
+    included = records_with_box(review, round_number, which).filter(prisma_stage=INCLUDED).order_by()
     found = included.aggregate(
-        grouped=Count("study", distinct=True), loose=Count("id", filter=Q(study__isnull=True))
+        grouped=Count("study", distinct=True),
+        loose=Count("id", filter=Q(study__isnull=True)),
+        reports=Count("id"),
     )
-    return found["grouped"] + found["loose"]
+    return found["grouped"] + found["loose"], found["reports"]
+
+
+def _included_of(review: Review, round_number: int | None) -> dict[str, int]:
+    """New and previous studies and reports: an update's new studies are those not included before."""
+    if round_number is None or round_number < 2:
+        studies, _ = _studies(review, round_number)
+        return {"new_studies": studies}
+    previous_studies, previous_reports = _studies(review, round_number, "before")
+    total_studies, _ = _studies(review, round_number, "upto")
+    return {
+        "new_studies": total_studies - previous_studies,
+        "previous_studies": previous_studies,
+        "previous_reports": previous_reports,
+        "updated_review": True,
+    }
 
 
 def _reason_entries(column: str, reasons: dict, labels: dict[int, ExclusionReason]) -> tuple[Entry, ...]:
@@ -233,18 +286,18 @@ def syntheses_of(review: Review) -> tuple[Entry, ...]:
     return ()
 
 
-def prisma_counts(review: Review) -> PrismaCounts:
-    """The checked PRISMA 2020 counts of the review, as they stand now."""
+def prisma_counts(review: Review, round_number: int | None = None) -> PrismaCounts:
+    """The checked PRISMA 2020 counts of the review, as they stand now (of one round: module docstring)."""
     kinds, sources = _sources(review)
-    per_source, leaves, reasons = _leaf_counts(review, kinds)
-    totals = _totals(review)
+    per_source, leaves, reasons = _leaf_counts(review, kinds, round_number)
+    totals = _totals(review, round_number)
     labels = {r.pk: r for r in ExclusionReason.objects.filter(review=review)}
 
     def entries(kind: str) -> tuple[Entry, ...]:
         return tuple(
             Entry(s.name, per_source.get(pk, 0), f"source-{pk}")
             for pk, s in sources.items()
-            if s.kind == kind
+            if s.kind == kind and (round_number is None or per_source.get(pk))
         )
 
     def column(prefix: str) -> Column:
@@ -271,8 +324,8 @@ def prisma_counts(review: Review) -> PrismaCounts:
         dbr=column("dbr"),
         other_not_sought=leaves["other_not_sought"],
         other=column("other"),
-        new_studies=_studies(review),
         new_reports=leaves["dbr_included"] + leaves["other_included"],
+        **_included_of(review, round_number),
         syntheses=syntheses_of(review),
     )
     return counts.check()

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from reviewapp.permissions import member_or_404
+from reviewapp.selectors import rounds_of
 from reviewapp.views.common import page, paginate
 
 from . import prisma_selectors as selectors
@@ -19,42 +20,67 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application
 PER_PAGE = 50
 
 
-def _box_link(review) -> str:
-    return reverse("synthesis:prisma-records", args=[review.slug]) + "?box={box}"
+def _box_link(review, chosen=None) -> str:
+    link = reverse("synthesis:prisma-records", args=[review.slug]) + "?box={box}"
+    return link + (f"&round={chosen.number}" if chosen else "")
+
+
+def _round_of(request, review):
+    """The round chosen by ?round=N (None: the whole review in the template for new reviews)."""
+    asked = request.GET.get("round", "")
+    if not asked:
+        return None
+    chosen = rounds_of(review).filter(number=int(asked)).first() if asked.isdigit() else None
+    if chosen is None:
+        raise Http404("No such round of searching in this review.")
+    return chosen
+
+
+def _title(review, chosen) -> str:
+    title = f"PRISMA 2020 flow diagram: {review.title}"
+    if chosen is None:
+        return title
+    return f"{title}, round {chosen.number} ({chosen.label}, {chosen.date:%Y-%m-%d})"
 
 
 def prisma(request, slug: str):
+    """The diagram of the whole review, or of one round (an update in the template for updated reviews)."""
     review, member = member_or_404(request.user, slug)
-    counts = selectors.prisma_counts(review)
-    svg = render_svg(counts, _box_link(review), title=f"PRISMA 2020 flow diagram: {review.title}")
+    chosen = _round_of(request, review)
+    counts = selectors.prisma_counts(review, chosen.number if chosen else None)
+    svg = render_svg(counts, _box_link(review, chosen), title=_title(review, chosen))
     return page(request, "synthesis/prisma.html", review, member, "prisma", svg=svg, counts=counts,
-                data=counts.to_prisma2020())  # fmt: skip
+                data=counts.to_prisma2020(), rounds=list(rounds_of(review)), chosen=chosen)  # fmt: skip
 
 
 def prisma_download(request, slug: str, fmt: str):
     review, _ = member_or_404(request.user, slug)
     if fmt not in CONTENT_TYPES:
         raise Http404
-    counts = selectors.prisma_counts(review)
+    chosen = _round_of(request, review)
+    counts = selectors.prisma_counts(review, chosen.number if chosen else None)
     link = request.build_absolute_uri(_box_link(review).split("?")[0]) + "?box={box}"
-    title = f"PRISMA 2020 flow diagram: {review.title}"
+    link += f"&round={chosen.number}" if chosen else ""
+    title = _title(review, chosen)
     body = (
         render_svg(counts, link, title=title).encode() if fmt == "svg" else render_figure(counts, fmt, link)
     )
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="prisma-{review.slug}.{fmt}"'
+    name = f"prisma-{review.slug}" + (f"-round-{chosen.number}" if chosen else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
 def prisma_records(request, slug: str):
-    """The records of one box of the diagram (?box=duplicates, ?box=source-12, ...)."""
+    """The records of one box of the diagram (?box=duplicates, ?box=source-12, ...; &round=N)."""
     review, member = member_or_404(request.user, slug)
     box = request.GET.get("box", "")
-    records = selectors.box_records(review, box)
+    chosen = _round_of(request, review)
+    records = selectors.box_records(review, box, chosen.number if chosen else None)
     if records is None:
         raise Http404("No such box in the PRISMA diagram.")
     records = records.select_related("source").defer("raw").order_by("id")
-    return page(request, "synthesis/prisma_records.html", review, member, "prisma", box=box,
+    return page(request, "synthesis/prisma_records.html", review, member, "prisma", box=box, chosen=chosen,
                 records=paginate(request, records, PER_PAGE))  # fmt: skip
 
 

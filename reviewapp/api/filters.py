@@ -8,6 +8,7 @@ from ..models import (
     ImportBatch,
     Membership,
     Record,
+    ReviewRound,
     SearchSource,
     SourceKind,
 )
@@ -97,9 +98,21 @@ class SearchSourceFilter(django_filters.FilterSet):
 
 
 class ImportBatchFilter(django_filters.FilterSet):
+    round = django_filters.NumberFilter(method="filter_round", label="Round of searching (number)")
+
     class Meta:
         model = ImportBatch
         fields = ["status", "source", "format"]
+
+    def filter_round(self, queryset, name, value):
+        in_round = Q(round__number=value)
+        return queryset.filter(in_round | Q(round__isnull=True) if value == 1 else in_round)
+
+
+class ReviewRoundFilter(django_filters.FilterSet):
+    class Meta:
+        model = ReviewRound
+        fields = ["number"]
 
 
 class MembershipFilter(django_filters.FilterSet):

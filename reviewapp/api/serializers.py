@@ -10,6 +10,7 @@ from ..models import (
     Membership,
     Record,
     Review,
+    ReviewRound,
     Role,
     SearchSource,
     SourceKind,
@@ -92,6 +93,7 @@ class SearchSourceSerializer(serializers.ModelSerializer):
 
 class ImportBatchSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="source.name", read_only=True)
+    round = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,6 +101,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "source",
+            "round",
             "file_name",
             "sha256",
             "size",
@@ -119,6 +122,22 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         from ..services.imports import import_progress
 
         return import_progress(batch)
+
+    def get_round(self, batch) -> int:
+        """The round of searching (an import written without one counts in round 1)."""
+        return batch.round.number if batch.round_id else 1
+
+
+class ReviewRoundSerializer(serializers.ModelSerializer):
+    """A round of searching; POST starts an update (the imports that follow join it)."""
+
+    imports = serializers.IntegerField(source="imports_total", read_only=True)
+    date = serializers.DateField(required=False)
+
+    class Meta:
+        model = ReviewRound
+        fields = ["id", "number", "label", "date", "notes", "imports", "created_at"]
+        read_only_fields = ["id", "number", "imports", "created_at"]
 
 
 class ImportUploadSerializer(serializers.Serializer):

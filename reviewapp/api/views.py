@@ -20,6 +20,7 @@ from ..models import (
     Membership,
     Record,
     Review,
+    ReviewRound,
     Role,
     SearchSource,
 )
@@ -27,6 +28,7 @@ from ..permissions import ReviewPermission
 from ..services import duplicates as dup_services
 from ..services import imports as import_services
 from ..services import reviews as review_services
+from ..services import rounds as round_services
 from . import filters, serializers
 
 User = get_user_model()
@@ -187,6 +189,31 @@ class ImportBatchViewSet(
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError({"source": ["Give a source id or a source_name."]})
+
+
+class ReviewRoundViewSet(
+    ReviewScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Rounds of searching. POST (owner) starts an update: the searches were run again on `date`; the
+    imports that follow join it and are de-duplicated against every record already in the review."""
+
+    serializer_class = serializers.ReviewRoundSerializer
+    filterset_class = filters.ReviewRoundFilter
+
+    queryset = ReviewRound.objects.none()
+
+    def scoped_queryset(self):
+        return selectors.rounds_of(self.review)
+
+    def perform_create(self, serializer):
+        started = round_services.round_start(
+            review=self.review, actor=self.request.user, **serializer.validated_data
+        )
+        serializer.instance = selectors.rounds_of(self.review).get(pk=started.pk)
 
 
 class RecordViewSet(ReviewScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from rapidfuzz import fuzz
 
 from .blocking import candidate_pairs
-from .cluster import clusters
+from .cluster import clusters, merges_keeping_apart
 from .compare import Evidence, gather, journal_similarity, same_surname
 from .decide import DEFAULT, Thresholds, decide
 from .model import AUTO, REVIEW, Candidate, DedupRecord
@@ -26,7 +26,7 @@ from .text import surname_key
 
 __all__ = [
     "AUTO", "REVIEW", "Candidate", "DedupRecord", "Thresholds", "clusters", "compare_all", "decide_all",
-    "find_duplicates",
+    "find_duplicates", "merges_keeping_apart",
 ]  # fmt: skip
 
 _PROGRESS_STEPS = 100

@@ -3,16 +3,23 @@ decide the uncertain band, undo merges, and remove records before screening for 
 
 Invariant kept here: `duplicate_of` always points at a canonical record (never a chain), so a record
 is in exactly one pre-screening state.
+
+Living reviews: a search compares every active record, screened ones included. Of a group of
+duplicates the record people have already judged stays canonical (it keeps its votes), then the one of
+the earliest round, then the most complete; two judged records are never merged automatically (the
+pair waits for a person, with the reason).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .. import dedup, jobs
+from .. import dedup, jobs, registry
 from ..jobs import JobStatus
 from ..models import (
     MERGED_STATUSES,
@@ -20,6 +27,7 @@ from ..models import (
     CandidateStatus,
     DedupRun,
     DuplicateCandidate,
+    ImportBatch,
     Record,
     RemovalReason,
     Review,
@@ -43,6 +51,7 @@ _FIELDS = (
 
 
 DEDUP_TASK = "reviewapp.find_duplicates"
+BOTH_SCREENED = "both records already have screening votes: merging would set one record's votes aside"
 
 
 def _bump(review: Review) -> None:
@@ -56,6 +65,26 @@ def _completeness(row: dict) -> tuple:
         for name in ("title", "abstract", "doi", "journal", "pages", "year", "volume", "pmid")
     )
     return (filled, len(row.get("authors") or []), -row["id"])
+
+
+class _Keeper:
+    """Which record of a group stays canonical: one people have judged (it keeps its votes), then the
+    one of the earliest round, then the most complete, then the earliest imported."""
+
+    def __init__(self, review: Review, rows: dict):
+        self.rows = rows
+        self.worked = registry.records_with_work(review) | set(
+            Record.objects.filter(review=review, study__isnull=False).values_list("pk", flat=True)
+        )
+        self.round_of = dict(ImportBatch.objects.filter(review=review).values_list("pk", "round__number"))
+
+    def key(self, rid: int) -> tuple:
+        row = self.rows[rid]
+        round_number = self.round_of.get(row.get("batch_id")) or 1
+        return (rid in self.worked, -round_number, _completeness(row))
+
+    def canonical(self, group) -> int:
+        return max(group, key=self.key)
 
 
 def dedup_run_start(*, review: Review, actor, enqueue: bool = True) -> DedupRun:
@@ -137,7 +166,7 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
     rows = {
         row["id"]: row
         for row in Record.objects.filter(review=review, duplicate_of__isnull=True, removed_reason="").values(
-            *_FIELDS
+            *_FIELDS, "batch_id"
         )
     }
     found = dedup.find_duplicates((_as_dedup_record(row) for row in rows.values()), progress=progress)
@@ -148,6 +177,8 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
         )
         fresh = [c for c in found if (min(c.a, c.b), max(c.a, c.b)) not in known]
         _reopen_undone(review, found)
+        keeper = _Keeper(review, rows)
+        fresh = _keep_judged_apart(fresh, keeper.worked)
         created = DuplicateCandidate.objects.bulk_create(
             [
                 DuplicateCandidate(
@@ -165,7 +196,11 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
         )
         auto = [c for c in created if c.status == CandidateStatus.AUTO_MERGED]
         merged = _merge_pairs(
-            review, actor, [(c.record_a_id, c.record_b_id) for c in auto], rows, verb="duplicate.auto_merged"
+            review,
+            actor,
+            [(c.record_a_id, c.record_b_id) for c in auto],
+            keeper,
+            verb="duplicate.auto_merged",
         )
         event_log(
             review=review,
@@ -197,14 +232,28 @@ def _reopen_undone(review: Review, found) -> None:
     )
 
 
-def _merge_pairs(review: Review, actor, pairs, rows: dict, *, verb: str) -> int:
+def _keep_judged_apart(found: list, worked: set) -> list:
+    """Automatic merges that would join two judged records (directly or through a third record) go
+    to the people instead, with the reason; ordered by score, so the surest merges are kept."""
+    auto = sorted((c for c in found if c.decision == dedup.AUTO), key=lambda c: -c.score)
+    _, refused = dedup.merges_keeping_apart(((c.a, c.b) for c in auto), worked)
+    if not refused:
+        return found
+    refused_pairs = set(refused)
+    return [
+        replace(c, decision=dedup.REVIEW, guard=BOTH_SCREENED) if (c.a, c.b) in refused_pairs else c
+        for c in found
+    ]
+
+
+def _merge_pairs(review: Review, actor, pairs, keeper: _Keeper, *, verb: str) -> int:
     """Union the pairs' records into clusters and point every non-canonical member at the canonical."""
     if not pairs:
         return 0
     groups = dedup.clusters(pairs)
     updates, events = [], []
     for group in groups:
-        canonical = max(group, key=lambda rid: _completeness(rows[rid]))
+        canonical = keeper.canonical(group)
         for rid in group - {canonical}:
             updates.append(Record(pk=rid, duplicate_of_id=canonical))
             events.append(
@@ -228,7 +277,7 @@ def _root(record: Record) -> int:
 
 def _cluster_rows(root_ids) -> dict:
     members = Record.objects.filter(Q(pk__in=root_ids) | Q(duplicate_of__in=root_ids))
-    return {row["id"]: row for row in members.values(*_FIELDS, "duplicate_of")}
+    return {row["id"]: row for row in members.values(*_FIELDS, "duplicate_of", "batch_id")}
 
 
 def _locked_candidate(candidate: DuplicateCandidate) -> DuplicateCandidate:
@@ -272,9 +321,10 @@ def _decide(candidate: DuplicateCandidate, actor, status: str) -> None:
 def _repoint(review: Review, actor, rows: dict, groups, *, keep) -> None:
     """Give each group one canonical record (an existing canonical in `keep` stays canonical)."""
     updates = []
+    keeper = _Keeper(review, rows)
     for group in groups:
         kept = [rid for rid in group if keep and rid in keep]
-        canonical = kept[0] if kept else max(group, key=lambda rid: _completeness(rows[rid]))
+        canonical = kept[0] if kept else keeper.canonical(group)
         for rid in group:
             target = None if rid == canonical else canonical
             if rows[rid]["duplicate_of"] != target:

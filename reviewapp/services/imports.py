@@ -25,7 +25,9 @@ from ..importers.base import FORMATS
 from ..jobs import JobStatus
 from ..models import ImportBatch, Review, SearchSource
 from .audit import event_log
+from .duplicates import duplicates_find
 from .record_copy import write_records
+from .rounds import round_latest
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000
@@ -40,7 +42,11 @@ def import_progress(batch: ImportBatch) -> dict:
     batch's row by the job machinery, so every web process sees it; a dead import shows as failed)."""
     batch = jobs.job_refresh(batch)
     if batch.status == JobStatus.SUCCEEDED:
-        return {"status": batch.status, "fraction": 1.0, "records": batch.records_count}
+        done = {"status": batch.status, "fraction": 1.0, "records": batch.records_count}
+        for key in ("duplicates_merged", "pairs_to_decide"):  # an update round's own duplicate search
+            if key in (batch.progress or {}):
+                done[key] = batch.progress[key]
+        return done
     if batch.status == JobStatus.FAILED:
         return {"status": batch.status, "fraction": 0.0, "records": 0, "error": batch.error}
     live = jobs.progress_of(batch)
@@ -126,6 +132,7 @@ def import_start(
     batch = ImportBatch(
         review=review,
         source=source,
+        round=round_latest(review),
         file_name=file_name[:255],
         sha256=sha256,
         size=size,
@@ -190,14 +197,16 @@ class _Superseded(Exception):
 
 def _import_all_or_nothing(batch: ImportBatch) -> int:
     with transaction.atomic():
-        batch = ImportBatch.objects.select_related("review", "source", "created_by").get(pk=batch.pk)
+        batch = ImportBatch.objects.select_related("review", "source", "created_by", "round").get(pk=batch.pk)
         with batch.file.open("rb") as handle:
             counted = _CountingReader(handle, batch)
             records = parse(counted, filename=batch.file_name, fmt=batch.format or "auto")
             count = write_records(batch, _tracked(records, counted))
         if count == 0:
             raise ParseError("the file contains no records", filename=batch.file_name)
-        if not jobs.job_succeed(batch, records_count=count, progress={"bytes": batch.size, "records": count}):
+        dedup = _deduplicate_update(batch)
+        progress = {"bytes": batch.size, "records": count, **dedup}
+        if not jobs.job_succeed(batch, records_count=count, progress=progress):
             raise _Superseded(f"{batch.file_name}: the import took longer than its lease; nothing was added.")
         Review.objects.filter(pk=batch.review_id).update(records_version=F("records_version") + 1)
         event_log(
@@ -209,8 +218,20 @@ def _import_all_or_nothing(batch: ImportBatch) -> int:
             source=batch.source.name,
             records=count,
             format=batch.format,
+            **dedup,
         )
     return count
+
+
+def _deduplicate_update(batch: ImportBatch) -> dict:
+    """An update's records are compared with everything already in the review (screened records
+    included) in the import's own transaction, so a record already in the review never reaches a
+    screening queue: it is merged onto the record that is there (which keeps its votes), or waits for a
+    person among the pairs to decide. The first round's imports wait for "Find duplicates" as before."""
+    if batch.round is None or not batch.round.is_update:
+        return {}
+    found = duplicates_find(review=batch.review, actor=batch.created_by)
+    return {"duplicates_merged": found["auto_merged"], "pairs_to_decide": found["queued_for_review"]}
 
 
 class _CountingReader:

@@ -11,13 +11,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import selectors
-from ..forms import ImportForm, SourceForm
+from ..forms import ImportForm, RoundForm, SourceForm
 from ..services import imports as import_services
 from ..services import reviews as review_services
+from ..services import rounds as round_services
 from .common import add_service_errors, member_page, owner_or_403, page
 
 
-def _sources_page(request, review, member, *, source_form=None, import_form=None, status=200):
+def _sources_page(
+    request, review, member, *, source_form=None, import_form=None, round_form=None, status=200
+):
     sources = selectors.sources_of_review(review)
     return page(
         request,
@@ -28,6 +31,8 @@ def _sources_page(request, review, member, *, source_form=None, import_form=None
         status=status,
         sources=sources,
         imports=selectors.imports_of(review),
+        rounds=selectors.rounds_of(review),
+        round_form=round_form or RoundForm(),
         source_form=source_form or SourceForm(),
         max_bytes=settings.IMPORT_MAX_BYTES,
         import_form=import_form
@@ -54,6 +59,27 @@ def source_list(request, slug):
             messages.success(request, f"Source '{source.name}' added. Upload its exported records below.")
             return redirect(f"{reverse('source-list', args=[review.slug])}?source={source.pk}#upload")
     return _sources_page(request, review, member, source_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["POST"])
+def round_new(request, slug):
+    """The owner starts an update round: the searches were run again (the imports that follow join it)."""
+    review, member = owner_or_403(request, slug)
+    form = RoundForm(request.POST)
+    if form.is_valid():
+        try:
+            started = round_services.round_start(review=review, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Round {started.number} ('{started.label}') started. Upload the update searches' results: "
+                "each import is compared with every record already in the review, screened ones included.",
+            )
+            return redirect(f"{reverse('source-list', args=[review.slug])}#rounds")
+    return _sources_page(request, review, member, round_form=form, status=400)
 
 
 @login_required

@@ -21,6 +21,10 @@ official template sends straight to retrieval:
 
 `not_sought` (records from other methods that were duplicates, removed or excluded on their title)
 is this module's addition: without it those records would be in no box.
+
+The template for updated reviews (`updated_review`) draws one round's records in those boxes and adds
+the previous version's studies and reports: total = previous + new. A new round's report of a study
+included before counts among the new reports but not among the new studies.
 """
 
 from __future__ import annotations
@@ -87,6 +91,8 @@ class PrismaCounts:
     new_reports: int = 0
     previous_studies: int = 0
     previous_reports: int = 0
+    # Drawn in the PRISMA 2020 template for updated reviews (previous studies beside the new round).
+    updated_review: bool = False
     # Studies in each quantitative synthesis (meta-analysis), fed by completed analyses.
     syntheses: tuple[Entry, ...] = ()
 
@@ -117,7 +123,7 @@ class PrismaCounts:
 
     @property
     def has_previous(self) -> bool:
-        return bool(self.previous_studies or self.previous_reports)
+        return bool(self.updated_review or self.previous_studies or self.previous_reports)
 
     @property
     def total_studies(self) -> int:
@@ -168,12 +174,8 @@ class PrismaCounts:
             {"dbr_included": self.dbr.included, "other_included": self.other.included},
             what="reports of new included studies",
         )
-        if self.new_studies > self.new_reports or (self.new_reports and not self.new_studies):
-            raise PrismaArithmeticError(
-                "new_studies",
-                f"{self.new_studies} new studies from {self.new_reports} reports: every study has at "
-                "least one report, and included reports form at least one study",
-            )
+        _studies_of_reports("new_studies", self.new_studies, self.new_reports, self.previous_studies)
+        _studies_of_reports("previous_studies", self.previous_studies, self.previous_reports, 0)
         for entry in self.syntheses:
             if entry.n > self.total_studies:
                 raise PrismaArithmeticError(
@@ -288,6 +290,17 @@ def _equal(box: str, total: int, parts: dict[str, int], *, what: str) -> None:
     if total != sum(parts.values()):
         shown = " + ".join(f"{name} {n}" for name, n in parts.items())
         raise PrismaArithmeticError(box, f"{total} {what}, but {shown} = {sum(parts.values())}")
+
+
+def _studies_of_reports(box: str, studies: int, reports: int, earlier_studies: int) -> None:
+    """Every study has at least one report; included reports form at least one study (a new report
+    may instead belong to a study included in the previous version)."""
+    if studies > reports or (reports and not studies and not earlier_studies):
+        raise PrismaArithmeticError(
+            box,
+            f"{studies} {box.split('_')[0]} studies from {reports} reports: every study has at "
+            "least one report, and included reports form at least one study",
+        )
 
 
 def _check_column(prefix: str, column: Column) -> None:

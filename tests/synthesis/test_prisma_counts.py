@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from reviewapp.models import Membership, RemovalReason, SourceKind
-from reviewapp.services import studies
+from reviewapp.services import rounds, studies
 from reviewapp.services.duplicates import duplicates_find, record_remove
 from reviewapp.services.imports import import_file_now
 from reviewapp.services.reviews import source_create
@@ -73,29 +73,40 @@ sources_st = st.lists(
 )
 
 
-def _import(review, users, tmp_path, plan, data):
-    """Import one RIS file per source; some entries repeat an earlier publication (same DOI and title)."""
-    publications, expected_duplicates = [], Counter()
-    per_source = []
-    for number, (kind, size) in enumerate(plan):
-        source = source_create(review=review, actor=users["owner"], name=f"Source {number}", kind=kind)
+def _import(review, users, tmp_path, plan, data, publications, *, round_number=1):
+    """Import one RIS file per source; some entries repeat an earlier publication (same DOI and title).
+
+    `publications` are those already in the review that a file may repeat; the new ones are added to it.
+    A plan entry of an update round may name an existing source (`reuse`) for its file.
+    """
+    expected_duplicates, per_source = Counter(), []
+    in_this_round: list[int] = []
+    for number, (kind, size, *reuse) in enumerate(plan):
+        existing = review.sources.order_by("pk").first() if reuse and reuse[0] else None
+        source = existing or source_create(
+            review=review, actor=users["owner"], name=f"Source {round_number}.{number}", kind=kind
+        )
         entries, in_this_file = [], set()
         for _ in range(size):
-            repeat = [p for p in publications if p not in in_this_file]
+            repeat = [p for p in publications + in_this_round if p not in in_this_file]
             if repeat and data.draw(st.booleans(), label="duplicate"):
                 pub = data.draw(st.sampled_from(repeat), label="of")
-                # equally complete records: the earliest imported stays, the repeat is the duplicate
-                expected_duplicates["other_not_sought" if kind == SourceKind.OTHER else "duplicates"] += 1
+                # the record already in the review stays (earlier round, or equally complete and imported
+                # earlier); the repeat is the duplicate
+                other = source.kind == SourceKind.OTHER
+                expected_duplicates["other_not_sought" if other else "duplicates"] += 1
             else:
                 pub = next(_serial)
-                publications.append(pub)
+                in_this_round.append(pub)
             in_this_file.add(pub)
             entries.append((title_of(pub), f"Author{pub}", f"10.5555/prop.{pub}"))
-        path = tmp_path / f"{review.slug}-{number}.ris"
+        path = tmp_path / f"{review.slug}-{round_number}-{number}.ris"
         path.write_text(ris(entries))
         import_file_now(review=review, source=source, actor=users["owner"], path=str(path))
         per_source.append((source, size))
-    duplicates_find(review=review, actor=users["owner"])
+    if round_number == 1:
+        duplicates_find(review=review, actor=users["owner"])  # an update's imports do this themselves
+    publications += in_this_round
     return per_source, expected_duplicates
 
 
@@ -134,26 +145,11 @@ def _vote_pair(review, users, record, stage, outcome, reasons):
 OUTCOMES = ["none", "one", "include", "exclude", "open", "conflict_include", "conflict_exclude"]
 
 
-@pytest.mark.django_db
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a database workflow takes minutes
-)
-@given(plan=sources_st, data=st.data())
-def test_every_record_is_in_exactly_one_box_and_the_boxes_add_up(tmp_path, plan, data):
-    review, users = team()
-    reasons = fulltext.exclusion_reasons_set(
-        review=review, actor=users["owner"], labels=["Wrong cells", "In vitro"]
-    )
-    per_source, expected_duplicates = _import(review, users, tmp_path, plan, data)
-    expected = Counter(expected_duplicates)
-    is_other = {source.pk: source.kind == SourceKind.OTHER for source, _ in per_source}
-    active = list(review.records.filter(duplicate_of__isnull=True).order_by("id"))
+def _screen(review, users, records, data, reasons, expected: Counter) -> list:
+    """Remove some records, screen the rest through both stages; count where each should end up."""
     included = []
-    for record in active:
-        column = "other" if is_other[record.source_id] else "dbr"
+    for record in records:
+        column = "other" if record.source.kind == SourceKind.OTHER else "dbr"
         if not record.duplicates.exists() and data.draw(st.integers(0, 9), label="remove") == 0:
             reason = data.draw(st.sampled_from(RemovalReason.values), label="reason")
             record_remove(record=record, actor=users["owner"], reason=reason, note="not an article")
@@ -187,15 +183,52 @@ def test_every_record_is_in_exactly_one_box_and_the_boxes_add_up(tmp_path, plan,
         expected[f"{column}_{key}"] += 1
         if ft == "include":
             included.append(record)
+    return included
+
+
+def _group_studies(review, users, included, data) -> int:
+    """The first `groups` reports form studies, the last study takes the rest; returns `groups`."""
     groups = data.draw(st.integers(0, len(included)), label="studies") if included else 0
-    for number in range(groups):  # the first `groups` reports form studies, the last study takes the rest
+    for number in range(groups):
         members = included[number:] if number == groups - 1 else [included[number]]
         studies.study_create(review=review, actor=users["owner"], record_ids=[r.pk for r in members])
+    return groups
 
-    counts = prisma_counts(review)  # checks that the boxes add up
+
+def _assert_boxes(review, counts, expected: Counter, records) -> None:
+    """The leaves are the expected ones, and listing every leaf box lists each record exactly once."""
     leaves = counts.leaves()
     assert {k: v for k, v in leaves.items() if v} == {k: v for k, v in expected.items() if v}
-    assert sum(leaves.values()) == counts.identified == review.records.count()
+    assert sum(leaves.values()) == counts.identified == records.count()
+
+
+def _active(records):
+    return list(records.filter(duplicate_of__isnull=True).select_related("source").order_by("id"))
+
+
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a database workflow takes minutes
+)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(plan=sources_st, data=st.data())
+def test_every_record_is_in_exactly_one_box_and_the_boxes_add_up(tmp_path, plan, data):
+    review, users = team()
+    reasons = fulltext.exclusion_reasons_set(
+        review=review, actor=users["owner"], labels=["Wrong cells", "In vitro"]
+    )
+    per_source, expected_duplicates = _import(review, users, tmp_path, plan, data, [])
+    expected = Counter(expected_duplicates)
+    included = _screen(review, users, _active(review.records), data, reasons, expected)
+    groups = _group_studies(review, users, included, data)
+
+    counts = prisma_counts(review)  # checks that the boxes add up
+    _assert_boxes(review, counts, expected, review.records)
     assert [entry.n for entry in counts.databases + counts.registers] + [
         entry.n for entry, _ in counts.other_sources
     ] == [size for kind, size in plan if kind == SourceKind.DATABASE] + [
@@ -215,3 +248,76 @@ def test_every_record_is_in_exactly_one_box_and_the_boxes_add_up(tmp_path, plan,
         "new_reports",
     ):
         assert box_records(review, box).count() == data_[box]
+
+
+update_st = st.lists(
+    st.tuples(
+        st.sampled_from([SourceKind.DATABASE, SourceKind.REGISTER, SourceKind.OTHER]),
+        st.integers(1, 4),
+        st.booleans(),  # into the first round's first source
+    ),
+    min_size=1,
+    max_size=2,
+)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(plan=sources_st, update=update_st, data=st.data())
+def test_an_update_round_is_drawn_in_the_template_for_updated_reviews_and_its_boxes_add_up(
+    tmp_path, plan, update, data
+):
+    review, users = team()
+    reasons = fulltext.exclusion_reasons_set(review=review, actor=users["owner"], labels=["Wrong cells"])
+    publications: list[int] = []
+    _, first_duplicates = _import(review, users, tmp_path, plan, data, publications)
+    expected_first = Counter(first_duplicates)
+    included_first = _screen(review, users, _active(review.records), data, reasons, expected_first)
+    groups_first = _group_studies(review, users, included_first, data)
+    studies_first = groups_first or len(included_first)
+
+    # The searches are run again: an update repeats some publications of round 1 (not those removed
+    # before screening, which no search compares with) and finds new ones.
+    rounds.round_start(review=review, actor=users["owner"], label="Update")
+    removed = set(review.records.exclude(removed_reason="").values_list("doi", flat=True))
+    may_repeat = [p for p in publications if f"10.5555/prop.{p}" not in removed]
+    _, update_duplicates = _import(review, users, tmp_path, update, data, may_repeat, round_number=2)
+    second = review.records.filter(batch__round__number=2)
+    expected_second = Counter(update_duplicates)
+    included_second = _screen(review, users, _active(second), data, reasons, expected_second)
+    joined = 0
+    if included_second and review.studies.exists() and data.draw(st.booleans(), label="joins"):
+        # a new report of a study included in the previous version
+        study = review.studies.order_by("pk").first()
+        studies.study_group(
+            review=review,
+            actor=users["owner"],
+            record_ids=[included_second[0].pk, study.records.first().pk],
+        )
+        joined = 1
+    groups_second = _group_studies(review, users, included_second[joined:], data)
+
+    update_counts = prisma_counts(review, 2)  # checks that the boxes add up
+    _assert_boxes(review, update_counts, expected_second, second)
+    data_ = update_counts.to_prisma2020()
+    assert update_counts.has_previous
+    assert (data_["previous_studies"], data_["previous_reports"]) == (studies_first, len(included_first))
+    assert data_["new_reports"] == len(included_second)
+    assert data_["new_studies"] == (groups_second or len(included_second) - joined)
+    assert data_["total_studies"] == data_["previous_studies"] + data_["new_studies"]
+    assert data_["total_reports"] == len(included_first) + len(included_second)
+    assert data_["database_results"] + data_["register_results"] + update_counts.other_identified == sum(
+        size for _, size, _ in update
+    )
+    listed = Counter(
+        pk for leaf in LEAVES for pk in box_records(review, leaf, 2).values_list("pk", flat=True)
+    )
+    assert sorted(listed) == sorted(second.values_list("pk", flat=True)) and set(listed.values()) <= {1}
+    for box, n in (("previous_reports", len(included_first)), ("total_reports", data_["total_reports"])):
+        assert box_records(review, box, 2).count() == n
+
+    first_counts = prisma_counts(review, 1)
+    _assert_boxes(review, first_counts, expected_first, review.records.filter(batch__round__number=1))
+    assert not first_counts.has_previous
+    whole = prisma_counts(review)
+    _assert_boxes(review, whole, expected_first + expected_second, review.records)
