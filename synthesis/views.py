@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from reviewapp.permissions import member_or_404
 from reviewapp.views.common import page, paginate
@@ -21,6 +23,8 @@ def _box_link(review) -> str:
     return reverse("synthesis:prisma-records", args=[review.slug]) + "?box={box}"
 
 
+@login_required
+@require_GET
 def prisma(request, slug: str):
     review, member = member_or_404(request.user, slug)
     counts = selectors.prisma_counts(review)
@@ -29,6 +33,8 @@ def prisma(request, slug: str):
                 data=counts.to_prisma2020())  # fmt: skip
 
 
+@login_required
+@require_GET
 def prisma_download(request, slug: str, fmt: str):
     review, _ = member_or_404(request.user, slug)
     if fmt not in CONTENT_TYPES:
@@ -44,6 +50,8 @@ def prisma_download(request, slug: str, fmt: str):
     return response
 
 
+@login_required
+@require_GET
 def prisma_records(request, slug: str):
     """The records of one box of the diagram (?box=duplicates, ?box=source-12, ...)."""
     review, member = member_or_404(request.user, slug)
@@ -56,6 +64,8 @@ def prisma_records(request, slug: str):
                 records=paginate(request, records, PER_PAGE))  # fmt: skip
 
 
+@login_required
+@require_GET
 def report(request, slug: str):
     """The review report, printable by the browser: sources, criteria, the flow diagram and its numbers in
     words, and the included studies (more sections as extraction, risk of bias and synthesis land)."""
