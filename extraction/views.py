@@ -614,8 +614,10 @@ def conflict_detail(request, slug, pk):
 @require_POST
 def conflict_settle(request, slug, pk):
     review, member = member_or_404(request.user, slug)
+    if not may_read_extractions(member):
+        raise PermissionDenied("Viewers read consensus data, not the conflicts behind it.")
     conflict = selectors.conflict_for_page(review, pk)
-    if conflict is None or not may_read_extractions(member):
+    if conflict is None:
         raise Http404("No such conflict.")
     error = None
     try:

@@ -270,11 +270,12 @@ def _multi_rater(ratings: dict[int, dict[int, str]], reviewers: list[int]) -> di
     }
 
 
-def agreement(review: Review) -> dict:
-    """Per stage: Cohen's kappa (95% CI) and percent agreement per pair of reviewers; Fleiss' kappa and
-    Gwet's AC1 when more than two reviewers voted. Only records whose voting is complete count."""
+def agreement(review: Review, stages: list[str] | None = None) -> dict:
+    """Per stage (every stage, or those in `stages`): Cohen's kappa (95% CI) and percent agreement per pair
+    of reviewers; Fleiss' kappa and Gwet's AC1 when more than two reviewers voted. Only records whose
+    voting is complete count."""
     result = {}
-    per_stage = {stage: _independent_decisions(review, stage) for stage in Stage.values}
+    per_stage = {stage: _independent_decisions(review, stage) for stage in stages or Stage.values}
     ids = {who for ratings in per_stage.values() for votes in ratings.values() for who in votes}
     names = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
     for stage, ratings in per_stage.items():

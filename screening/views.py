@@ -11,10 +11,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.models import Role
-from reviewapp.permissions import can_resolve_conflicts, member_or_404
+from reviewapp.permissions import OWNER_OR_REVIEWER, can_resolve_conflicts, member_or_404
 from reviewapp.services import studies as study_services
 from reviewapp.views.common import redirect_back
 
@@ -212,6 +212,7 @@ def conflict_list(request, slug: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def conflict_detail(request, slug: str, pk: int):
     review, member = member_or_404(request.user, slug)
     conflict = get_object_or_404(selectors.conflicts_of(review), pk=pk)
@@ -294,7 +295,7 @@ def fulltext(request, slug: str):
 @login_required
 @require_POST
 def retrieval(request, slug: str, record_id: int):
-    review, member = member_or_404(request.user, slug)
+    review, member = member_or_404(request.user, slug, role=OWNER_OR_REVIEWER)
     action = request.POST.get("action")
     forms = {
         "attach": AttachForm(request.POST, request.FILES),
@@ -353,8 +354,10 @@ def reasons(request, slug: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def studies(request, slug: str):
-    review, member = member_or_404(request.user, slug)
+    writing = request.method == "POST"
+    review, member = member_or_404(request.user, slug, role=OWNER_OR_REVIEWER if writing else None)
     if request.method == "POST":
         _studies_post(request, review)
         return redirect("screening:studies", slug=slug)
@@ -438,5 +441,8 @@ def dashboard(request, slug: str):
     )
 
 
+@login_required
+@require_GET
 def index(request, slug: str) -> HttpResponse:
+    member_or_404(request.user, slug)
     return redirect("screening:screen", slug=slug, stage=Stage.TITLE_ABSTRACT)

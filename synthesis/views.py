@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from reviewapp.permissions import member_or_404
 from reviewapp.selectors import rounds_of
@@ -43,6 +45,8 @@ def _title(review, chosen) -> str:
     return f"{title}, round {chosen.number} ({chosen.label}, {chosen.date:%Y-%m-%d})"
 
 
+@login_required
+@require_GET
 def prisma(request, slug: str):
     """The diagram of the whole review, or of one round (an update in the template for updated reviews)."""
     review, member = member_or_404(request.user, slug)
@@ -53,6 +57,8 @@ def prisma(request, slug: str):
                 data=counts.to_prisma2020(), rounds=list(rounds_of(review)), chosen=chosen)  # fmt: skip
 
 
+@login_required
+@require_GET
 def prisma_download(request, slug: str, fmt: str):
     review, _ = member_or_404(request.user, slug)
     if fmt not in CONTENT_TYPES:
@@ -71,6 +77,8 @@ def prisma_download(request, slug: str, fmt: str):
     return response
 
 
+@login_required
+@require_GET
 def prisma_records(request, slug: str):
     """The records of one box of the diagram (?box=duplicates, ?box=source-12, ...; &round=N)."""
     review, member = member_or_404(request.user, slug)
@@ -91,6 +99,8 @@ def _report_context(request, review, member) -> dict:
     return {**context, "svg": svg, "selection": selection_paragraphs(counts)}
 
 
+@login_required
+@require_GET
 def report(request, slug: str):
     """The review report, printable by the browser (print CSS: no navigation, a page per section): sources,
     criteria, the flow diagram and its numbers in words, the included studies, characteristics tables, risk
@@ -100,6 +110,8 @@ def report(request, slug: str):
                 **_report_context(request, review, member))  # fmt: skip
 
 
+@login_required
+@require_GET
 def report_pdf(request, slug: str):
     """The same report as a PDF (WeasyPrint). Without its system libraries (Pango) the answer is a 503
     that says so; the browser's print still works."""

@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from ..models import (
     CandidateStatus,
@@ -15,6 +16,7 @@ from ..models import (
 from .fields import MAX_ID
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """An id: a positive 64-bit integer (anything else is a 400, never an overflow 500)."""
 
@@ -26,6 +28,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})
 class YearFilter(django_filters.NumberFilter):
     """A publication year: a whole number from 1 to 9999."""
 

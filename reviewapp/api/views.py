@@ -41,6 +41,7 @@ class ReviewViewSet(
 
     serializer_class = serializers.ReviewSerializer
     lookup_field = "slug"
+    lookup_url_kwarg = "review_slug"  # the same name as in every nested path: /reviews/{review_slug}/...
     filterset_fields = ["slug"]
     ordering_fields = ["created_at", "title"]
 
@@ -51,7 +52,7 @@ class ReviewViewSet(
         from ..permissions import member_or_404
 
         role = Role.OWNER if self.request.method not in ("GET", "HEAD", "OPTIONS") else None
-        review, _ = member_or_404(self.request.user, self.kwargs["slug"], role=role)
+        review, _ = member_or_404(self.request.user, self.kwargs["review_slug"], role=role)
         return review
 
     @extend_schema(request=serializers.ReviewCreateSerializer, responses=serializers.ReviewSerializer)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors
 from ..forms import AccountCreateForm, MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
@@ -40,6 +40,7 @@ def review_new(request):
 
 
 @login_required
+@require_GET
 def review_detail(request, slug):
     review, member = member_page(request, slug)
     sources = list(selectors.sources_of_review(review))

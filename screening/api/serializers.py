@@ -60,7 +60,11 @@ class VoteSerializer(serializers.ModelSerializer):
 
 class VoteWriteSerializer(serializers.Serializer):
     record = IdField()
-    stage = serializers.ChoiceField(choices=Stage.choices)
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        default=Stage.TITLE_ABSTRACT,
+        help_text="title_abstract (the default, as everywhere in the screening API) or full_text",
+    )
     decision = serializers.ChoiceField(
         choices=Decision.choices, help_text="maybe (title/abstract only) counts as include for the verdict"
     )
@@ -247,9 +251,15 @@ class SuggestionSerializer(serializers.Serializer):
     study_ids = serializers.ListField(child=IdField())
 
 
+class StageFilterSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+
+
 class AgreementSerializer(serializers.Serializer):
-    title_abstract = serializers.DictField()
-    full_text = serializers.DictField()
+    """One entry per stage asked for (`?stage=`), both when none is given."""
+
+    title_abstract = serializers.DictField(required=False)
+    full_text = serializers.DictField(required=False)
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -382,9 +382,19 @@ class StudyViewSet(
 class AgreementView(ScreeningScoped, APIView):
     """Inter-rater agreement per stage (only records whose voting is complete count)."""
 
-    @extend_schema(responses=serializers.AgreementSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "stage", enum=Stage.values, required=False, description="Only this stage (default: both)"
+            )
+        ],
+        responses=serializers.AgreementSerializer,
+    )
     def get(self, request, review_slug=None):
-        return Response(selectors.agreement(self.review))
+        data = serializers.StageFilterSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        stage = data.validated_data.get("stage")
+        return Response(selectors.agreement(self.review, [stage] if stage else None))
 
 
 class ProgressView(ScreeningScoped, APIView):
