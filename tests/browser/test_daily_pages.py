@@ -1,0 +1,74 @@
+"""Daily-use pages in a real browser (issue 13 items 5, 6, 10-13, 15; issue 15 items 5 and 12): what a review
+team does on the conflict, records, full-text, studies, members and overview pages."""
+
+import pytest
+from playwright.sync_api import expect
+
+from screening.models import Conflict, ConflictStatus, Stage
+from screening.services import fulltext as fulltext_services
+from screening.services import votes as vote_services
+
+from ..factories import ImportBatchFactory, RecordFactory
+from ..screening.conftest import SEED_REASONS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SLUG = "perinatal-msc"
+REVIEW = f"/reviews/{SLUG}/"
+SHOTS = "/tmp/dpages"
+
+
+def make_records(review, n, **fields):
+    batch = ImportBatchFactory(source__review=review)
+    return [RecordFactory(batch=batch, **fields) for _ in range(n)]
+
+
+def vote(review, user, record, decision, stage=Stage.TITLE_ABSTRACT, **extra):
+    return vote_services.vote_cast(
+        review=review, actor=user, record_id=record.pk, stage=stage, decision=decision, **extra
+    )
+
+
+def up_for_full_text(review, alice, bob, carol, record):
+    vote(review, bob, record, "include")
+    vote(review, carol, record, "include")
+    fulltext_services.retrieval_link(
+        review=review, actor=alice, record_id=record.pk, url=f"https://example.org/{record.pk}.pdf"
+    )
+
+
+def test_the_arbiter_resolves_within_a_stage_filter_and_reopens(login, review, alice, bob, carol, dave):
+    reasons = fulltext_services.exclusion_reasons_set(review=review, actor=alice, labels=SEED_REASONS)
+    ta, ft1, ft2 = make_records(review, 3)
+    vote(review, bob, ta, "include")
+    vote(review, carol, ta, "exclude")
+    for record in (ft1, ft2):
+        up_for_full_text(review, alice, bob, carol, record)
+        vote(review, bob, record, "include", Stage.FULL_TEXT)
+        vote(review, carol, record, "exclude", Stage.FULL_TEXT, reason=reasons[0].pk)
+    page = login(dave)
+    page.goto(f"{REVIEW}screening/conflicts/")
+    page.get_by_role("navigation", name="Filter").get_by_role("link", name="Full text").click()
+    expect(page.get_by_test_id("conflict-row")).to_have_count(2)
+    page.locator(f"[data-testid=conflict-row][data-record='{ft1.pk}'] a.button").click()
+    page.get_by_test_id("resolve-include").click()
+    expect(page.locator(".messages")).to_contain_text(f"Conflict on #{ft1.pk} resolved: included")
+    # the next conflict is the other full-text one, not the title/abstract conflict with a lower id
+    expect(page.get_by_test_id("conflict-record")).to_have_attribute("data-record", str(ft2.pk))
+    page.get_by_test_id("resolve-exclude").click()
+    expect(page.get_by_test_id("resolve-error")).to_contain_text("reason")  # a full-text exclusion needs one
+    page.get_by_test_id("resolve-reason-2").check()
+    page.get_by_test_id("resolve-exclude").click()
+    expect(page.locator(".messages")).to_contain_text(
+        f"Conflict on #{ft2.pk} resolved: excluded ({SEED_REASONS[1]})"
+    )
+    page.get_by_test_id("conflicts-resolved").click()
+    expect(page.get_by_test_id("conflict-decision")).to_have_count(2)
+    expect(page.locator(f"[data-record='{ft2.pk}'] [data-testid=conflict-decision]")).to_contain_text("dave")
+    page.locator(f"[data-testid=conflict-row][data-record='{ft2.pk}'] a.button").click()
+    page.get_by_test_id("reopen-note").fill("the reason was wrong")
+    page.get_by_test_id("reopen-submit").click()
+    expect(page.locator(".messages")).to_contain_text(f"Conflict on #{ft2.pk} reopened")
+    expect(page.get_by_test_id("conflict-status")).to_have_text("Open")
+    expect(page.get_by_test_id("resolve-form")).to_be_visible()
+    assert Conflict.objects.get(record=ft2, stage=Stage.FULL_TEXT).status == ConflictStatus.OPEN
