@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp.models import Role
 from reviewapp.permissions import can_resolve_conflicts, member_or_404
+from reviewapp.selectors import included_studies_count
 from reviewapp.services import studies as study_services
 from reviewapp.views.common import redirect_back
 
@@ -418,6 +419,8 @@ def studies(request, slug: str):
             "studies",
             reports=reports,
             studies=selectors.studies_of(review),
+            studies_total=included_studies_count(review),
+            loose_reports=sum(1 for report in reports if report.study_id is None),
             suggestions=selectors.study_suggestions(review),
             reports_by_id={r.pk: r for r in reports},
             may_group=member.is_owner or member.is_reviewer,

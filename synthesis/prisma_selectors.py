@@ -31,6 +31,7 @@ from django.db.models import (
 )
 
 from reviewapp.models import Record, RemovalReason, Review, SearchSource, SourceKind
+from reviewapp.selectors import included_studies_count
 from screening.models import ExclusionReason, RetrievalStatus, Stage, Verdict, VerdictDecision
 
 from .prisma import Column, Entry, PrismaCounts
@@ -209,15 +210,6 @@ def _totals(review: Review) -> dict[str, int]:
     )
 
 
-def _studies(review: Review) -> int:
-    """Included reports' studies; a report not (yet) grouped into a study counts as a study of its own."""
-    included = records_with_box(review).filter(prisma_stage=INCLUDED).order_by()
-    found = included.aggregate(
-        grouped=Count("study", distinct=True), loose=Count("id", filter=Q(study__isnull=True))
-    )
-    return found["grouped"] + found["loose"]
-
-
 def _reason_entries(column: str, reasons: dict, labels: dict[int, ExclusionReason]) -> tuple[Entry, ...]:
     found = [(rid, n) for (col, rid), n in reasons.items() if col == column and n]
     found.sort(key=lambda item: (labels[item[0]].position, item[0]) if item[0] in labels else (1 << 30, 0))
@@ -271,7 +263,7 @@ def prisma_counts(review: Review) -> PrismaCounts:
         dbr=column("dbr"),
         other_not_sought=leaves["other_not_sought"],
         other=column("other"),
-        new_studies=_studies(review),
+        new_studies=included_studies_count(review),
         new_reports=leaves["dbr_included"] + leaves["other_included"],
         syntheses=syntheses_of(review),
     )

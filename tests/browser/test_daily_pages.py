@@ -1,6 +1,8 @@
 """Daily-use pages in a real browser (issue 13 items 5, 6, 10-13, 15; issue 15 items 5 and 12): what a review
 team does on the conflict, records, full-text, studies, members and overview pages."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -72,3 +74,30 @@ def test_the_arbiter_resolves_within_a_stage_filter_and_reopens(login, review, a
     expect(page.get_by_test_id("conflict-status")).to_have_text("Open")
     expect(page.get_by_test_id("resolve-form")).to_be_visible()
     assert Conflict.objects.get(record=ft2, stage=Stage.FULL_TEXT).status == ConflictStatus.OPEN
+
+
+def included_at_full_text(review, alice, bob, carol, records):
+    for record in records:
+        up_for_full_text(review, alice, bob, carol, record)
+        vote(review, bob, record, "include", Stage.FULL_TEXT)
+        vote(review, carol, record, "include", Stage.FULL_TEXT)
+
+
+def test_grouping_two_of_three_reports_counts_two_studies_on_the_studies_page_and_in_prisma(
+    login, review, alice, bob, carol
+):
+    reports = make_records(review, 3)
+    included_at_full_text(review, alice, bob, carol, reports)
+    page = login(bob)
+    page.goto(f"{REVIEW}screening/studies/")
+    expect(page.get_by_test_id("studies-total")).to_have_text("3")
+    page.get_by_test_id(f"report-check-{reports[0].pk}").check()
+    page.get_by_test_id(f"report-check-{reports[1].pk}").check()
+    page.get_by_test_id("group-submit").click()
+    expect(page.get_by_test_id("study")).to_have_count(1)
+    expect(page.get_by_test_id("studies-total")).to_have_text("2")
+    expect(page.get_by_test_id("studies-loose")).to_contain_text("1 included report is not grouped yet")
+    page.goto(f"{REVIEW}synthesis/prisma/")
+    shown = re.sub(r"\s", "", page.get_by_test_id("prisma-diagram").text_content())
+    assert "Newstudiesincludedinreview(n=2)" in shown
+    assert "Reportsofnewincludedstudies(n=3)" in shown

@@ -152,3 +152,25 @@ def test_a_reviewer_cannot_reopen_through_the_service(bob, dave, records, confli
     vote_services.conflict_resolve(conflict=conflict, actor=dave, decision="include")
     with pytest.raises(PermissionDenied):
         vote_services.conflict_reopen(conflict=conflict, actor=bob)
+
+
+# --- one count of studies (issue 13 item 6) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("included", "grouped", "studies"), [(2, 2, 1), (3, 2, 2), (3, 0, 3), (1, 0, 1)])
+def test_the_studies_page_and_prisma_count_the_same_studies(
+    browser, review, bob, carol, make_records, retrieved, cast, included, grouped, studies
+):
+    from reviewapp.services.studies import study_group
+    from synthesis.prisma_selectors import prisma_counts
+
+    reports = make_records(included)
+    for record in reports:
+        retrieved(record)
+        cast(bob, record, "include", stage=Stage.FULL_TEXT)
+        cast(carol, record, "include", stage=Stage.FULL_TEXT)
+    if grouped:
+        study_group(review=review, actor=bob, record_ids=[r.pk for r in reports[:grouped]])
+    html = browser(bob).get(f"{PAGES}/studies/").content.decode()
+    assert f'<span data-testid="studies-total">{studies}</span>' in html
+    assert prisma_counts(review).new_studies == studies
