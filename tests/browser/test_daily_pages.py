@@ -101,3 +101,24 @@ def test_grouping_two_of_three_reports_counts_two_studies_on_the_studies_page_an
     shown = re.sub(r"\s", "", page.get_by_test_id("prisma-diagram").text_content())
     assert "Newstudiesincludedinreview(n=2)" in shown
     assert "Reportsofnewincludedstudies(n=3)" in shown
+
+
+@pytest.mark.parametrize("name", [" ", ".."])
+def test_a_file_without_a_usable_name_is_a_form_error_on_the_import_page(login, review, alice, name):
+    from reviewapp.models import ImportBatch
+
+    from ..factories import SearchSourceFactory
+
+    SearchSourceFactory(review=review, name="PubMed")
+    page = login(alice)
+    page.goto(f"{REVIEW}imports/new/")
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": name, "mimeType": "text/plain", "buffer": b"TY  - JOUR\nER  - \n"}],
+    )
+    page.click("text=Upload and import")
+    expect(page.locator(".errorlist").first).to_contain_text(
+        re.compile("no usable file name|no file arrived")
+    )
+    expect(page.get_by_test_id("error-page")).to_have_count(0)
+    assert not ImportBatch.objects.exists()
