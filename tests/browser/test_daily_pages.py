@@ -122,3 +122,25 @@ def test_a_file_without_a_usable_name_is_a_form_error_on_the_import_page(login, 
     )
     expect(page.get_by_test_id("error-page")).to_have_count(0)
     assert not ImportBatch.objects.exists()
+
+
+def test_a_record_timeline_reads_as_sentences_and_error_pages_link_back(
+    login, review, alice, bob, carol, dave
+):
+    record = make_records(review, 1)[0]
+    vote(review, bob, record, "include")
+    conflict = vote(review, carol, record, "exclude").conflict
+    vote_services.conflict_resolve(conflict=conflict, actor=dave, decision="include", note="in scope")
+    page = login(bob)
+    page.goto(f"{REVIEW}records/{record.pk}/")
+    history = page.locator("ul.timeline")
+    expect(history).to_contain_text("Included at title/abstract by arbitration. Note: in scope")
+    text = history.text_content()
+    assert not re.search(r"vote: |None|title_abstract|conflict\.|verdict\.", text), text
+    page.goto(f"{REVIEW}records/{record.pk + 1000}/")
+    expect(page.get_by_test_id("error-page")).to_have_attribute("data-status", "404")
+    page.screenshot(path=f"{SHOTS}/error-404.png")
+    page.get_by_test_id("error-review").click()
+    page.wait_for_url(f"**{REVIEW}")
+    page.goto(f"{REVIEW}settings/")
+    expect(page.get_by_test_id("error-why")).to_contain_text("owner role")
