@@ -7,11 +7,13 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 
 from .importers.base import FORMATS
 from .models import RemovalReason, Review, Role, SearchSource, SourceKind
+from .uploads import NO_FILE_WEB, upload_name
 
 User = get_user_model()
 
@@ -177,7 +179,12 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if not files and self.required:
-            raise forms.ValidationError("Choose at least one file.", code="required")
+            raise forms.ValidationError(NO_FILE_WEB, code="required")
+        for item in files:
+            try:
+                upload_name(getattr(item, "name", ""))
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["file"]) from None
         single = super().clean
         cleaned = [single(item, initial) for item in files]
         limit = settings.IMPORT_MAX_BYTES

@@ -33,7 +33,8 @@ class BlindedEvents:
 
 SETTINGS_CHANGED: list[SettingsHook] = []
 BLINDED_EVENTS: list[BlindedEvents] = []
-EVENT_TEXTS: dict[str, str] = {}
+# verb -> a str.format template over the event's data, or a function (data: dict) -> str
+EVENT_TEXTS: dict[str, str | Callable[[dict], str]] = {}
 DEMO_STEPS: list[Callable[..., Any]] = []
 DEMO_REVIEWS: list[Callable[[], Any]] = []
 DEMO_REVIEW_STEPS: list[tuple[str, Callable[..., Any]]] = []
@@ -60,7 +61,7 @@ def blinded_events(verb_prefix: str, complete: CompleteExpression) -> None:
     _add(BLINDED_EVENTS, BlindedEvents(verb_prefix, complete))
 
 
-def event_texts(texts: dict[str, str]) -> None:
+def event_texts(texts: dict[str, str | Callable[[dict], str]]) -> None:
     EVENT_TEXTS.update(texts)
 
 

@@ -66,6 +66,18 @@ def rounds_of(review: Review) -> QuerySet[ReviewRound]:
     )
 
 
+def included_studies_count(review: Review) -> int:
+    """How many studies the review includes: the studies its included reports are grouped into, and each
+    included report not (yet) grouped counting as a study of its own. The one count of studies: the studies
+    page and the PRISMA diagram both show this number."""
+    found = (
+        registry.included_reports(review)
+        .order_by()
+        .aggregate(grouped=Count("study", distinct=True), loose=Count("id", filter=Q(study__isnull=True)))
+    )
+    return found["grouped"] + found["loose"]
+
+
 def records_of(review: Review) -> QuerySet[Record]:
     return Record.objects.filter(review=review).select_related("source").defer("raw").order_by("id")
 

@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat as format_bytes
 
+from reviewapp.uploads import NO_FILE_WEB
+
 from .models import Decision, VerdictDecision
 
 
@@ -19,7 +21,10 @@ class ResolveForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    file = forms.FileField(help_text=f"A PDF, at most {format_bytes(settings.FULLTEXT_MAX_BYTES)}")
+    file = forms.FileField(
+        help_text=f"A PDF, at most {format_bytes(settings.FULLTEXT_MAX_BYTES)}",
+        error_messages={"required": NO_FILE_WEB},
+    )
 
 
 class LinkForm(forms.Form):

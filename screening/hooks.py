@@ -57,6 +57,9 @@ def demo_screening(*, review, users: dict) -> None:
 
 
 def register() -> None:
+    from .timeline import TEXTS
+
+    registry.event_texts(TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
     registry.blinded_events("vote.", voting_complete)
     registry.included_reports_provider(included_reports)

@@ -191,7 +191,12 @@ def included_reports(review: Review) -> QuerySet[Record]:
     included = Verdict.objects.filter(
         record=OuterRef("pk"), stage=Stage.FULL_TEXT, decision=VerdictDecision.INCLUDE
     )
-    return screening_records(review).filter(Exists(included)).only(*SCREEN_FIELDS, "study_id").order_by("id")
+    return (
+        screening_records(review)
+        .filter(Exists(included), duplicate_of__isnull=True, removed_reason="")
+        .only(*SCREEN_FIELDS, "study_id")
+        .order_by("id")
+    )
 
 
 def studies_of(review: Review) -> QuerySet[Study]:

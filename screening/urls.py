@@ -25,6 +25,7 @@ urlpatterns = [
     path("screen/<stage:stage>/progress/", views.progress, name="progress"),
     path("conflicts/", views.conflict_list, name="conflicts"),
     path("conflicts/<int:pk>/", views.conflict_detail, name="conflict"),
+    path("conflicts/<int:pk>/reopen/", views.conflict_reopen, name="conflict-reopen"),
     path("fulltext/", views.fulltext, name="fulltext"),
     path("fulltext/reasons/", views.reasons, name="reasons"),
     path("fulltext/<int:record_id>/retrieval/", views.retrieval, name="retrieval"),

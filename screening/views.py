@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reviewapp.models import Role
 from reviewapp.permissions import OWNER_OR_REVIEWER, can_resolve_conflicts, member_or_404
+from reviewapp.selectors import included_studies_count
 from reviewapp.services import studies as study_services
 from reviewapp.views.common import redirect_back
 
@@ -22,7 +23,7 @@ from . import selectors
 from .api.views import pdf_response
 from .forms import AttachForm, LinkForm, NotRetrievedForm, ReasonsForm, ResolveForm, VoteForm
 from .highlight import compile_keywords
-from .models import ConflictStatus, QueueItem, Stage, Vote
+from .models import Conflict, ConflictStatus, QueueItem, Stage, VerdictDecision, Vote
 from .services import fulltext as fulltext_services
 from .services import votes as vote_services
 from .services import worklist as worklist_services
@@ -193,7 +194,7 @@ def conflict_list(request, slug: str):
     if request.GET.get("stage") in Stage.values:
         conflicts = conflicts.filter(stage=request.GET["stage"])
     page = Paginator(conflicts, 25).get_page(request.GET.get("page"))
-    rows = [(c, selectors.conflict_votes(c)) for c in page]
+    rows = [(c, selectors.conflict_votes(c), selectors.conflict_verdict(c)) for c in page]
     return render(
         request,
         "screening/conflicts.html",
@@ -225,12 +226,15 @@ def conflict_detail(request, slug: str, pk: int):
             )
         if form.is_valid():
             try:
-                vote_services.conflict_resolve(conflict=conflict, actor=request.user, **form.cleaned_data)
+                verdict = vote_services.conflict_resolve(
+                    conflict=conflict, actor=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Conflict resolved.")
-                return redirect(_next_conflict_url(review, conflict))
+                following = _next_conflict(review, conflict, _stage_filter(request))
+                messages.success(request, _resolved_message(conflict, verdict, following))
+                return redirect(_conflict_url(review, following, _stage_filter(request)))
     keywords = compile_keywords(review.include_keywords or [], review.exclude_keywords or [])
     return render(
         request,
@@ -244,6 +248,7 @@ def conflict_detail(request, slug: str, pk: int):
             verdict=selectors.conflict_verdict(conflict),
             form=form,
             may_resolve=may_resolve,
+            stage_filter=_stage_filter(request),
             reasons=list(selectors.exclusion_reasons_of(review)) if conflict.stage == Stage.FULL_TEXT else [],
             abstract_html=mark_safe(keywords.highlight(conflict.record.abstract)),  # noqa: S308 - escaped
             title_html=mark_safe(keywords.highlight(conflict.record.title)),  # noqa: S308 - escaped by highlight
@@ -252,13 +257,59 @@ def conflict_detail(request, slug: str, pk: int):
     )
 
 
-def _next_conflict_url(review, conflict) -> str:
-    following = (
-        selectors.conflicts_of(review).filter(status=ConflictStatus.OPEN).exclude(pk=conflict.pk).first()
+def _stage_filter(request) -> str:
+    """The conflict list's stage filter, carried through the conflict pages (?stage=full_text)."""
+    stage = request.GET.get("stage", "")
+    return stage if stage in Stage.values else ""
+
+
+def _next_conflict(review, conflict, stage: str):
+    """The next open conflict after this one, at the stage the list was filtered to (if it was)."""
+    open_conflicts = Conflict.objects.filter(review=review, status=ConflictStatus.OPEN).exclude(
+        pk=conflict.pk
     )
-    if following:
-        return reverse("screening:conflict", kwargs={"slug": review.slug, "pk": following.pk})
-    return reverse("screening:conflicts", kwargs={"slug": review.slug})
+    if stage:
+        open_conflicts = open_conflicts.filter(stage=stage)
+    return open_conflicts.order_by("id").only("id", "record_id").first()
+
+
+def _conflict_url(review, conflict, stage: str) -> str:
+    """The conflict's page, or the list of open conflicts when there is none, keeping the stage filter."""
+    if conflict is None:
+        url = reverse("screening:conflicts", kwargs={"slug": review.slug})
+    else:
+        url = reverse("screening:conflict", kwargs={"slug": review.slug, "pk": conflict.pk})
+    return f"{url}?stage={stage}" if stage else url
+
+
+DECIDED = {VerdictDecision.INCLUDE: "included", VerdictDecision.EXCLUDE: "excluded"}
+
+
+def _resolved_message(conflict, verdict, following) -> str:
+    """Names the record just decided, so the banner is not read as being about the next conflict."""
+    decided = DECIDED.get(verdict.decision, verdict.decision)
+    reason = f" ({verdict.reason.label})" if verdict.reason_id else ""
+    then = f" Next: the conflict on #{following.record_id}." if following else " No open conflicts left."
+    return f"Conflict on #{conflict.record_id} resolved: {decided}{reason}.{then}"
+
+
+@login_required
+@require_POST
+def conflict_reopen(request, slug: str, pk: int):
+    review, member = member_or_404(request.user, slug, role=can_resolve_conflicts)
+    conflict = get_object_or_404(Conflict.objects.filter(review=review), pk=pk)
+    try:
+        vote_services.conflict_reopen(
+            conflict=conflict, actor=request.user, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"Conflict on #{conflict.record_id} reopened: it waits for a decision again."
+        )
+    return redirect(_conflict_url(review, conflict, _stage_filter(request)))
 
 
 # --- full text ------------------------------------------------------------------------------------
@@ -371,6 +422,8 @@ def studies(request, slug: str):
             "studies",
             reports=reports,
             studies=selectors.studies_of(review),
+            studies_total=included_studies_count(review),
+            loose_reports=sum(1 for report in reports if report.study_id is None),
             suggestions=selectors.study_suggestions(review),
             reports_by_id={r.pk: r for r in reports},
             may_group=member.is_owner or member.is_reviewer,

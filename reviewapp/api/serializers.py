@@ -15,6 +15,7 @@ from ..models import (
     SearchSource,
     SourceKind,
 )
+from ..uploads import API_FILE_ERRORS
 from .fields import IdField
 
 User = get_user_model()
@@ -141,7 +142,7 @@ class ReviewRoundSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(error_messages=API_FILE_ERRORS)
     source = IdField(required=False, help_text="Search source id")
     source_name = serializers.CharField(required=False, help_text="Or a source name (created if missing)")
     format = serializers.ChoiceField(

@@ -80,6 +80,7 @@ class DualWork:
         "withdrawn": "verdict.withdrawn",
         "opened": "conflict.opened",
         "resolved": "conflict.resolved",
+        "reopened": "conflict.reopened",
     }
 
     # --- hooks -------------------------------------------------------------------------------------
@@ -248,11 +249,34 @@ class DualWork:
         )
         return state.outcome
 
+    def reopen(self, state: WorkState, actor, *, note: str = "") -> None:
+        """Reopen a resolved conflict (the arbiter thinks again): the outcome it settled on is withdrawn
+        and the item is in conflict again, to be settled by consensus or arbitration as before."""
+        previous = self.outcome_summary(self.outcome_values_of(state.outcome)) if state.outcome else {}
+        method = state.outcome.method if state.outcome else ""
+        self.outcome_withdraw(state, actor)
+        self._conflict_set(state.conflict, ConflictStatus.OPEN, None, None)
+        self._event(
+            state,
+            actor,
+            "reopened",
+            conflict=state.conflict.pk,
+            **{f"was_{name}": value for name, value in previous.items()},
+            method=method,
+            note=note,
+        )
+
     # --- helpers ---------------------------------------------------------------------------------
 
     def _event(self, state: WorkState, actor, what: str, **data) -> None:
         subject = self.event_subject(state)
-        event_log(review=state.review, actor=actor, verb=self.verbs[what], **subject, **data)
+        event_log(review=state.review, actor=actor, verb=self._verb(what), **subject, **data)
+
+    def _verb(self, what: str) -> str:
+        """The audit verb of a step; "reopened" defaults from "opened" for apps whose `verbs` predate it."""
+        if what == "reopened" and what not in self.verbs:
+            return self.verbs["opened"].replace("opened", "reopened")
+        return self.verbs[what]
 
     @staticmethod
     def _conflict_set(conflict, status: str, when, by) -> None:

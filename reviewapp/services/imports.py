@@ -24,6 +24,7 @@ from ..importers import ParsedRecord, ParseError, detect_format, parse
 from ..importers.base import FORMATS
 from ..jobs import JobStatus
 from ..models import ImportBatch, Review, SearchSource
+from ..uploads import upload_name
 from .audit import event_log
 from .duplicates import duplicates_find
 from .record_copy import write_records
@@ -106,6 +107,7 @@ def import_start(
         raise ValidationError({"source": "That source belongs to another review."})
     if fmt != "auto" and fmt not in FORMATS:
         raise ValidationError({"format": f"Unknown format '{fmt}'; use auto or one of {', '.join(FORMATS)}."})
+    upload_name(file_name)
     _require_within_limit(fileobj, file_name)
     sha256, head, size = _sha256_and_head(fileobj)
     try:

@@ -7,8 +7,11 @@ shape through ``reviewapp.api.exceptions.exception_handler``.
 
 from __future__ import annotations
 
+import re
+
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 MESSAGES = {
     400: ("bad_request", "Bad request", "The request could not be understood."),
@@ -26,8 +29,26 @@ def error_response(request, status: int, reason: str = ""):
     code, title, text = MESSAGES[status]
     if wants_json(request):
         return JsonResponse({"detail": reason or text, "code": code}, status=status)
-    context = {"status": status, "title": title, "text": reason or text}
+    context = {"status": status, "title": title, "text": reason or text, "back_review": _review_of(request)}
     return render(request, "error.html", context, status=status)
+
+
+REVIEW_PATH = re.compile(r"^/reviews/(?P<slug>[-\w]+)/")
+
+
+def _review_of(request) -> dict | None:
+    """The review the failed page belongs to, to link back to, only for its members (to anyone else a
+    review they do not belong to does not exist)."""
+    found = REVIEW_PATH.match(request.path)
+    user = getattr(request, "user", None)
+    if not found or user is None or not user.is_authenticated:
+        return None
+    from ..models import Membership
+
+    member = Membership.objects.filter(review__slug=found["slug"], user=user).select_related("review").first()
+    if member is None:
+        return None
+    return {"title": member.review.title, "url": reverse("review-detail", args=[member.review.slug])}
 
 
 def _reason(exception) -> str:

@@ -12,38 +12,74 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import registry, selectors
 from ..api.filters import RecordFilter
 from ..forms import RecordRemoveForm, style_record_filter_form
-from ..models import ImportBatch, Record
+from ..models import ImportBatch, Record, RemovalReason
 from ..services import duplicates as dup_services
 from .common import add_service_errors, member_page, owner_or_403, page, paginate
 
 PER_PAGE = 50
+
+
+def _removal(data: dict) -> str:
+    reason = _label(RemovalReason, data.get("reason"))
+    note = f": {data['note']}" if data.get("note") else ""
+    return f"Removed before screening ({reason}){note}"
+
+
+def _restored(data: dict) -> str:
+    return f"Restored (it had been removed: {_label(RemovalReason, data.get('before'))})"
+
+
+def _label(choices, value) -> str:
+    """A choice's label, lower case ("other reason"); the raw value when it is not one of the choices."""
+    try:
+        return str(choices(value).label).lower()
+    except ValueError:
+        return str(value or "no reason given")
+
+
+# A timeline text is a str.format template over the event's data or a function (data) -> str; apps add
+# theirs through registry.event_texts. Unknown verbs read as their verb in words, never as raw data.
 EVENT_TEXT = {
     "import.succeeded": "Imported from {file} into {source} ({records} records, {format})",
     "duplicate.auto_merged": "Merged automatically as a duplicate",
     "duplicate.merged": "Merged as a duplicate by a person",
     "duplicate.rejected": "Marked as not a duplicate",
     "duplicate.unmerged": "Merge undone",
-    "record.removed": "Removed before screening ({reason}) {note}",
-    "record.restored": "Restored (was removed: {before})",
+    "record.removed": _removal,
+    "record.restored": _restored,
 }
 
 
 class _Blank(dict):
+    """Event data for a template: a missing or empty (None) value reads as nothing, never as "None"."""
+
+    def __init__(self, data: dict):
+        super().__init__({key: value for key, value in data.items() if value is not None})
+
     def __missing__(self, key):
         return ""
 
 
-def describe(event, record: Record) -> dict:
-    """A timeline line: readable text for known verbs, 'verb: key=value' for others (e.g. screening's)."""
+def verb_in_words(verb: str) -> str:
+    """ "exclusion_reasons.set" -> "Exclusion reasons set": a readable line for a verb with no text."""
+    words = verb.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def event_text(event) -> str:
     template = EVENT_TEXT.get(event.verb) or registry.EVENT_TEXTS.get(event.verb)
     data = event.data if isinstance(event.data, dict) else {}
+    if callable(template):
+        return template(data).strip()
     if template:
-        text = template.format_map(_Blank(data)).strip()
-    else:
-        details = ", ".join(f"{key}: {value}" for key, value in data.items())
-        text = f"{event.verb}{' — ' + details if details else ''}"
+        return " ".join(template.format_map(_Blank(data)).split())
+    return verb_in_words(event.verb)
+
+
+def describe(event, record: Record) -> dict:
+    """A timeline line: readable text for known verbs (the core's and the apps'), the verb in words else."""
     other = event.other_record_id if event.record_id == record.pk else event.record_id
-    return {"event": event, "text": text, "other": other if other != record.pk else None}
+    return {"event": event, "text": event_text(event), "other": other if other != record.pk else None}
 
 
 @login_required

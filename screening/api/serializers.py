@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from reviewapp.api.fields import IdField
 from reviewapp.models import CITATION_FIELDS, Record, Study
+from reviewapp.uploads import API_FILE_ERRORS
 
 from ..models import (
     Conflict,
@@ -212,7 +213,7 @@ class RetrievalSerializer(serializers.ModelSerializer):
 
 
 class RetrievalAttachSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The report as a PDF")
+    file = serializers.FileField(help_text="The report as a PDF", error_messages=API_FILE_ERRORS)
 
 
 class RetrievalLinkSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat as format_bytes
 from reviewapp.models import Record, Review
 from reviewapp.permissions import membership_for
 from reviewapp.services.audit import event_log, model_update
+from reviewapp.uploads import upload_name
 
 from ..models import (
     ExclusionReason,
@@ -62,6 +63,7 @@ def _sought(review: Review, actor, record_id: int) -> tuple[Record, Retrieval | 
 
 def _check_pdf(upload) -> str:
     """Refuse anything but a PDF within the size limit; returns the file's sha256."""
+    upload_name(getattr(upload, "name", ""))
     if upload.size > settings.FULLTEXT_MAX_BYTES:
         raise ValidationError(
             {

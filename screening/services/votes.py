@@ -279,6 +279,33 @@ def conflict_resolve(*, conflict: Conflict, actor, decision: str, note: str = ""
 
 
 @transaction.atomic
+def conflict_reopen(*, conflict: Conflict, actor, note: str = "") -> Conflict:
+    """Reopen a resolved conflict (the arbiter's, or the allowed owner's, second thought): its verdict is
+    withdrawn and the record is in conflict again. Refused once later work builds on the verdict: the full
+    text handled (title/abstract), or the report grouped into a study (full text)."""
+    review = conflict.review
+    member = membership_for(actor, review)
+    if member is None or not can_resolve_conflicts(review, member):
+        raise PermissionDenied("Only the arbiter (or the owner, if the review allows it) reopens conflicts.")
+    state = _lock(review, conflict.record_id, conflict.stage)
+    if state.conflict is None or state.conflict_open:
+        raise ValidationError("This conflict is open already.")
+    if state.stage == Stage.TITLE_ABSTRACT and _fulltext_started(state.record):
+        raise ValidationError(
+            "The full text of this record is already being handled, so its title/abstract conflict stays "
+            "resolved."
+        )
+    if (
+        state.stage == Stage.FULL_TEXT
+        and Record.objects.filter(pk=state.record.pk, study__isnull=False).exists()
+    ):
+        raise ValidationError("This report is grouped into a study: split it off the study first.")
+    WORK.reopen(state, actor, note=(note or "").strip())
+    worklist_refresh_record(review=review, record=state.record, stage=state.stage)
+    return state.conflict
+
+
+@transaction.atomic
 def votes_settle_all(*, review: Review, actor) -> int:
     """After the review's N (votes_required) was lowered: records that now have enough votes get their
     verdict or conflict. Verdicts reached under a larger N stand. Returns how many records changed."""

@@ -1,0 +1,146 @@
+"""Daily-use pages in a real browser (issue 13 items 5, 6, 10-13, 15; issue 15 items 5 and 12): what a review
+team does on the conflict, records, full-text, studies, members and overview pages."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from screening.models import Conflict, ConflictStatus, Stage
+from screening.services import fulltext as fulltext_services
+from screening.services import votes as vote_services
+
+from ..factories import ImportBatchFactory, RecordFactory
+from ..screening.conftest import SEED_REASONS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SLUG = "perinatal-msc"
+REVIEW = f"/reviews/{SLUG}/"
+SHOTS = "/tmp/dpages"
+
+
+def make_records(review, n, **fields):
+    batch = ImportBatchFactory(source__review=review)
+    return [RecordFactory(batch=batch, **fields) for _ in range(n)]
+
+
+def vote(review, user, record, decision, stage=Stage.TITLE_ABSTRACT, **extra):
+    return vote_services.vote_cast(
+        review=review, actor=user, record_id=record.pk, stage=stage, decision=decision, **extra
+    )
+
+
+def up_for_full_text(review, alice, bob, carol, record):
+    vote(review, bob, record, "include")
+    vote(review, carol, record, "include")
+    fulltext_services.retrieval_link(
+        review=review, actor=alice, record_id=record.pk, url=f"https://example.org/{record.pk}.pdf"
+    )
+
+
+def test_the_arbiter_resolves_within_a_stage_filter_and_reopens(login, review, alice, bob, carol, dave):
+    reasons = fulltext_services.exclusion_reasons_set(review=review, actor=alice, labels=SEED_REASONS)
+    ta, ft1, ft2 = make_records(review, 3)
+    vote(review, bob, ta, "include")
+    vote(review, carol, ta, "exclude")
+    for record in (ft1, ft2):
+        up_for_full_text(review, alice, bob, carol, record)
+        vote(review, bob, record, "include", Stage.FULL_TEXT)
+        vote(review, carol, record, "exclude", Stage.FULL_TEXT, reason=reasons[0].pk)
+    page = login(dave)
+    page.goto(f"{REVIEW}screening/conflicts/")
+    page.get_by_role("navigation", name="Filter").get_by_role("link", name="Full text").click()
+    expect(page.get_by_test_id("conflict-row")).to_have_count(2)
+    page.locator(f"[data-testid=conflict-row][data-record='{ft1.pk}'] a.button").click()
+    page.get_by_test_id("resolve-include").click()
+    expect(page.locator(".messages")).to_contain_text(f"Conflict on #{ft1.pk} resolved: included")
+    # the next conflict is the other full-text one, not the title/abstract conflict with a lower id
+    expect(page.get_by_test_id("conflict-record")).to_have_attribute("data-record", str(ft2.pk))
+    page.get_by_test_id("resolve-exclude").click()
+    expect(page.get_by_test_id("resolve-error")).to_contain_text("reason")  # a full-text exclusion needs one
+    page.get_by_test_id("resolve-reason-2").check()
+    page.get_by_test_id("resolve-exclude").click()
+    expect(page.locator(".messages")).to_contain_text(
+        f"Conflict on #{ft2.pk} resolved: excluded ({SEED_REASONS[1]})"
+    )
+    page.get_by_test_id("conflicts-resolved").click()
+    expect(page.get_by_test_id("conflict-decision")).to_have_count(2)
+    expect(page.locator(f"[data-record='{ft2.pk}'] [data-testid=conflict-decision]")).to_contain_text("dave")
+    page.locator(f"[data-testid=conflict-row][data-record='{ft2.pk}'] a.button").click()
+    page.get_by_test_id("reopen-note").fill("the reason was wrong")
+    page.get_by_test_id("reopen-submit").click()
+    expect(page.locator(".messages")).to_contain_text(f"Conflict on #{ft2.pk} reopened")
+    expect(page.get_by_test_id("conflict-status")).to_have_text("Open")
+    expect(page.get_by_test_id("resolve-form")).to_be_visible()
+    assert Conflict.objects.get(record=ft2, stage=Stage.FULL_TEXT).status == ConflictStatus.OPEN
+
+
+def included_at_full_text(review, alice, bob, carol, records):
+    for record in records:
+        up_for_full_text(review, alice, bob, carol, record)
+        vote(review, bob, record, "include", Stage.FULL_TEXT)
+        vote(review, carol, record, "include", Stage.FULL_TEXT)
+
+
+def test_grouping_two_of_three_reports_counts_two_studies_on_the_studies_page_and_in_prisma(
+    login, review, alice, bob, carol
+):
+    reports = make_records(review, 3)
+    included_at_full_text(review, alice, bob, carol, reports)
+    page = login(bob)
+    page.goto(f"{REVIEW}screening/studies/")
+    expect(page.get_by_test_id("studies-total")).to_have_text("3")
+    page.get_by_test_id(f"report-check-{reports[0].pk}").check()
+    page.get_by_test_id(f"report-check-{reports[1].pk}").check()
+    page.get_by_test_id("group-submit").click()
+    expect(page.get_by_test_id("study")).to_have_count(1)
+    expect(page.get_by_test_id("studies-total")).to_have_text("2")
+    expect(page.get_by_test_id("studies-loose")).to_contain_text("1 included report is not grouped yet")
+    page.goto(f"{REVIEW}synthesis/prisma/")
+    shown = re.sub(r"\s", "", page.get_by_test_id("prisma-diagram").text_content())
+    assert "Newstudiesincludedinreview(n=2)" in shown
+    assert "Reportsofnewincludedstudies(n=3)" in shown
+
+
+@pytest.mark.parametrize("name", [" ", ".."])
+def test_a_file_without_a_usable_name_is_a_form_error_on_the_import_page(login, review, alice, name):
+    from reviewapp.models import ImportBatch
+
+    from ..factories import SearchSourceFactory
+
+    SearchSourceFactory(review=review, name="PubMed")
+    page = login(alice)
+    page.goto(f"{REVIEW}imports/new/")
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": name, "mimeType": "text/plain", "buffer": b"TY  - JOUR\nER  - \n"}],
+    )
+    page.click("text=Upload and import")
+    expect(page.locator(".errorlist").first).to_contain_text(
+        re.compile("no usable file name|no file arrived")
+    )
+    expect(page.get_by_test_id("error-page")).to_have_count(0)
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_record_timeline_reads_as_sentences_and_error_pages_link_back(
+    login, review, alice, bob, carol, dave
+):
+    record = make_records(review, 1)[0]
+    vote(review, bob, record, "include")
+    conflict = vote(review, carol, record, "exclude").conflict
+    vote_services.conflict_resolve(conflict=conflict, actor=dave, decision="include", note="in scope")
+    page = login(bob)
+    page.goto(f"{REVIEW}records/{record.pk}/")
+    history = page.locator("ul.timeline")
+    expect(history).to_contain_text("Included at title/abstract by arbitration. Note: in scope")
+    text = history.text_content()
+    assert not re.search(r"vote: |None|title_abstract|conflict\.|verdict\.", text), text
+    page.goto(f"{REVIEW}records/{record.pk + 1000}/")
+    expect(page.get_by_test_id("error-page")).to_have_attribute("data-status", "404")
+    page.screenshot(path=f"{SHOTS}/error-404.png")
+    page.get_by_test_id("error-review").click()
+    page.wait_for_url(f"**{REVIEW}")
+    page.goto(f"{REVIEW}settings/")
+    expect(page.get_by_test_id("error-why")).to_contain_text("owner role")
