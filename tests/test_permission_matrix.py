@@ -48,6 +48,9 @@ member-detail                      GET     members                     membershi
 member-detail                      DELETE  owner                       membership
 source-list                        GET     members
 source-list                        POST    owner
+round-list                         GET     members
+round-list                         POST    owner
+round-detail                       GET     members                     round
 source-detail                      GET     members                     source
 source-detail                      PATCH   owner                       source
 import-list                        GET     members
@@ -203,6 +206,7 @@ screening:progress           GET    members
 screening:conflicts          GET    members
 screening:conflict           GET    members                    conflict
 screening:conflict           POST   arbiter,owner              conflict
+screening:conflict-reopen    POST   arbiter,owner              conflict
 screening:fulltext           GET    members
 screening:reasons            POST   owner
 screening:retrieval          POST   owner,reviewer             sought
@@ -250,6 +254,8 @@ synthesis:prisma             GET    members
 synthesis:prisma-records     GET    members
 synthesis:prisma-download    GET    members
 synthesis:report             GET    members
+synthesis:report-pdf         GET    members
+round-new                    POST   owner
 synthesis:analyses           GET    members
 synthesis:analysis-new       GET    owner
 synthesis:analysis-new       POST   owner
@@ -404,6 +410,7 @@ def _objects() -> dict:
     from extraction.services import measures as measure_services
     from extraction.services import tables as table_services
     from reviewapp.models import DedupRun, DuplicateCandidate, Membership
+    from reviewapp.services.rounds import round_latest
     from screening.models import Conflict, Verdict
     from screening.services import fulltext as ft
     from screening.services import votes as vote_services
@@ -451,6 +458,7 @@ def _objects() -> dict:
         review=review, record_a=records[3], record_b=records[4], score=0.7
     )
     dedup_run = DedupRun.objects.create(review=review, status="succeeded")
+    first_round = round_latest(review)
 
     # extraction: a form, an outcome, consensus on one study, a conflict on another, one open extraction
     studies = seed_studies(review)
@@ -500,6 +508,7 @@ def _objects() -> dict:
         "membership": Membership.objects.get(review=review, user=carol).pk,
         "source": batch.source_id,
         "batch": batch.pk,
+        "round": first_round.pk,
         "record": records[4].pk,
         "candidate": candidate.pk,
         "dedup_run": dedup_run.pk,
