@@ -321,7 +321,7 @@ def _decide(candidate: DuplicateCandidate, actor, status: str) -> None:
 def _repoint(review: Review, actor, rows: dict, groups, *, keep) -> None:
     """Give each group one canonical record (an existing canonical in `keep` stays canonical)."""
     updates = []
-    keeper = _Keeper(review, rows)
+    keeper = _Keeper(review, rows, few=True)
     for group in groups:
         kept = [rid for rid in group if keep and rid in keep]
         canonical = kept[0] if kept else keeper.canonical(group)
