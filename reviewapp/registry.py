@@ -39,7 +39,7 @@ DEMO_STEPS: list[Callable[..., Any]] = []
 DEMO_REVIEWS: list[Callable[[], Any]] = []
 DEMO_REVIEW_STEPS: list[tuple[str, Callable[..., Any]]] = []
 INCLUDED_REPORTS: list[Callable[..., Any]] = []  # (review) -> QuerySet[Record]
-WORKED_RECORDS: list[Callable[..., Any]] = []  # (review) -> iterable of record ids
+WORKED_RECORDS: list[Callable[..., Any]] = []  # (review, record_ids=None) -> iterable of record ids
 
 
 def _add(registry: list, item) -> None:
@@ -103,14 +103,15 @@ def included_reports(review):
 
 
 def records_with_work_provider(provider: Callable[..., Any]) -> Callable[..., Any]:
-    """Register `provider(review) -> iterable of record ids` that people have already judged."""
+    """Register `provider(review, record_ids=None) -> iterable of record ids` that people have already
+    judged (among `record_ids` when given)."""
     _add(WORKED_RECORDS, provider)
     return provider
 
 
-def records_with_work(review) -> set:
-    """Ids of the review's records that carry judgements in any app (votes, ...)."""
-    return {record_id for provider in WORKED_RECORDS for record_id in provider(review)}
+def records_with_work(review, record_ids=None) -> set:
+    """Ids of the review's records (or of `record_ids`) that carry judgements in any app (votes, ...)."""
+    return {rid for provider in WORKED_RECORDS for rid in provider(review, record_ids=record_ids)}
 
 
 def dashboard_panel(func: Callable) -> Callable:

@@ -32,10 +32,13 @@ def included_reports(review):
     return included(review)
 
 
-def records_with_votes(review):
+def records_with_votes(review, record_ids=None):
     from .models import Vote
 
-    return Vote.objects.filter(review=review).order_by().values_list("record_id", flat=True).distinct()
+    votes = Vote.objects.filter(review=review)
+    if record_ids is not None:
+        votes = votes.filter(record_id__in=list(record_ids))
+    return votes.order_by().values_list("record_id", flat=True).distinct()
 
 
 def demo_screening(*, review, users: dict) -> None:

@@ -71,11 +71,14 @@ class _Keeper:
     """Which record of a group stays canonical: one people have judged (it keeps its votes), then the
     one of the earliest round, then the most complete, then the earliest imported."""
 
-    def __init__(self, review: Review, rows: dict):
+    def __init__(self, review: Review, rows: dict, *, few: bool = False):
+        """`few`: `rows` is one or two clusters (a person's merge), so only their records are looked up."""
         self.rows = rows
-        self.worked = registry.records_with_work(review) | set(
-            Record.objects.filter(review=review, study__isnull=False).values_list("pk", flat=True)
-        )
+        ids = list(rows) if few else None
+        in_study = Record.objects.filter(review=review, study__isnull=False)
+        if ids is not None:
+            in_study = in_study.filter(pk__in=ids)
+        self.worked = registry.records_with_work(review, ids) | set(in_study.values_list("pk", flat=True))
         self.round_of = dict(ImportBatch.objects.filter(review=review).values_list("pk", "round__number"))
 
     def key(self, rid: int) -> tuple:
@@ -321,7 +324,7 @@ def _decide(candidate: DuplicateCandidate, actor, status: str) -> None:
 def _repoint(review: Review, actor, rows: dict, groups, *, keep) -> None:
     """Give each group one canonical record (an existing canonical in `keep` stays canonical)."""
     updates = []
-    keeper = _Keeper(review, rows)
+    keeper = _Keeper(review, rows, few=True)
     for group in groups:
         kept = [rid for rid in group if keep and rid in keep]
         canonical = kept[0] if kept else keeper.canonical(group)

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import importlib
+import json
 
 import pytest
 from django.apps import apps
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from reviewapp.dedup import merges_keeping_apart
@@ -121,3 +123,13 @@ def test_the_rounds_api_refuses_bad_input_and_non_owners(first_round, api, bob, 
     assert api(bob).post(ROUNDS_API, {"label": "U"}, format="json").status_code == 403
     assert api(mallory).get(ROUNDS_API).status_code == 404
     assert ReviewRound.objects.filter(review=first_round.review).count() == 1
+
+
+def test_the_start_round_command_starts_an_update_and_says_why_not(first_round, alice, capsys):
+    call_command("start_round", "perinatal-msc", "--label", "Update 2026", "--date", "2026-06-01", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert summary == {"review": "perinatal-msc", "round": 2, "label": "Update 2026", "date": "2026-06-01"}
+    with pytest.raises(CommandError, match="Round 2 .* no imports yet"):
+        call_command("start_round", "perinatal-msc", "--label", "Again")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("start_round", "perinatal-msc", "--label", "Again", "--date", "June")
