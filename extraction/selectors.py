@@ -360,3 +360,38 @@ def _analysis_row(consensus: Consensus, row: od.OutcomeData, measure, problems: 
         "subgroups": _flat_answers(consensus.answers),
         "problems": [p.message for p in problems],
     }
+
+
+# --- results (outcome x time point) of each study, for risk of bias per result ----------------------------
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """One result of a study as its consensus outcome data name it: an outcome at a time point."""
+
+    study_id: int
+    outcome: OutcomeMeasure
+    time_point: str  # as extracted
+
+    @property
+    def label(self) -> str:
+        return f"{self.outcome.name} at {self.time_point}" if self.time_point else self.outcome.name
+
+
+def study_results(review: Review, study_id: int | None = None) -> list[StudyResult]:
+    """Every (outcome, time point) of the consensus outcome rows, per study, in the outcomes' order
+    (two queries). Rows naming an outcome the review no longer has are left out."""
+    measures = {m.key: m for m in outcome_measures_of(review)}
+    records = Consensus.objects.filter(review=review).only("study_id", "outcomes").order_by("study_id", "id")
+    if study_id is not None:
+        records = records.filter(study_id=study_id)
+    found: dict[tuple, StudyResult] = {}
+    for consensus in records:
+        for row in consensus.outcomes:
+            measure = measures.get(str(row.get("outcome", "")))
+            point = " ".join(str(row.get("time_point", "")).split())
+            if measure is not None:
+                key = (consensus.study_id, measure.key, point.casefold())
+                found.setdefault(key, StudyResult(consensus.study_id, measure, point))
+    order = {key: i for i, key in enumerate(measures)}
+    return sorted(found.values(), key=lambda r: (r.study_id, order[r.outcome.key], r.time_point.casefold()))

@@ -1,9 +1,10 @@
 """Risk-of-bias data: what is assessed (an *item*), each assessor's assessment of it, the consensus, the
 conflict between assessments, and every earlier version of an assessment.
 
-An item is (study, tool, effect of interest, result). RoB 2 assesses one *result* of a trial, named here by a
-plain (outcome label, time point) pair; ROBINS-I and SYRCLE leave both blank. (Extraction's outcome models
-are not in main yet: a nullable FK to them can join the pair later.)
+An item is (study, tool, effect of interest, result). RoB 2 assesses one *result* of a trial: an (outcome
+label, time point) pair, picked from the study's consensus outcome data when it has some (then `outcome`
+points at the review's OutcomeMeasure and the pair copies its name and the extracted time point), or typed
+as free text when no extraction exists yet. ROBINS-I and SYRCLE leave all three blank.
 
 An assessment is a dual-work *judgement* of the item (reviewapp.dualwork): one per (item, assessor). Its
 JSON holds, per domain key:
@@ -62,6 +63,14 @@ class RobItem(TimeStamped):
     effect = models.CharField(max_length=12, choices=Effect.choices, default=Effect.ASSIGNMENT)
     outcome_label = models.CharField(max_length=300, blank=True, help_text="RoB 2: the result's outcome")
     timepoint = models.CharField(max_length=100, blank=True, help_text="RoB 2: the result's time point")
+    outcome = models.ForeignKey(
+        "extraction.OutcomeMeasure",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rob_items",
+        help_text="RoB 2: the extracted outcome the result is of (blank: a result typed as free text)",
+    )
 
     class Meta:
         ordering = ["study__label", "tool", "outcome_label", "timepoint", "id"]
@@ -71,6 +80,9 @@ class RobItem(TimeStamped):
             ),
             models.CheckConstraint(
                 condition=~Q(tool=ToolKey.ROB2) | ~Q(outcome_label=""), name="rob_item_rob2_names_result"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__isnull=True) | Q(tool=ToolKey.ROB2), name="rob_item_outcome_only_rob2"
             ),
         ]
         indexes = [models.Index(fields=["review", "tool"], name="rob_item_review_tool")]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
+from extraction.selectors import StudyResult, study_results
 from reviewapp.dualwork.blinding import visible_judgements
 from reviewapp.models import Membership, Review, Role
 
@@ -179,3 +180,12 @@ def level_label(tool: Tool, key: str | None) -> str:
     if not key:
         return ""
     return tool.level(key).label
+
+
+def extracted_results(review: Review) -> dict[int, list[StudyResult]]:
+    """{study id: its results (outcome x time point) from consensus outcome data}: what RoB 2 can assess
+    per result (two queries)."""
+    found: dict[int, list[StudyResult]] = {}
+    for result in study_results(review):
+        found.setdefault(result.study_id, []).append(result)
+    return found

@@ -22,6 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from extraction.models import OutcomeMeasure
+from extraction.selectors import StudyResult, study_results
 from reviewapp.dualwork.models import ResolutionMethod
 from reviewapp.dualwork.services import DualWork, WorkState
 from reviewapp.models import Review, Study
@@ -327,6 +329,26 @@ def _apply(
 # --- services -----------------------------------------------------------------------------------------
 
 
+def _extracted_result(review: Review, study: Study, outcome_id: int, timepoint: str) -> StudyResult:
+    """The study's result (outcome x time point) from its consensus outcome data, or a message saying
+    which results it has."""
+    outcome = OutcomeMeasure.objects.filter(review=review, pk=outcome_id).first()
+    if outcome is None:
+        raise ValidationError({"outcome": "No such outcome in this review."})
+    have = study_results(review, study.pk)
+    results = [r for r in have if r.outcome.pk == outcome.pk]
+    if timepoint:
+        wanted = " ".join(timepoint.split()).casefold()
+        results = [r for r in results if r.time_point.casefold() == wanted]
+    if len(results) == 1:
+        return results[0]
+    what = outcome.name + (f" at {timepoint}" if timepoint else "")
+    problem = "has no consensus outcome data for" if not results else "has several time points of"
+    listed = ", ".join(r.label for r in have) or "none yet"
+    message = f"{study.label} {problem} {what} (its extracted results: {listed}). Choose one of them"
+    raise ValidationError({"outcome": message + ", or type the result as free text."})
+
+
 @transaction.atomic
 def assessment_start(
     *,
@@ -337,33 +359,44 @@ def assessment_start(
     effect: str = Effect.ASSIGNMENT,
     outcome_label: str = "",
     timepoint: str = "",
+    outcome_id: int | None = None,
 ) -> Assessment:
-    """The actor's assessment of the item (created as a draft the first time; the same one after)."""
+    """The actor's assessment of the item (created as a draft the first time; the same one after).
+
+    RoB 2 assesses one result: `outcome_id` (with `timepoint` when the study has several) picks it from the
+    study's consensus outcome data; without extraction data, `outcome_label` and `timepoint` name it."""
     _require_reviewer(review, actor)
     if tool not in ToolKey.values:
         raise ValidationError({"tool": f"Choose one of {', '.join(ToolKey.values)}."})
     if effect not in Effect.values:
         raise ValidationError({"effect": f"Choose one of {', '.join(Effect.values)}."})
-    outcome_label, timepoint = outcome_label.strip(), timepoint.strip()
+    study = Study.objects.filter(review=review, pk=study_id).first()
+    if study is None:
+        raise ValidationError({"study": "No such study in this review."})
+    outcome_label, timepoint, outcome = outcome_label.strip(), timepoint.strip(), None
+    if tool == ToolKey.ROB2 and outcome_id:
+        result = _extracted_result(review, study, outcome_id, timepoint)
+        outcome, outcome_label, timepoint = result.outcome, result.outcome.name, result.time_point
     if tool == ToolKey.ROB2 and not outcome_label:
         raise ValidationError({"outcome_label": "RoB 2 assesses one result: name its outcome."})
     if tool != ToolKey.ROB2:
         outcome_label, timepoint = "", ""
     if tool == ToolKey.SYRCLE:
         effect = Effect.ASSIGNMENT
-    study = Study.objects.filter(review=review, pk=study_id).first()
-    if study is None:
-        raise ValidationError({"study": "No such study in this review."})
+    names = {"outcome_label": outcome_label, "timepoint": timepoint}
     item, _ = RobItem.objects.get_or_create(
-        review=review, study=study, tool=tool, effect=effect, outcome_label=outcome_label, timepoint=timepoint
+        review=review, study=study, tool=tool, effect=effect, **names, defaults={"outcome": outcome}
     )
+    if outcome is not None and item.outcome_id is None:  # a result typed earlier, now found in the data
+        item.outcome = outcome
+        item.save(update_fields=["outcome", "updated_at"])
     state = WORK.lock(review, item=item.pk)
     mine = state.judgement_of(actor)
     if mine is not None:
         return mine
     if reason := _closed(state):
         raise ValidationError(reason)
-    state.detail = {"result": item.result_label, "effect": item.effect}
+    state.detail = {"result": item.result_label, "effect": item.effect, "outcome": item.outcome_id}
     assessment = WORK.judgement_add(state, actor)
     state.detail = {}
     return assessment

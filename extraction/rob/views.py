@@ -64,7 +64,11 @@ def index(request, slug):
                 "mine": mine,
             }
         )
-    studies = [{"study": s, "items": by_study.get(s.pk, [])} for s in review.studies.order_by("label")]
+    results = selectors.extracted_results(review)
+    studies = [
+        {"study": s, "items": by_study.get(s.pk, []), "results": results.get(s.pk, [])}
+        for s in review.studies.order_by("label")
+    ]
     figures = []
     for key in ToolKey.values:
         tool, rows = selectors.consensus_table(review, key)
@@ -104,14 +108,27 @@ def start(request, slug):
             study_id=_int(request.POST.get("study")),
             tool=request.POST.get("tool", ""),
             effect=request.POST.get("effect") or Effect.ASSIGNMENT,
-            outcome_label=request.POST.get("outcome_label", ""),
-            timepoint=request.POST.get("timepoint", ""),
+            **_result_posted(request),
         )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("rob:index", slug=slug)
     return redirect("rob:assessment", slug=slug, pk=assessment.pk)
+
+
+def _result_posted(request) -> dict:
+    """The RoB 2 result: picked from the extraction ("result" = "<outcome id>|<time point>", or "outcome"
+    and "timepoint"), else typed (outcome label and time point)."""
+    picked = request.POST.get("result", "")
+    if picked:
+        outcome, _, timepoint = picked.partition("|")
+        return {"outcome_id": _int(outcome) or None, "timepoint": timepoint}
+    return {
+        "outcome_id": _int(request.POST.get("outcome")) or None,
+        "outcome_label": request.POST.get("outcome_label", ""),
+        "timepoint": request.POST.get("timepoint", ""),
+    }
 
 
 def _int(value) -> int:

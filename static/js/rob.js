@@ -17,3 +17,27 @@
   document.addEventListener("htmx:oobAfterSwap", () => applyVisibility(document));
   document.addEventListener("DOMContentLoaded", () => applyVisibility(document));
 })();
+
+// Start form: the RoB 2 result list offers only the chosen study's extracted results.
+(function () {
+  "use strict";
+
+  function matchStudy() {
+    const study = document.getElementById("start-study");
+    const result = document.getElementById("start-result");
+    if (!study || !result) return;
+    for (const group of result.querySelectorAll("optgroup[data-study]")) {
+      const mine = group.dataset.study === study.value;
+      group.hidden = !mine;
+      group.disabled = !mine;
+    }
+    const chosen = result.selectedOptions[0];
+    if (chosen && chosen.parentElement.disabled) result.value = "";
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const study = document.getElementById("start-study");
+    if (study) study.addEventListener("change", matchStudy);
+    matchStudy();
+  });
+})();

@@ -36,6 +36,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "study_label",
             "tool",
             "effect",
+            "outcome",
             "outcome_label",
             "timepoint",
             "result",
@@ -86,7 +87,17 @@ class AssessmentStartSerializer(serializers.Serializer):
     study = ID
     tool = serializers.ChoiceField(choices=ToolKey.choices)
     effect = serializers.ChoiceField(choices=Effect.choices, default=Effect.ASSIGNMENT)
-    outcome_label = serializers.CharField(max_length=300, allow_blank=True, default="")
+    outcome = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="RoB 2: an outcome of the review the study has consensus outcome data for (the result is "
+        "that outcome at `timepoint`, which may be left blank when the study has one time point)",
+    )
+    outcome_label = serializers.CharField(
+        max_length=300, allow_blank=True, default="", help_text="RoB 2 without extracted data: the outcome"
+    )
     timepoint = serializers.CharField(max_length=100, allow_blank=True, default="")
 
 

@@ -118,6 +118,7 @@ class AssessmentViewSet(RobScoped, mixins.ListModelMixin, mixins.RetrieveModelMi
             effect=v["effect"],
             outcome_label=v["outcome_label"],
             timepoint=v["timepoint"],
+            outcome_id=v["outcome"],
         )
         return self._answer(assessment, status.HTTP_201_CREATED)
 
