@@ -14,6 +14,8 @@ from .models import (
     DedupRun,
     DuplicateCandidate,
     ImportBatch,
+    Invitation,
+    InvitationStatus,
     Membership,
     Record,
     Review,
@@ -35,6 +37,14 @@ def reviews_for(user) -> QuerySet[Review]:
 
 def members_of(review: Review) -> QuerySet[Membership]:
     return Membership.objects.filter(review=review).select_related("user").order_by("user__username")
+
+
+def pending_invitations(review: Review) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(review=review, status=InvitationStatus.PENDING)
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def sources_of_review(review: Review) -> QuerySet[SearchSource]:

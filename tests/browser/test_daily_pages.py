@@ -144,3 +144,32 @@ def test_a_record_timeline_reads_as_sentences_and_error_pages_link_back(
     page.wait_for_url(f"**{REVIEW}")
     page.goto(f"{REVIEW}settings/")
     expect(page.get_by_test_id("error-why")).to_contain_text("owner role")
+
+
+def test_the_owner_invites_by_e_mail_and_the_invitee_accepts_through_the_link(login, review, alice):
+    from django.core import mail
+
+    from reviewapp.models import Membership
+
+    from ..factories import UserFactory
+
+    nina = UserFactory(username="nina", email="nina@example.org")
+    page = login(alice)
+    page.goto(f"{REVIEW}members/")
+    expect(page.locator("#new-account")).to_have_count(0)  # only staff create accounts
+    page.get_by_label("E-mail address or username").fill("nina@example.org")
+    page.get_by_test_id("invite-submit").click()
+    expect(page.locator(".messages")).to_contain_text("Invitation for “nina@example.org” recorded")
+    expect(page.get_by_test_id("invitation")).to_have_count(1)
+    assert not Membership.objects.filter(review=review, user=nina).exists()
+    link = re.search(r"http://[^\s]+/invitations/[-\w]+/", mail.outbox[-1].body).group(0)
+    invitee = login(nina)
+    invitee.goto(link)
+    expect(invitee.get_by_test_id("invitation-page")).to_contain_text(review.title)
+    invitee.get_by_test_id("invitation-accept").click()
+    invitee.wait_for_url(f"**{REVIEW}")
+    expect(invitee.locator(".messages")).to_contain_text("Welcome")
+    assert Membership.objects.get(review=review, user=nina).roles == ["reviewer"]
+    page.goto(f"{REVIEW}members/")
+    expect(page.locator("tr", has_text="nina")).to_have_count(1)
+    expect(page.get_by_test_id("invitation")).to_have_count(0)
