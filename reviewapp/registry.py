@@ -10,6 +10,8 @@
 - demo_review_step   steps on one of those by slug (extraction data, RoB judgements, analyses), idempotent
 - dashboard_panel    panels on the review overview (reviewapp.views.common keeps the list)
 - included_reports   which records count as included reports (Study writes in the core ask screening)
+- record_columns     columns apps add to the records list (screening: status per stage, my votes), sortable
+- next_tasks         "your next task" counts per member (screen N records, resolve N conflicts, ...)
 """
 
 from __future__ import annotations
@@ -29,7 +31,20 @@ class BlindedEvents:
     complete: CompleteExpression
 
 
+@dataclass(frozen=True)
+class RecordColumn:
+    """A column of the records list. `annotate(records, review=, user=)` adds an annotation named `key` to
+    the queryset (so the list sorts by it server-side, ?sort=key); `template` renders one cell with
+    `value` (the annotation) and `record`."""
+
+    key: str
+    label: str
+    annotate: Callable[..., Any]
+    template: str
+
+
 SETTINGS_CHANGED: list[SettingsHook] = []
+RECORD_COLUMNS: list[RecordColumn] = []
 BLINDED_EVENTS: list[BlindedEvents] = []
 # verb -> a str.format template over the event's data, or a function (data: dict) -> str
 EVENT_TEXTS: dict[str, str | Callable[[dict], str]] = {}
@@ -97,6 +112,11 @@ def included_reports(review):
 
         return Record.objects.none()
     return INCLUDED_REPORTS[0](review)
+
+
+def record_column(column: RecordColumn) -> RecordColumn:
+    _add(RECORD_COLUMNS, column)
+    return column
 
 
 def dashboard_panel(func: Callable) -> Callable:

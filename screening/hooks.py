@@ -51,9 +51,12 @@ def demo_screening(*, review, users: dict) -> None:
 
 
 def register() -> None:
+    from .record_columns import COLUMNS
     from .timeline import TEXTS
 
     registry.event_texts(TEXTS)
+    for column in COLUMNS:
+        registry.record_column(column)
     registry.on_settings_changed(settle_after_settings_change)
     registry.blinded_events("vote.", voting_complete)
     registry.included_reports_provider(included_reports)

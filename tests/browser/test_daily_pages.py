@@ -173,3 +173,40 @@ def test_the_owner_invites_by_e_mail_and_the_invitee_accepts_through_the_link(lo
     page.goto(f"{REVIEW}members/")
     expect(page.locator("tr", has_text="nina")).to_have_count(1)
     expect(page.get_by_test_id("invitation")).to_have_count(0)
+
+
+def test_the_records_list_shows_status_and_my_votes_and_sorts_keeping_the_filters(
+    login, review, alice, bob, carol
+):
+    old, new, other = make_records(review, 3, title="Wharton jelly MSCs")
+    old.year, new.year, other.year = 1999, 2020, 2010
+    for record in (old, new, other):
+        record.save(update_fields=["year"])
+    unrelated = make_records(review, 1, title="Bone marrow only")[0]
+    vote(review, bob, old, "include")
+    vote(review, carol, old, "exclude")
+    vote(review, bob, new, "exclude")
+    vote(review, carol, new, "exclude")
+    page = login(bob)
+    page.goto(f"{REVIEW}records/?q=wharton")
+    expect(page.get_by_test_id("record-row")).to_have_count(3)
+    row = page.locator(f"[data-testid=record-row][data-record='{old.pk}']")
+    expect(row.locator("[data-column=ta_status]")).to_have_text("conflict")
+    expect(row.locator("[data-column=my_ta]")).to_have_text("Include")
+    expect(page.locator(f"[data-record='{new.pk}'] [data-column=ta_status]")).to_have_text("excluded")
+    page.get_by_test_id("sort-year").click()
+    page.wait_for_url("**sort=year**")
+    assert "q=wharton" in page.url
+    order = [int(r.get_attribute("data-record")) for r in page.get_by_test_id("record-row").all()]
+    assert order == [old.pk, other.pk, new.pk] and unrelated.pk not in order
+    page.get_by_test_id("sort-year").click()
+    page.wait_for_url("**sort=-year**")
+    order = [int(r.get_attribute("data-record")) for r in page.get_by_test_id("record-row").all()]
+    assert order == [new.pk, other.pk, old.pk]
+    page.get_by_test_id("sort-ta_status").click()
+    page.wait_for_url("**sort=ta_status**")
+    expect(page.get_by_test_id("record-row").first).to_have_attribute(
+        "data-record", str(other.pk)
+    )  # awaiting
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=f"{SHOTS}/records-1366x768.png")
