@@ -43,6 +43,37 @@ class RecordColumn:
     template: str
 
 
+@dataclass(frozen=True)
+class Task:
+    """Work waiting for one member: "Screen 12 records at title/abstract" linking to where it is done."""
+
+    kind: str  # screen / resolve / retrieve / extract / assess
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a review is along one step (title/abstract screening: 40 of 120 records decided)."""
+
+    label: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+# provider(memberships: list[Membership]) -> {review_id: [Task]}; a constant number of queries for any
+# number of memberships (the home page asks for all of a user's reviews at once)
+TaskProvider = Callable[[list], dict[int, list[Task]]]
+# provider(reviews: list[Review]) -> {review_id: [Progress]}, likewise bounded
+ProgressProvider = Callable[[list], dict[int, list[Progress]]]
+NEXT_TASKS: list[TaskProvider] = []
+REVIEW_PROGRESS: list[ProgressProvider] = []
+
 SETTINGS_CHANGED: list[SettingsHook] = []
 RECORD_COLUMNS: list[RecordColumn] = []
 BLINDED_EVENTS: list[BlindedEvents] = []
@@ -112,6 +143,34 @@ def included_reports(review):
 
         return Record.objects.none()
     return INCLUDED_REPORTS[0](review)
+
+
+def next_tasks_provider(provider: TaskProvider) -> TaskProvider:
+    _add(NEXT_TASKS, provider)
+    return provider
+
+
+def review_progress_provider(provider: ProgressProvider) -> ProgressProvider:
+    _add(REVIEW_PROGRESS, provider)
+    return provider
+
+
+def next_tasks(memberships: list) -> dict[int, list[Task]]:
+    """Each review's waiting work for the memberships' user, in the order the apps registered (the
+    workflow's order); tasks with nothing to do are left out."""
+    found: dict[int, list[Task]] = {m.review_id: [] for m in memberships}
+    for provider in NEXT_TASKS:
+        for review_id, tasks in provider(memberships).items():
+            found.setdefault(review_id, []).extend(task for task in tasks if task.count)
+    return found
+
+
+def review_progress(reviews: list) -> dict[int, list[Progress]]:
+    found: dict[int, list[Progress]] = {r.pk: [] for r in reviews}
+    for provider in REVIEW_PROGRESS:
+        for review_id, steps in provider(reviews).items():
+            found.setdefault(review_id, []).extend(steps)
+    return found
 
 
 def record_column(column: RecordColumn) -> RecordColumn:

@@ -161,7 +161,7 @@ def memberships_of_user(user) -> dict[int, Membership]:
     """The user's membership in each of their reviews, by review id (for role badges on the home page)."""
     if not user.is_authenticated:
         return {}
-    return {m.review_id: m for m in Membership.objects.filter(user=user)}
+    return {m.review_id: m for m in Membership.objects.filter(user=user).select_related("review")}
 
 
 def candidate_counts(review: Review) -> dict[str, int]:

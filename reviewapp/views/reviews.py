@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import selectors
+from .. import registry, selectors
 from ..forms import AccountCreateForm, InviteForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from ..models import SourceKind
 from ..services import invitations
@@ -23,7 +23,12 @@ from .common import add_service_errors, dashboard_panels, member_page, owner_or_
 def home(request):
     reviews = list(selectors.reviews_for(request.user))
     memberships = selectors.memberships_of_user(request.user)
-    rows = [(review, memberships.get(review.pk)) for review in reviews]
+    tasks = registry.next_tasks(list(memberships.values()))
+    progress = registry.review_progress(reviews)
+    rows = [
+        (review, memberships.get(review.pk), tasks.get(review.pk, []), progress.get(review.pk, []))
+        for review in reviews
+    ]
     return render(request, "reviewapp/home.html", {"rows": rows})
 
 
@@ -62,6 +67,7 @@ def review_detail(request, slug):
         candidates=selectors.candidate_counts(review),
         members=selectors.members_of(review),
         panels=dashboard_panels(request, review, member),
+        tasks=registry.next_tasks([member]).get(review.pk, []),
     )
 
 

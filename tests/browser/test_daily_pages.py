@@ -210,3 +210,32 @@ def test_the_records_list_shows_status_and_my_votes_and_sorts_keeping_the_filter
     )  # awaiting
     page.set_viewport_size({"width": 1366, "height": 768})
     page.screenshot(path=f"{SHOTS}/records-1366x768.png")
+
+
+def test_the_next_task_panel_leads_a_reviewer_to_the_work_and_the_home_page_shows_progress(
+    login, review, alice, bob, carol, dave
+):
+    records = make_records(review, 6)
+    for record in records[:2]:
+        vote(review, bob, record, "include")
+        vote(review, carol, record, "include" if record is records[0] else "exclude")
+    page = login(carol)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/")
+    row = page.locator(f"[data-testid=home-review][data-review='{SLUG}']")
+    expect(row.get_by_test_id("next-tasks")).to_contain_text("Screen 4 records at title/abstract")
+    expect(row.get_by_test_id("home-progress")).to_contain_text("1/6")
+    page.screenshot(path=f"{SHOTS}/home-1366x768.png")
+    page.goto(REVIEW)
+    panel = page.get_by_test_id("next-tasks-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Screen 4 records at title/abstract")
+    expect(panel).to_contain_text("Retrieve 1 full-text report")
+    box = panel.bounding_box()
+    assert box and box["y"] + box["height"] <= 768, "the panel shows without scrolling"
+    page.screenshot(path=f"{SHOTS}/overview-1366x768.png")
+    panel.get_by_role("link", name="Screen 4 records at title/abstract").click()
+    expect(page.locator("#screen-panel")).to_be_visible()
+    arbiter = login(dave)
+    arbiter.goto(REVIEW)
+    expect(arbiter.get_by_test_id("next-tasks-panel")).to_contain_text("Resolve 1 conflict")
