@@ -45,6 +45,9 @@ def demo_step(*, review) -> None:
 
 
 def register() -> None:
+    from .next_tasks import next_tasks
+
+    registry.next_tasks_provider(next_tasks)
     registry.blinded_events("extract.", events_complete)
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)

@@ -104,24 +104,19 @@ class RolesField(forms.MultipleChoiceField):
         super().__init__(**kwargs)
 
 
-class MemberAddForm(forms.Form):
-    """Add someone who already has an account."""
+class InviteForm(forms.Form):
+    """Invite someone by e-mail address or username; they become a member once they accept."""
 
-    username = forms.CharField(max_length=150)
+    to = forms.CharField(
+        max_length=254,
+        label="E-mail address or username",
+        help_text="They get a link to accept; nobody is added without accepting.",
+    )
     roles = RolesField(initial=[Role.REVIEWER])
-
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        self.user = User.objects.filter(username__iexact=username).first()
-        if self.user is None:
-            raise forms.ValidationError(
-                f"There is no account called '{username}'. Create one below, or check the spelling."
-            )
-        return username
 
 
 class AccountCreateForm(forms.Form):
-    """Create an account for someone new and add them to the review."""
+    """Staff only: create an account for someone new and add them to the review."""
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False)

@@ -104,6 +104,53 @@ class Membership(TimeStamped):
         return bool(getattr(self, f"is_{role}"))
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+
+
+class Invitation(TimeStamped):
+    """An owner's invitation to join a review with some roles, sent to an e-mail address or an account's
+    username. The membership is created only when the invitee accepts through the link (a secret token,
+    stored hashed, valid until `expires_at`); nobody is added to a review without their consent."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(blank=True, help_text="Invited by e-mail address")
+    username = models.CharField(max_length=150, blank=True, help_text="Or invited by username")
+    roles = models.JSONField(default=list)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(~Q(email="") & Q(username="")) | (Q(email="") & ~Q(username="")),
+                name="invitation_email_or_username",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "status"], name="invitation_review_status")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email or self.username} to {self.review} ({self.status})"
+
+    @property
+    def invitee(self) -> str:
+        return self.email or self.username
+
+
 class SourceKind(models.TextChoices):
     DATABASE = "database", "Database"
     REGISTER = "register", "Register"

@@ -12,6 +12,8 @@
 - included_reports   which records count as included reports (Study writes in the core ask screening)
 - records_with_work  which records already carry judgements (screening: votes), so that de-duplication
                      keeps them canonical and never merges two of them without a person
+- record_columns     columns apps add to the records list (screening: status per stage, my votes), sortable
+- next_tasks         "your next task" counts per member (screen N records, resolve N conflicts, ...)
 """
 
 from __future__ import annotations
@@ -31,7 +33,51 @@ class BlindedEvents:
     complete: CompleteExpression
 
 
+@dataclass(frozen=True)
+class RecordColumn:
+    """A column of the records list. `annotate(records, review=, user=)` adds an annotation named `key` to
+    the queryset (so the list sorts by it server-side, ?sort=key); `template` renders one cell with
+    `value` (the annotation) and `record`."""
+
+    key: str
+    label: str
+    annotate: Callable[..., Any]
+    template: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work waiting for one member: "Screen 12 records at title/abstract" linking to where it is done."""
+
+    kind: str  # screen / resolve / retrieve / extract / assess
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a review is along one step (title/abstract screening: 40 of 120 records decided)."""
+
+    label: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+# provider(memberships: list[Membership]) -> {review_id: [Task]}; a constant number of queries for any
+# number of memberships (the home page asks for all of a user's reviews at once)
+TaskProvider = Callable[[list], dict[int, list[Task]]]
+# provider(reviews: list[Review]) -> {review_id: [Progress]}, likewise bounded
+ProgressProvider = Callable[[list], dict[int, list[Progress]]]
+NEXT_TASKS: list[TaskProvider] = []
+REVIEW_PROGRESS: list[ProgressProvider] = []
+
 SETTINGS_CHANGED: list[SettingsHook] = []
+RECORD_COLUMNS: list[RecordColumn] = []
 BLINDED_EVENTS: list[BlindedEvents] = []
 # verb -> a str.format template over the event's data, or a function (data: dict) -> str
 EVENT_TEXTS: dict[str, str | Callable[[dict], str]] = {}
@@ -112,6 +158,39 @@ def records_with_work_provider(provider: Callable[..., Any]) -> Callable[..., An
 def records_with_work(review, record_ids=None) -> set:
     """Ids of the review's records (or of `record_ids`) that carry judgements in any app (votes, ...)."""
     return {rid for provider in WORKED_RECORDS for rid in provider(review, record_ids=record_ids)}
+
+
+def next_tasks_provider(provider: TaskProvider) -> TaskProvider:
+    _add(NEXT_TASKS, provider)
+    return provider
+
+
+def review_progress_provider(provider: ProgressProvider) -> ProgressProvider:
+    _add(REVIEW_PROGRESS, provider)
+    return provider
+
+
+def next_tasks(memberships: list) -> dict[int, list[Task]]:
+    """Each review's waiting work for the memberships' user, in the order the apps registered (the
+    workflow's order); tasks with nothing to do are left out."""
+    found: dict[int, list[Task]] = {m.review_id: [] for m in memberships}
+    for provider in NEXT_TASKS:
+        for review_id, tasks in provider(memberships).items():
+            found.setdefault(review_id, []).extend(task for task in tasks if task.count)
+    return found
+
+
+def review_progress(reviews: list) -> dict[int, list[Progress]]:
+    found: dict[int, list[Progress]] = {r.pk: [] for r in reviews}
+    for provider in REVIEW_PROGRESS:
+        for review_id, steps in provider(reviews).items():
+            found.setdefault(review_id, []).extend(steps)
+    return found
+
+
+def record_column(column: RecordColumn) -> RecordColumn:
+    _add(RECORD_COLUMNS, column)
+    return column
 
 
 def dashboard_panel(func: Callable) -> Callable:

@@ -14,6 +14,8 @@ from .models import (
     DedupRun,
     DuplicateCandidate,
     ImportBatch,
+    Invitation,
+    InvitationStatus,
     Membership,
     Record,
     Review,
@@ -36,6 +38,14 @@ def reviews_for(user) -> QuerySet[Review]:
 
 def members_of(review: Review) -> QuerySet[Membership]:
     return Membership.objects.filter(review=review).select_related("user").order_by("user__username")
+
+
+def pending_invitations(review: Review) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(review=review, status=InvitationStatus.PENDING)
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def sources_of_review(review: Review) -> QuerySet[SearchSource]:
@@ -161,7 +171,7 @@ def memberships_of_user(user) -> dict[int, Membership]:
     """The user's membership in each of their reviews, by review id (for role badges on the home page)."""
     if not user.is_authenticated:
         return {}
-    return {m.review_id: m for m in Membership.objects.filter(user=user)}
+    return {m.review_id: m for m in Membership.objects.filter(user=user).select_related("review")}
 
 
 def candidate_counts(review: Review) -> dict[str, int]:

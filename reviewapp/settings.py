@@ -158,6 +158,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+INVITATION_DAYS = envint("INVITATION_DAYS", 14)  # how long an invitation link to a review stays valid
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reviewapp <reviewapp@localhost>")
 
 CSRF_FAILURE_VIEW = "reviewapp.views.errors.csrf_failure"

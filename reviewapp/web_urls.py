@@ -14,6 +14,10 @@ urlpatterns = [
     path(review, reviews.review_detail, name="review-detail"),
     path(f"{review}settings/", reviews.review_settings, name="review-settings"),
     path(f"{review}members/", reviews.member_list, name="member-list"),
+    path(
+        f"{review}members/invitations/<int:pk>/revoke/", reviews.invitation_revoke, name="invitation-revoke"
+    ),
+    path("invitations/<str:token>/", reviews.invitation, name="invitation"),
     path(f"{review}members/new-account/", reviews.member_account_new, name="member-account-new"),
     path(f"{review}members/<int:pk>/roles/", reviews.member_roles, name="member-roles"),
     path(f"{review}members/<int:pk>/remove/", reviews.member_remove, name="member-remove"),

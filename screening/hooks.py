@@ -60,9 +60,15 @@ def demo_screening(*, review, users: dict) -> None:
 
 
 def register() -> None:
+    from .next_tasks import next_tasks, review_progress
+    from .record_columns import COLUMNS
     from .timeline import TEXTS
 
+    registry.next_tasks_provider(next_tasks)
+    registry.review_progress_provider(review_progress)
     registry.event_texts(TEXTS)
+    for column in COLUMNS:
+        registry.record_column(column)
     registry.on_settings_changed(settle_after_settings_change)
     registry.blinded_events("vote.", voting_complete)
     registry.included_reports_provider(included_reports)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -354,18 +354,89 @@ def retrieval(request, slug: str, record_id: int):
         "not_retrieved": NotRetrievedForm(request.POST),
     }
     form = forms.get(action)
+    problems, saved = [], False
     if form is None:
-        messages.error(request, "Choose what to record: a PDF, a link, or not retrieved.")
+        problems = ["Choose what to record: a PDF, a link, or not retrieved."]
     elif not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        problems = ["; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())]
     else:
         try:
             _retrieval_apply(review, request.user, record_id, action, form.cleaned_data)
-            messages.success(request, "Saved.")
+            saved = True
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            problems = error.messages
+    if request.htmx:  # the row alone, swapped in place (static/js: no page reload)
+        return _retrieval_row(request, review, member, record_id, saved=saved, problems=problems)
+    for message in problems:
+        messages.error(request, message)
+    if saved:
+        messages.success(request, "Saved.")
     return redirect_back(request, reverse("screening:fulltext", kwargs={"slug": slug}))
+
+
+def _retrieval_row(request, review, member, record_id: int, *, saved: bool, problems: list[str]):
+    record = selectors.sought_reports(review).filter(pk=record_id).first()
+    if record is None:
+        raise Http404("No such report in this review.")
+    context = _context(
+        review,
+        member,
+        "fulltext",
+        record=record,
+        may_retrieve=member.is_owner or member.is_reviewer,
+        row_saved=saved,
+        row_problems=problems,
+    )
+    return render(request, "screening/_retrieval_row.html", context)
+
+
+@login_required
+@require_POST
+def bulk_upload(request, slug: str):
+    review, member = member_or_404(request.user, slug, role=(Role.OWNER, Role.REVIEWER))
+    try:
+        token = fulltext_services.retrieval_bulk_stage(
+            review=review, actor=request.user, uploads=request.FILES.getlist("files")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("screening:fulltext", slug=slug)
+    return redirect("screening:bulk", slug=slug, token=token)
+
+
+@login_required
+def bulk(request, slug: str, token: str):
+    """The match report of a bulk upload: before attaching (the proposed record per file, changeable) and
+    after (what was attached, what is left, and why)."""
+    review, member = member_or_404(request.user, slug, role=(Role.OWNER, Role.REVIEWER))
+    files = fulltext_services.bulk_manifest(review, token)
+    if files is None:
+        raise Http404("No such upload.")
+    if request.method == "POST":
+        choices = {entry["index"]: _posted_id(request, f"record-{entry['index']}") or None for entry in files}
+        files = fulltext_services.retrieval_bulk_attach(
+            review=review, actor=request.user, token=token, choices=choices
+        )
+        attached = sum(1 for entry in files if entry.get("attached"))
+        left = len(files) - attached
+        messages.success(request, f"Attached: {attached} · not attached: {left} (listed below, kept here).")
+        return redirect("screening:bulk", slug=slug, token=token)
+    candidates = fulltext_services.bulk_candidates(review)
+    return render(
+        request,
+        "screening/bulk.html",
+        _context(
+            review,
+            member,
+            "fulltext",
+            files=files,
+            token=token,
+            candidates=candidates,
+            titles={r.pk: r.title for r in candidates},
+            pending=any("path" in e and not e.get("attached") for e in files),
+        ),
+    )
 
 
 def _retrieval_apply(review, user, record_id: int, action: str, values: dict) -> None:

@@ -46,6 +46,9 @@ def dashboard_panel(request, review, member):
 
 
 def register() -> None:
+    from .next_tasks import next_tasks
+
+    registry.next_tasks_provider(next_tasks)
     registry.dashboard_panel(dashboard_panel)
     registry.blinded_events("assessment.", item_complete)
     registry.event_texts(EVENT_TEXTS)

@@ -7,6 +7,7 @@ from ..models import (
     DedupRun,
     DuplicateCandidate,
     ImportBatch,
+    Invitation,
     Membership,
     Record,
     Review,
@@ -65,12 +66,26 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipWriteSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(required=False, help_text="Invite an account by username")
+    email = serializers.EmailField(required=False, allow_blank=True, help_text="Or invite an e-mail address")
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
     password = serializers.CharField(
-        required=False, write_only=True, help_text="Creates the account if no user has this username."
+        required=False, write_only=True, help_text="Staff only: create the account (with `username`) at once."
     )
-    email = serializers.EmailField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not (attrs.get("username") or attrs.get("email")):
+            raise serializers.ValidationError({"username": "Give a username or an e-mail address."})
+        return attrs
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    to = serializers.CharField(source="invitee", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "to", "roles", "status", "expires_at", "created_at"]
+        read_only_fields = fields
 
 
 class SearchSourceSerializer(serializers.ModelSerializer):

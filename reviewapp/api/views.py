@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -27,6 +29,7 @@ from ..models import (
 from ..permissions import ReviewPermission
 from ..services import duplicates as dup_services
 from ..services import imports as import_services
+from ..services import invitations as invitation_services
 from ..services import reviews as review_services
 from ..services import rounds as round_services
 from . import filters, serializers
@@ -97,24 +100,43 @@ class MembershipViewSet(
     def scoped_queryset(self):
         return selectors.members_of(self.review)
 
-    @extend_schema(request=serializers.MembershipWriteSerializer, responses=serializers.MembershipSerializer)
+    @extend_schema(
+        request=serializers.MembershipWriteSerializer,
+        responses={202: serializers.InvitationSerializer, 201: serializers.MembershipSerializer},
+    )
     def create(self, request, review_slug=None):
-        """Add a member (or change a member's roles); creates the account when a password is given."""
+        """Invite someone (by `username` or `email`): 202 with the invitation, the same answer whether or
+        not the account exists; they become a member when they accept the link. Staff may instead create
+        an account and add it at once by giving a `password` (201)."""
         data = serializers.MembershipWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        user = User.objects.filter(username=values["username"]).first()
-        if user is None and values.get("password"):
-            user = review_services.user_create(
-                username=values["username"], password=values["password"], email=values.get("email", "")
+        if values.get("password"):
+            return self._create_account(request, values)
+        url = request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace("TOKEN", "{token}")
+        sent = invitation_services.invitation_create(
+            review=self.review,
+            actor=request.user,
+            to=values.get("email") or values.get("username", ""),
+            roles=values["roles"],
+            accept_url=url,
+        )
+        body = serializers.InvitationSerializer(sent.invitation).data
+        body["accept_url"] = url.replace("{token}", sent.token)
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    def _create_account(self, request, values):
+        if not request.user.is_staff:
+            raise PermissionDenied(
+                "Only staff create accounts; invite the person instead (leave out password)."
             )
-        if user is None:
-            return Response(
-                {"username": [f"No user '{values['username']}'; give a password to create one."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        member = review_services.member_set(
-            review=self.review, actor=request.user, user=user, roles=values["roles"]
+        member = review_services.member_create_account(
+            review=self.review,
+            actor=request.user,
+            username=values.get("username", ""),
+            password=values["password"],
+            email=values.get("email", ""),
+            roles=values["roles"],
         )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -87,11 +88,18 @@ def describe(event, record: Record) -> dict:
 def record_list(request, slug):
     review, member = member_page(request, slug)
     sources = list(selectors.source_choices(review))
-    filterset = RecordFilter(request.GET or None, queryset=selectors.records_of(review), request=request)
+    columns = list(registry.RECORD_COLUMNS)
+    listed = selectors.records_of(review)
+    for column in columns:
+        listed = column.annotate(listed, review=review, user=request.user)
+    filterset = RecordFilter(request.GET or None, queryset=listed, request=request)
     style_record_filter_form(filterset.form, sources)
-    records = paginate(request, filterset.qs, PER_PAGE)
+    sort = _sort_of(request, columns)
+    records = paginate(request, filterset.qs.order_by(*_ordering(sort)), PER_PAGE)
     names = selectors.sources_of_records(records.object_list)
     rows = [(record, names.get(record.pk) or [record.source.name]) for record in records]
+    for record, _ in rows:
+        record.list_cells = _cells(record, columns)  # the apps' columns (registry.record_column)
     batch = _batch_filtered(review, filterset)
     return page(
         request,
@@ -104,8 +112,44 @@ def record_list(request, slug):
         records=records,
         rows=rows,
         batch=batch,
-        filtered=any(value for key, value in request.GET.items() if key != "page"),
+        filtered=any(value for key, value in request.GET.items() if key not in ("page", "sort")),
+        headers=_headers(sort, columns),
+        column_headers=[_headers(sort, columns)[column.key] for column in columns],
+        sort=sort,
     )
+
+
+SORTABLE = {"id": "#", "title": "Title", "year": "Year", "journal": "Journal"}  # the core's columns
+
+
+def _sort_of(request, columns) -> str:
+    """?sort=year or ?sort=-year: a known column (an app's too), else the list's own order (by id)."""
+    sort = request.GET.get("sort", "")
+    keys = {*SORTABLE, *(column.key for column in columns)}
+    return sort if sort.removeprefix("-") in keys else ""
+
+
+def _ordering(sort: str) -> list:
+    if not sort:
+        return ["id"]
+    key = sort.removeprefix("-")
+    field = F(key).desc(nulls_last=True) if sort.startswith("-") else F(key).asc(nulls_last=True)
+    return [field, "id"]
+
+
+def _headers(sort: str, columns) -> dict[str, dict]:
+    """Per sortable column: its label, the sort a click asks for (ascending first, then descending) and
+    whether the list is sorted by it now ("asc"/"desc")."""
+    labels = {**SORTABLE, **{column.key: column.label for column in columns}}
+    headers = {}
+    for key, label in labels.items():
+        now = "asc" if sort == key else "desc" if sort == f"-{key}" else ""
+        headers[key] = {"key": key, "label": label, "next": f"-{key}" if now == "asc" else key, "now": now}
+    return headers
+
+
+def _cells(record, columns) -> list[dict]:
+    return [{"template": c.template, "value": getattr(record, c.key, None), "key": c.key} for c in columns]
 
 
 def _batch_filtered(review, filterset) -> ImportBatch | None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors
-from ..forms import AccountCreateForm, MemberAddForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
+from .. import registry, selectors
+from ..forms import AccountCreateForm, InviteForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
 from ..models import SourceKind
+from ..services import invitations
 from ..services import reviews as services
 from .common import add_service_errors, dashboard_panels, member_page, owner_or_403, page
 
@@ -19,7 +23,12 @@ from .common import add_service_errors, dashboard_panels, member_page, owner_or_
 def home(request):
     reviews = list(selectors.reviews_for(request.user))
     memberships = selectors.memberships_of_user(request.user)
-    rows = [(review, memberships.get(review.pk)) for review in reviews]
+    tasks = registry.next_tasks(list(memberships.values()))
+    progress = registry.review_progress(reviews)
+    rows = [
+        (review, memberships.get(review.pk), tasks.get(review.pk, []), progress.get(review.pk, []))
+        for review in reviews
+    ]
     return render(request, "reviewapp/home.html", {"rows": rows})
 
 
@@ -59,6 +68,7 @@ def review_detail(request, slug):
         candidates=selectors.candidate_counts(review),
         members=selectors.members_of(review),
         panels=dashboard_panels(request, review, member),
+        tasks=registry.next_tasks([member]).get(review.pk, []),
     )
 
 
@@ -86,7 +96,7 @@ def review_settings(request, slug):
     )
 
 
-def _members_page(request, review, member, *, add_form=None, account_form=None, status=200):
+def _members_page(request, review, member, *, invite_form=None, account_form=None, status=200):
     return page(
         request,
         "reviewapp/members.html",
@@ -95,36 +105,93 @@ def _members_page(request, review, member, *, add_form=None, account_form=None, 
         "members",
         status=status,
         members=selectors.members_of(review),
-        add_form=add_form or MemberAddForm(),
+        invitations=selectors.pending_invitations(review) if member.is_owner else [],
+        invite_form=invite_form or InviteForm(),
         account_form=account_form or AccountCreateForm(),
+    )
+
+
+def accept_url(request) -> str:
+    """The absolute accept link with "{token}" where an invitation's token goes."""
+    return request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace("TOKEN", "{token}")
+
+
+def invited_message(to: str, link: str) -> str:
+    """The same words whether or not `to` names an existing account: the page never tells."""
+    return (
+        f"Invitation for “{to}” recorded. If this is an e-mail address, or an account with one, a link to "
+        f"accept was e-mailed; you can also pass the link on yourself: {link}"
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_list(request, slug):
-    """Everyone sees the members; the owner adds an existing account here (POST)."""
+    """Everyone sees the members; the owner invites people here (POST): they join once they accept."""
     review, member = member_page(request, slug)
     if request.method == "GET":
         return _members_page(request, review, member)
-    form = MemberAddForm(request.POST)
+    form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            added = services.member_set(
-                review=review, actor=request.user, user=form.user, roles=form.cleaned_data["roles"]
+            sent = invitations.invitation_create(
+                review=review, actor=request.user, accept_url=accept_url(request), **form.cleaned_data
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{added.user.username} is now {', '.join(added.roles)}.")
+            link = accept_url(request).replace("{token}", sent.token)
+            messages.success(request, invited_message(sent.invitation.invitee, link))
             return redirect("member-list", review.slug)
-    return _members_page(request, review, member, add_form=form, status=400)
+    return _members_page(request, review, member, invite_form=form, status=400)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, slug, pk):
+    review, member = member_page(request, slug)
+    try:
+        revoked = invitations.invitation_revoke(review=review, actor=request.user, invitation_id=pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The invitation for “{revoked.invitee}” was revoked.")
+    return redirect("member-list", review.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """The invitee's page: which review, which roles, from whom; accept or decline (POST)."""
+    found = invitations.invitation_for_token(token)
+    if found is None:
+        raise Http404("No such invitation.")
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept":
+                invitations.invitation_accept(invitation=found, user=request.user)
+                messages.success(request, f"Welcome to “{found.review.title}”.")
+                return redirect("review-detail", found.review.slug)
+            invitations.invitation_decline(invitation=found, user=request.user)
+            messages.success(request, "Invitation declined.")
+            return redirect("home")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    found.refresh_from_db()
+    return render(
+        request,
+        "reviewapp/invitation.html",
+        {"invitation": found, "expired": found.expires_at <= timezone.now()},
+    )
 
 
 @login_required
 @require_POST
 def member_account_new(request, slug):
+    """Staff only: create an account and add it (owners invite people instead)."""
     review, member = member_page(request, slug)
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff create accounts. Invite the person by e-mail address instead.")
     form = AccountCreateForm(request.POST)
     if form.is_valid():
         try:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat as format_bytes
 
@@ -17,6 +23,7 @@ from reviewapp.permissions import membership_for
 from reviewapp.services.audit import event_log, model_update
 from reviewapp.uploads import upload_name
 
+from .. import pdfmatch
 from ..models import (
     ExclusionReason,
     Retrieval,
@@ -287,3 +294,120 @@ def exclusion_reasons_set(
             reason.save(update_fields=["is_active", "updated_at"])
     event_log(review=review, actor=actor, verb="exclusion_reasons.set", stage=stage, labels=wanted)
     return result
+
+
+# --- bulk upload of PDFs -------------------------------------------------------------------------
+
+BULK_MAX_FILES = 100
+TOKEN = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _staging(review: Review, token: str, name: str = "") -> str:
+    return f"fulltext/staging/{review.pk}/{token}/{name}"
+
+
+def bulk_candidates(review: Review) -> list[Record]:
+    """Reports sought for retrieval that have no full text recorded yet (nothing is ever overwritten)."""
+    sought = Verdict.objects.filter(
+        record=OuterRef("pk"), stage=Stage.TITLE_ABSTRACT, decision=VerdictDecision.INCLUDE
+    )
+    return list(
+        Record.objects.filter(
+            review=review, duplicate_of__isnull=True, removed_reason="", retrieval__isnull=True
+        )
+        .filter(Exists(sought))
+        .only("id", "title", "doi", "pmid", "year")
+        .order_by("id")
+    )
+
+
+def _head(upload) -> bytes:
+    upload.seek(0)
+    head = upload.read(pdfmatch.HEAD_BYTES)
+    upload.seek(0)
+    return head
+
+
+@transaction.atomic
+def retrieval_bulk_stage(*, review: Review, actor, uploads) -> str:
+    """Check and keep several PDFs, and match each to a sought report (screening.pdfmatch). Returns the
+    token of the staged batch; nothing is attached until `retrieval_bulk_attach`. Files refused (not a PDF,
+    too large, no name) are listed in the batch with the reason, so none goes missing without a word."""
+    _require_retriever(review, actor)
+    if not uploads:
+        raise ValidationError({"files": "Choose the PDF files to upload."})
+    if len(uploads) > BULK_MAX_FILES:
+        raise ValidationError(
+            {"files": f"At most {BULK_MAX_FILES} files at a time (these are {len(uploads)})."}
+        )
+    token = secrets.token_hex(8)
+    candidates = [
+        pdfmatch.Candidate(r.pk, r.doi or "", r.pmid or "", r.title or "") for r in bulk_candidates(review)
+    ]
+    files, heads = [], []
+    for index, upload in enumerate(uploads):
+        entry = {"index": index, "name": (upload.name or "")[:255], "size": upload.size, "record": None}
+        try:
+            entry["sha256"] = _check_pdf(upload)
+        except ValidationError as error:
+            entry.update(refused=" ".join(error.messages))
+        else:
+            entry["path"] = default_storage.save(_staging(review, token, f"{index}.pdf"), upload)
+            heads.append((entry["name"], _head(upload)))
+        files.append(entry)
+    staged = [entry for entry in files if "path" in entry]
+    for entry, match in zip(staged, pdfmatch.match_files(heads, candidates), strict=True):
+        entry.update(record=match.record_id, how=match.how, note=match.note)
+    _manifest_save(review, token, files)
+    event_log(
+        review=review, actor=actor, verb="retrieval.bulk_uploaded", files=len(files), staged=len(staged)
+    )
+    return token
+
+
+def _manifest_save(review: Review, token: str, files: list[dict]) -> None:
+    path = _staging(review, token, "manifest.json")
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    default_storage.save(path, ContentFile(json.dumps(files).encode()))
+
+
+def bulk_manifest(review: Review, token: str) -> list[dict] | None:
+    """The staged batch's files and their matches, or None for an unknown token."""
+    path = _staging(review, token, "manifest.json")
+    if not TOKEN.match(token or "") or not default_storage.exists(path):
+        return None
+    with default_storage.open(path) as handle:
+        return json.loads(handle.read())
+
+
+def retrieval_bulk_attach(*, review: Review, actor, token: str, choices: dict[int, int | None]) -> list[dict]:
+    """Attach each staged file to the record chosen for it (`choices`: file index -> record id, None to
+    leave it). Each file is attached on its own, so one refused file does not undo the others; files left
+    unattached stay in the batch. Returns the batch's files with what happened to each."""
+    _require_retriever(review, actor)
+    files = bulk_manifest(review, token)
+    if files is None:
+        raise Http404("No such upload.")
+    open_ids = {r.pk for r in bulk_candidates(review)}
+    for entry in files:
+        record_id = choices.get(entry["index"])
+        if entry.get("attached") or "path" not in entry or not record_id:
+            continue
+        entry.pop("error", None)
+        if record_id not in open_ids:
+            entry["error"] = f"#{record_id} is not a report waiting for its full text (or has one already)."
+            continue
+        try:
+            with transaction.atomic(), default_storage.open(entry["path"]) as handle:
+                upload = File(handle, name=entry["name"])
+                upload.content_type = (
+                    "application/pdf"  # checked by its first bytes when staged, and again now
+                )
+                retrieval_attach_pdf(review=review, actor=actor, record_id=record_id, upload=upload)
+        except (ValidationError, Http404) as error:
+            entry["error"] = " ".join(getattr(error, "messages", [str(error)]))
+        else:
+            entry.update(attached=True, record=record_id)
+    _manifest_save(review, token, files)
+    return files

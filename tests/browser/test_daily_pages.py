@@ -144,3 +144,98 @@ def test_a_record_timeline_reads_as_sentences_and_error_pages_link_back(
     page.wait_for_url(f"**{REVIEW}")
     page.goto(f"{REVIEW}settings/")
     expect(page.get_by_test_id("error-why")).to_contain_text("owner role")
+
+
+def test_the_owner_invites_by_e_mail_and_the_invitee_accepts_through_the_link(login, review, alice):
+    from django.core import mail
+
+    from reviewapp.models import Membership
+
+    from ..factories import UserFactory
+
+    nina = UserFactory(username="nina", email="nina@example.org")
+    page = login(alice)
+    page.goto(f"{REVIEW}members/")
+    expect(page.locator("#new-account")).to_have_count(0)  # only staff create accounts
+    page.get_by_label("E-mail address or username").fill("nina@example.org")
+    page.get_by_test_id("invite-submit").click()
+    expect(page.locator(".messages")).to_contain_text("Invitation for “nina@example.org” recorded")
+    expect(page.get_by_test_id("invitation")).to_have_count(1)
+    assert not Membership.objects.filter(review=review, user=nina).exists()
+    link = re.search(r"http://[^\s]+/invitations/[-\w]+/", mail.outbox[-1].body).group(0)
+    invitee = login(nina)
+    invitee.goto(link)
+    expect(invitee.get_by_test_id("invitation-page")).to_contain_text(review.title)
+    invitee.get_by_test_id("invitation-accept").click()
+    invitee.wait_for_url(f"**{REVIEW}")
+    expect(invitee.locator(".messages")).to_contain_text("Welcome")
+    assert Membership.objects.get(review=review, user=nina).roles == ["reviewer"]
+    page.goto(f"{REVIEW}members/")
+    expect(page.locator("tr", has_text="nina")).to_have_count(1)
+    expect(page.get_by_test_id("invitation")).to_have_count(0)
+
+
+def test_the_records_list_shows_status_and_my_votes_and_sorts_keeping_the_filters(
+    login, review, alice, bob, carol
+):
+    old, new, other = make_records(review, 3, title="Wharton jelly MSCs")
+    old.year, new.year, other.year = 1999, 2020, 2010
+    for record in (old, new, other):
+        record.save(update_fields=["year"])
+    unrelated = make_records(review, 1, title="Bone marrow only")[0]
+    vote(review, bob, old, "include")
+    vote(review, carol, old, "exclude")
+    vote(review, bob, new, "exclude")
+    vote(review, carol, new, "exclude")
+    page = login(bob)
+    page.goto(f"{REVIEW}records/?q=wharton")
+    expect(page.get_by_test_id("record-row")).to_have_count(3)
+    row = page.locator(f"[data-testid=record-row][data-record='{old.pk}']")
+    expect(row.locator("[data-column=ta_status]")).to_have_text("conflict")
+    expect(row.locator("[data-column=my_ta]")).to_have_text("Include")
+    expect(page.locator(f"[data-record='{new.pk}'] [data-column=ta_status]")).to_have_text("excluded")
+    page.get_by_test_id("sort-year").click()
+    page.wait_for_url("**sort=year**")
+    assert "q=wharton" in page.url
+    order = [int(r.get_attribute("data-record")) for r in page.get_by_test_id("record-row").all()]
+    assert order == [old.pk, other.pk, new.pk] and unrelated.pk not in order
+    page.get_by_test_id("sort-year").click()
+    page.wait_for_url("**sort=-year**")
+    order = [int(r.get_attribute("data-record")) for r in page.get_by_test_id("record-row").all()]
+    assert order == [new.pk, other.pk, old.pk]
+    page.get_by_test_id("sort-ta_status").click()
+    page.wait_for_url("**sort=ta_status**")
+    expect(page.get_by_test_id("record-row").first).to_have_attribute(
+        "data-record", str(other.pk)
+    )  # awaiting
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=f"{SHOTS}/records-1366x768.png")
+
+
+def test_the_next_task_panel_leads_a_reviewer_to_the_work_and_the_home_page_shows_progress(
+    login, review, alice, bob, carol, dave
+):
+    records = make_records(review, 6)
+    for record in records[:2]:
+        vote(review, bob, record, "include")
+        vote(review, carol, record, "include" if record is records[0] else "exclude")
+    page = login(carol)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/")
+    row = page.locator(f"[data-testid=home-review][data-review='{SLUG}']")
+    expect(row.get_by_test_id("next-tasks")).to_contain_text("Screen 4 records at title/abstract")
+    expect(row.get_by_test_id("home-progress")).to_contain_text("1/6")
+    page.screenshot(path=f"{SHOTS}/home-1366x768.png")
+    page.goto(REVIEW)
+    panel = page.get_by_test_id("next-tasks-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Screen 4 records at title/abstract")
+    expect(panel).to_contain_text("Retrieve 1 full-text report")
+    box = panel.bounding_box()
+    assert box and box["y"] + box["height"] <= 768, "the panel shows without scrolling"
+    page.screenshot(path=f"{SHOTS}/overview-1366x768.png")
+    panel.get_by_role("link", name="Screen 4 records at title/abstract").click()
+    expect(page.locator("#screen-panel")).to_be_visible()
+    arbiter = login(dave)
+    arbiter.goto(REVIEW)
+    expect(arbiter.get_by_test_id("next-tasks-panel")).to_contain_text("Resolve 1 conflict")

@@ -102,17 +102,25 @@ def test_duplicate_source_name_is_refused_with_a_message(api, team):
 
 
 @pytest.mark.parametrize(
-    "persona, status", [("owner", 201), ("reviewer", 403), ("viewer", 403), ("outsider", 404)]
+    "persona, status", [("owner", 202), ("reviewer", 403), ("viewer", 403), ("outsider", 404)]
 )
-def test_only_the_owner_manages_members(api, team, persona, status):
+def test_only_the_owner_invites_members(api, team, persona, status):
     response = api(team[persona]).post(
-        BASE + "/members/",
-        {"username": "newbie", "password": "a-Long-pass-123", "roles": ["reviewer", "arbiter"]},
-        format="json",
+        BASE + "/members/", {"username": "newbie", "roles": ["reviewer", "arbiter"]}, format="json"
     )
     assert response.status_code == status
-    if status == 201:
+    if status == 202:
         assert sorted(response.json()["roles"]) == ["arbiter", "reviewer"]
+
+
+def test_only_staff_create_accounts_through_the_members_endpoint(api, team):
+    body = {"username": "newbie", "password": "a-Long-pass-123", "roles": ["reviewer", "arbiter"]}
+    assert api(team["owner"]).post(BASE + "/members/", body, format="json").status_code == 403
+    team["owner"].is_staff = True
+    team["owner"].save()
+    response = api(team["owner"]).post(BASE + "/members/", body, format="json")
+    assert response.status_code == 201
+    assert sorted(response.json()["roles"]) == ["arbiter", "reviewer"]
 
 
 def _upload(client, path, name=None, **extra):

@@ -1,0 +1,119 @@
+"""Full-text retrieval without page reloads, and several PDFs uploaded at once, matched to reports with a
+report before and after attaching (issue 13 item 12)."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from reviewapp.models import AuditEvent
+from screening.models import Retrieval
+
+PAGES = "/reviews/perinatal-msc/screening/fulltext"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pdf(name, body=b"", content_type="application/pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4\n" + body + b"\n%%EOF\n", content_type=content_type)
+
+
+@pytest.fixture
+def sought(make_records, cast, bob, carol):
+    """Three reports included at title/abstract, waiting for their full text."""
+    records = make_records(3)
+    records[0].doi, records[1].pmid, records[2].title = (
+        "10.1016/j.jcyt.2020.01.005",
+        "31234567",
+        "Wharton jelly MSCs heal diabetic ulcers",
+    )
+    for record in records:
+        record.save()
+        cast(bob, record, "include")
+        cast(carol, record, "include")
+    return records
+
+
+def test_a_retrieval_by_htmx_answers_the_row_alone(bob, sought):
+    response = logged_in(bob).post(
+        f"{PAGES}/{sought[0].pk}/retrieval/", {"action": "link", "url": "https://example.org/a.pdf"}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith("<tr") and 'data-testid="row-saved"' in html and "<html" not in html
+    assert Retrieval.objects.get(record=sought[0]).url == "https://example.org/a.pdf"
+
+
+def test_a_refused_retrieval_by_htmx_shows_the_reason_in_the_row(bob, sought):
+    response = logged_in(bob).post(
+        f"{PAGES}/{sought[0].pk}/retrieval/",
+        {"action": "attach", "file": pdf("a.txt", content_type="text/plain")},
+        **HTMX,
+    )
+    assert 'data-testid="row-error"' in response.content.decode() and "PDF" in response.content.decode()
+    assert not Retrieval.objects.exists()
+
+
+def test_bulk_upload_matches_before_attaching_and_reports_after(bob, sought):
+    client = logged_in(bob)
+    files = [
+        pdf("10.1016_j.jcyt.2020.01.005.pdf"),
+        pdf("PMID 31234567.pdf"),
+        pdf("wharton jelly mscs heal diabetic ulcers.pdf"),
+        pdf("holiday photos.pdf"),
+        SimpleUploadedFile("notes.pdf", b"not a pdf at all", content_type="application/pdf"),
+    ]
+    response = client.post(f"{PAGES}/bulk/", {"files": files})
+    assert response.status_code == 302
+    report = client.get(response["Location"]).content.decode()
+    states = re.findall(r'data-testid="bulk-file" data-index="\d+" data-state="(\w+)"', report)
+    assert states == ["matched", "matched", "matched", "unmatched", "refused"]
+    assert not Retrieval.objects.exists()  # nothing attached before the person confirms
+    assert "does not start with %PDF-" in report
+    chosen = {f"record-{i}": str(sought[i].pk) for i in range(3)}
+    after = client.post(response["Location"], {**chosen, "record-3": ""}, follow=True).content.decode()
+    assert sorted(Retrieval.objects.values_list("record_id", flat=True)) == sorted(r.pk for r in sought)
+    assert re.findall(r'data-state="(\w+)"', after) == [
+        "attached",
+        "attached",
+        "attached",
+        "unmatched",
+        "refused",
+    ]
+    assert "holiday photos.pdf" in after and "notes.pdf" in after  # nothing lost without a word
+    assert AuditEvent.objects.filter(verb="retrieval.attached").count() == 3
+
+
+def test_a_bulk_file_is_never_attached_over_an_existing_full_text(bob, alice, review, sought):
+    from screening.services.fulltext import retrieval_link
+
+    retrieval_link(review=review, actor=alice, record_id=sought[0].pk, url="https://example.org/x")
+    client = logged_in(bob)
+    location = client.post(f"{PAGES}/bulk/", {"files": [pdf("scan.pdf")]})["Location"]
+    after = client.post(location, {"record-0": str(sought[0].pk)}, follow=True).content.decode()
+    assert 'data-testid="bulk-error"' in after
+    assert Retrieval.objects.get(record=sought[0]).url == "https://example.org/x"
+
+
+@pytest.mark.parametrize(("persona", "status"), [("viewer", 403), ("outsider", 404)])
+def test_only_the_owner_and_reviewers_upload_in_bulk(team, sought, persona, status):
+    response = logged_in(team[persona]).post(f"{PAGES}/bulk/", {"files": [pdf("a.pdf")]})
+    assert response.status_code == status
+
+
+def test_an_unknown_bulk_token_is_a_404(bob, sought):
+    assert logged_in(bob).get(f"{PAGES}/bulk/0123456789abcdef/").status_code == 404
+    assert logged_in(bob).get(f"{PAGES}/bulk/..%2F..%2Fetc/").status_code == 404
+
+
+def test_too_large_files_are_refused_by_size(bob, sought, settings):
+    settings.FULLTEXT_MAX_BYTES = 100
+    client = logged_in(bob)
+    location = client.post(f"{PAGES}/bulk/", {"files": [pdf("big.pdf", b"x" * 200)]})["Location"]
+    assert "larger than the limit" in client.get(location).content.decode()
