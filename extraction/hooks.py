@@ -41,3 +41,35 @@ def register() -> None:
     registry.blinded_events("extract.", events_complete)
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
+    register_backup()
+
+
+def register_backup() -> None:
+    models = (
+        "extraction.Form",
+        "extraction.FormVersion",
+        "extraction.OutcomeMeasure",
+        "extraction.Extraction",
+        "extraction.ExtractionConflict",
+        "extraction.Consensus",
+        "extraction.ExtractionRevision",
+        "extraction.TableLayout",
+    )
+    registry.backup_models(
+        *models, ids={"extraction.ExtractionRevision": {"extraction_id": "extraction.Extraction"}}
+    )
+    ids = {
+        "extraction": "extraction.Extraction",
+        "extraction_a": "extraction.Extraction",
+        "extraction_b": "extraction.Extraction",
+        "study": "reviewapp.Study",
+        "form": "extraction.Form",
+        "to_form": "extraction.Form",
+        "conflict": "extraction.ExtractionConflict",
+        "consensus": "extraction.Consensus",
+        "revision": "extraction.ExtractionRevision",
+        "outcome": "extraction.OutcomeMeasure",
+        "table": "extraction.TableLayout",
+    }
+    registry.backup_event_ids("extract.", ids)
+    registry.backup_event_ids("extraction.", ids)

@@ -10,6 +10,9 @@
 - demo_review_step   steps on one of those by slug (extraction data, RoB judgements, analyses), idempotent
 - dashboard_panel    panels on the review overview (reviewapp.views.common keeps the list)
 - included_reports   which records count as included reports (Study writes in the core ask screening)
+- backup_models      the models a review backup holds (reviewapp.backup walks them); backup_skip names the
+                     derived ones it leaves out on purpose, so a new model is never forgotten silently
+- backup_event_ids   audit event data keys that hold row ids, remapped when a backup is restored
 """
 
 from __future__ import annotations
@@ -36,6 +39,19 @@ DEMO_STEPS: list[Callable[..., Any]] = []
 DEMO_REVIEWS: list[Callable[[], Any]] = []
 DEMO_REVIEW_STEPS: list[tuple[str, Callable[..., Any]]] = []
 INCLUDED_REPORTS: list[Callable[..., Any]] = []  # (review) -> QuerySet[Record]
+
+
+@dataclass(frozen=True)
+class BackupModel:
+    label: str  # "app_label.ModelName"
+    ids: tuple[tuple[str, str], ...] = ()  # integer columns naming another row without a FK: (field, label)
+
+
+BACKUP_MODELS: dict[str, BackupModel] = {}
+BACKUP_SKIPPED: dict[str, str] = {}  # label -> why it is not in a backup (derived, rebuilt on demand)
+# (verb prefix, {data key: (model label, template or "")}), e.g. ("vote.", {"vote": ("screening.Vote", "")})
+# (the template names an id inside a text: "rob-{}")
+BACKUP_EVENT_IDS: list[tuple[str, dict[str, tuple[str, str]]]] = []
 
 
 def _add(registry: list, item) -> None:
@@ -102,3 +118,22 @@ def dashboard_panel(func: Callable) -> Callable:
     from .views.common import dashboard_panel as register
 
     return register(func)
+
+
+def backup_models(*labels: str, ids: dict[str, dict[str, str]] | None = None) -> None:
+    """Put models in review backups: `ids` = {label: {integer field: label of the row it names}} for ids
+    kept without a foreign key (a revision's vote_id), so a restore renumbers them with their rows."""
+    for label in labels:
+        named = tuple(sorted((ids or {}).get(label, {}).items()))
+        BACKUP_MODELS[label] = BackupModel(label, named)
+
+
+def backup_skip(label: str, why: str) -> None:
+    BACKUP_SKIPPED[label] = why
+
+
+def backup_event_ids(verb_prefix: str, keys: dict[str, str | tuple[str, str]]) -> None:
+    """Event data keys holding ids of rows in the backup, for events whose verb starts with the prefix:
+    {key: label} (an int or a list of ints) or {key: (label, "rob-{}")} (the id inside a text)."""
+    spec = {key: (value, "") if isinstance(value, str) else value for key, value in keys.items()}
+    _add(BACKUP_EVENT_IDS, (verb_prefix, spec))

@@ -49,3 +49,8 @@ def register() -> None:
     registry.event_texts(EVENT_TEXTS)
     registry.dashboard_panel(analyses_panel)
     registry.demo_review_step(SEED_SLUG)(demo_analysis)
+    registry.backup_models("synthesis.Analysis", "synthesis.AnalysisExclusion", "synthesis.AnalysisRun")
+    registry.backup_event_ids(
+        "analysis.",
+        {"analysis": "synthesis.Analysis", "run": "synthesis.AnalysisRun", "study": "reviewapp.Study"},
+    )

@@ -69,7 +69,15 @@ def record_list(request, slug):
         rows=rows,
         batch=batch,
         filtered=any(value for key, value in request.GET.items() if key != "page"),
+        export_query=_export_query(request),
     )
+
+
+def _export_query(request) -> str:
+    """The list's filters (not its page) for the export buttons, which export exactly the filtered list."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _batch_filtered(review, filterset) -> ImportBatch | None:
