@@ -39,6 +39,19 @@ def analyses_panel(request, review, member):
     }
 
 
+def exports_panel(request, review, member):
+    """Review overview, for owners: the way to the exports and the backup (0 queries)."""
+    if not member.is_owner:
+        return None
+    return {
+        "template": "reviewapp/_panel.html",
+        "title": "Exports and backup",
+        "text": "Records with every decision, the included records as RIS, extraction data, risk of bias and "
+        "analysis results as CSV, XLSX or JSON; a full backup of the review.",
+        "link": ("Open the exports", reverse("synthesis:exports", args=[review.slug])),
+    }
+
+
 def demo_analysis(*, review) -> None:
     from .demo_analysis import demo_analysis_build
 
@@ -48,6 +61,7 @@ def demo_analysis(*, review) -> None:
 def register() -> None:
     registry.event_texts(EVENT_TEXTS)
     registry.dashboard_panel(analyses_panel)
+    registry.dashboard_panel(exports_panel)
     registry.demo_review_step(SEED_SLUG)(demo_analysis)
     registry.backup_models("synthesis.Analysis", "synthesis.AnalysisExclusion", "synthesis.AnalysisRun")
     registry.backup_event_ids(
