@@ -18,11 +18,9 @@ Every text cell of CSV/XLSX goes through reviewapp.spreadsheet.safe_cell (formul
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,22 +38,11 @@ from reviewapp.models import Record, Review
 from reviewapp.services.audit import event_log
 from reviewapp.services.exports import FIELDS as RECORD_FIELDS
 from reviewapp.services.exports import export_rows
-from reviewapp.spreadsheet import safe_row
 from screening.models import Conflict, Retrieval, Stage, Verdict, Vote
 from screening.selectors import included_reports
 
+from .export_files import Counter, Table, csv_lines, xlsx_bytes
 from .models import Analysis, JobStatus, RunKind
-
-
-@dataclass
-class Table:
-    name: str  # the sheet name
-    columns: list[str]
-    rows: Iterable[list[Any]]  # may be a generator: read once
-
-    def dicts(self) -> Iterator[dict]:
-        for row in self.rows:
-            yield dict(zip(self.columns, row, strict=True))
 
 
 @dataclass(frozen=True)
@@ -401,54 +388,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in _SECTIONS}
 ALL = "all"
 
 
-# --- writers ----------------------------------------------------------------------------------------------
-
-
-def csv_lines(table: Table) -> Iterator[str]:
-    """The table as CSV text, line by line (a BOM first: Excel then reads UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(safe_row(row))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
-def xlsx_bytes(tables: list[Table]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    for table in tables:
-        sheet = book.create_sheet(table.name[:31].translate({ord(c): " " for c in "[]:*?/\\"}))
-        header = []
-        for name in table.columns:
-            c = WriteOnlyCell(sheet, value=str(name))
-            c.font = Font(bold=True)
-            header.append(c)
-        sheet.append(header)
-        for row in table.rows:
-            sheet.append([_xlsx_cell(sheet, v) for v in safe_row(row)])
-    if not tables:
-        book.create_sheet("Empty")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(sheet, value):
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, str):
-        c = WriteOnlyCell(sheet, value=value)
-        c.data_type = "s"  # text stays text, whatever it starts with
-        return c
-    return value
+# --- rendering --------------------------------------------------------------------------------------------
 
 
 def section_tables(review: Review, key: str, records=None, *, sheets: bool = True) -> list[Table]:
@@ -474,10 +414,10 @@ def render(review: Review, what: str, fmt: str, records=None) -> tuple[bytes, in
     if fmt == "csv":
         if len(keys) != 1:
             raise ValueError("A CSV file holds one table: choose one section, or use xlsx or json for all.")
-        counter = _Counter(section_tables(review, keys[0], records, sheets=False)[0])
+        counter = Counter(section_tables(review, keys[0], records, sheets=False)[0])
         return "".join(csv_lines(counter.table)).encode("utf-8"), counter.count
     if fmt == "xlsx":
-        counted = [_Counter(t) for key in keys for t in section_tables(review, key, records)]
+        counted = [Counter(t) for key in keys for t in section_tables(review, key, records)]
         content = xlsx_bytes([c.table for c in counted])
         return content, counted[0].count if len(keys) == 1 else sum(c.count for c in counted)
     if fmt == "json":
@@ -495,19 +435,6 @@ def _json(review: Review, keys: list[str], records) -> tuple[bytes, int]:
             data[key] = list(section_tables(review, key, records, sheets=False)[0].dicts())
         count += len(data[key])
     return json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8"), count
-
-
-class _Counter:
-    """Counts the rows of a table as a writer reads them (tables are generators, read once)."""
-
-    def __init__(self, table: Table) -> None:
-        self.count = 0
-        self.table = Table(table.name, table.columns, self._counted(table.rows))
-
-    def _counted(self, rows: Iterable) -> Iterator:
-        for row in rows:
-            self.count += 1
-            yield row
 
 
 def filename(review: Review, what: str, fmt: str, filtered: bool = False) -> str:

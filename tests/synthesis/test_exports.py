@@ -165,7 +165,7 @@ def _get(client, user, url):
     return client.get(url)
 
 
-def test_only_owners_see_the_exports_page_and_download(client, screened, team):
+def test_only_owners_see_the_exports_page_and_download(client, screened, team, django_assert_max_num_queries):
     review = screened[0].review
     page_url = reverse("synthesis:exports", args=[review.slug])
     download = reverse("synthesis:export-download", args=[review.slug, "records", "csv"])
@@ -174,7 +174,9 @@ def test_only_owners_see_the_exports_page_and_download(client, screened, team):
         for url in (page_url, download, backup):
             assert _get(client, team[who], url).status_code == status, (who, url)
     assert not AuditEvent.objects.filter(verb__startswith="export.").exists()
-    response = _get(client, team["owner"], page_url)
+    client.force_login(team["owner"])
+    with django_assert_max_num_queries(6):
+        response = client.get(page_url)
     assert response.status_code == 200
     body = response.content.decode()
     for section in exports.SECTIONS.values():
@@ -228,3 +230,32 @@ def test_the_backup_download_restores(client, screened, alice):
     copy = review_restore(content=response.content, slug="copy")
     assert copy.records.count() == 4 and copy.votes.count() == review.votes.count()
     assert AuditEvent.objects.filter(review=review, verb="review.backed_up", actor=alice).exists()
+
+
+def test_risk_of_bias_has_each_consensus_domain_with_its_support_and_a_traffic_light_sheet(
+    review, bob, carol
+):
+    from tests.extraction.rob_app import enter_table3, seed_studies
+    from tests.extraction.rob_seed import seed_table3, split_cell
+
+    studies = seed_studies(review)
+    lian = next(s for s in studies if s.label.startswith("Lian"))
+    enter_table3(review, bob, [lian])
+    enter_table3(review, carol, [lian])
+    content, count = exports.render(review, "rob", "csv")
+    rows = _csv(content)
+    assert count == len(rows) == 8  # seven ROBINS-I domains and the overall judgement
+    table = seed_table3()
+    level, support = split_cell(table[1][table[0].index(lian.label)])
+    d1 = rows[0]
+    assert (d1["study"], d1["tool"], d1["domain"], d1["settled_by"]) == (
+        lian.label,
+        "ROBINS-I",
+        "d1",
+        "agreement",
+    )
+    assert (d1["judgement"].casefold(), d1["support"]) == (level.casefold(), support)
+    assert rows[-1]["domain"] == "overall" and rows[-1]["judgement"]
+    book = load_workbook(io.BytesIO(exports.render(review, "rob", "xlsx")[0]))
+    assert book.sheetnames == ["Risk of bias", "ROBINS-I lights"]
+    assert book["ROBINS-I lights"]["A2"].value == lian.label
