@@ -71,5 +71,7 @@ def register_backup() -> None:
         "outcome": "extraction.OutcomeMeasure",
         "table": "extraction.TableLayout",
     }
+    for label in ("extraction.Consensus", "extraction.ExtractionConflict"):
+        registry.backup_json_ids(label, "settlements", {"by": "user"})
     registry.backup_event_ids("extract.", ids)
     registry.backup_event_ids("extraction.", ids)

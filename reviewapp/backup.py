@@ -433,6 +433,8 @@ def _restore(backup: Backup, plans: list[ModelPlan], slug: str, saved: list) -> 
     ids.maps["review"][review_row["id"]] = review.pk
     for plan in plans:
         _restore_table(plan, backup, ids, review, saved)
+    for hook in registry.REVIEW_RESTORED:
+        hook(review=review)
     return review, created_users
 
 
@@ -466,6 +468,8 @@ def _instance(plan: ModelPlan, row: dict, ids: _Ids, review) -> models.Model:
             value = ids.get(target, value)
         elif f.attname in plan.ids:
             value = ids.get(plan.ids[f.attname], value, strict=False) or value
+        elif (plan.label, f.attname) in registry.BACKUP_JSON_IDS:
+            value = _renumber_json(value, registry.BACKUP_JSON_IDS[(plan.label, f.attname)], ids)
         elif not isinstance(f, models.FileField | models.JSONField) and value is not None:
             value = f.to_python(value)
         values[f.attname] = value
@@ -530,3 +534,18 @@ def _renumber(value, label: str, template: str, ids: _Ids):
         new = ids.get(label, value, strict=False)
         return new if new is not None else value
     return value
+
+
+def _renumber_json(value, keys: dict[str, str], ids: _Ids):
+    """The JSON value with every `keys` entry (at any depth) holding a restored row's new id."""
+    if isinstance(value, list):
+        return [_renumber_json(item, keys, ids) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in keys:
+            out[key] = _renumber(item, keys[key], "", ids)
+        else:
+            out[key] = _renumber_json(item, keys, ids)
+    return out

@@ -13,6 +13,8 @@
 - backup_models      the models a review backup holds (reviewapp.backup walks them); backup_skip names the
                      derived ones it leaves out on purpose, so a new model is never forgotten silently
 - backup_event_ids   audit event data keys that hold row ids, remapped when a backup is restored
+- backup_json_ids    the same for keys inside other JSON columns (an analysis run's input rows)
+- review_restored    steps after a restore wrote every row (synthesis re-stamps up-to-date analysis runs)
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ BACKUP_SKIPPED: dict[str, str] = {}  # label -> why it is not in a backup (deriv
 # (verb prefix, {data key: (model label, template or "")}), e.g. ("vote.", {"vote": ("screening.Vote", "")})
 # (the template names an id inside a text: "rob-{}")
 BACKUP_EVENT_IDS: list[tuple[str, dict[str, tuple[str, str]]]] = []
+BACKUP_JSON_IDS: dict[tuple[str, str], dict[str, str]] = {}  # (model label, JSON field) -> {key: label}
+REVIEW_RESTORED: list[Callable[..., Any]] = []  # (*, review) -> None
 
 
 def _add(registry: list, item) -> None:
@@ -137,3 +141,15 @@ def backup_event_ids(verb_prefix: str, keys: dict[str, str | tuple[str, str]]) -
     {key: label} (an int or a list of ints) or {key: (label, "rob-{}")} (the id inside a text)."""
     spec = {key: (value, "") if isinstance(value, str) else value for key, value in keys.items()}
     _add(BACKUP_EVENT_IDS, (verb_prefix, spec))
+
+
+def backup_json_ids(label: str, field: str, keys: dict[str, str]) -> None:
+    """Keys anywhere inside the JSON column `field` of `label` whose values are ids of rows of another
+    model (or "user"), renumbered on restore: e.g. an analysis run's input rows {"study_id": ...}."""
+    BACKUP_JSON_IDS[(label, field)] = dict(keys)
+
+
+def review_restored(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """Register `hook(*, review)`, run in the restore's transaction once every row is written."""
+    _add(REVIEW_RESTORED, hook)
+    return hook

@@ -52,6 +52,28 @@ def exports_panel(request, review, member):
     }
 
 
+def restamp_runs(*, review) -> None:
+    """After a restore: a run's fingerprint hashes its inputs with their ids; a run whose (renumbered)
+    inputs and settings are still the analysis's current ones gets the current fingerprint, so it is not
+    shown as out of date. A run that was out of date in the original stays so."""
+    import json
+
+    from .compute import without_high_risk
+    from .models import AnalysisRun, JobStatus, RunKind
+    from .selectors import current_inputs, plot_settings
+
+    runs = AnalysisRun.objects.filter(review=review, status=JobStatus.SUCCEEDED).select_related("analysis")
+    for run in runs:
+        current = current_inputs(run.analysis, run.kind)
+        inputs = current.inputs
+        if run.kind == RunKind.RISK_OF_BIAS:
+            inputs = without_high_risk(inputs, current.risk)
+        definition = {**current.definition.as_dict(), "plot": plot_settings(run.analysis)}
+        same = json.loads(json.dumps([inputs, definition], default=str)) == [run.inputs, run.definition]
+        if same and run.fingerprint != current.fingerprint:
+            AnalysisRun.objects.filter(pk=run.pk).update(fingerprint=current.fingerprint)
+
+
 def demo_analysis(*, review) -> None:
     from .demo_analysis import demo_analysis_build
 
@@ -64,6 +86,13 @@ def register() -> None:
     registry.dashboard_panel(exports_panel)
     registry.demo_review_step(SEED_SLUG)(demo_analysis)
     registry.backup_models("synthesis.Analysis", "synthesis.AnalysisExclusion", "synthesis.AnalysisRun")
+    ids = {
+        "study_id": "reviewapp.Study",
+        "consensus_id": "extraction.Consensus",
+        "form_id": "extraction.Form",
+    }
+    registry.backup_json_ids("synthesis.AnalysisRun", "inputs", ids)
+    registry.review_restored(restamp_runs)
     registry.backup_event_ids(
         "analysis.",
         {"analysis": "synthesis.Analysis", "run": "synthesis.AnalysisRun", "study": "reviewapp.Study"},

@@ -23,6 +23,7 @@ from screening.models import Retrieval, RetrievalStatus, Verdict, Vote
 from synthesis.demo import seed_review_build
 from synthesis.models import Analysis, AnalysisRun
 from synthesis.prisma_selectors import prisma_counts
+from synthesis.selectors import current_inputs, is_stale
 from synthesis.services import analysis_create, analysis_run_now
 from tests.extraction.conftest import extract, fill, form  # noqa: F401  (fixtures)
 
@@ -108,7 +109,23 @@ def _canonical_row(row: dict, plan, position: dict, files: dict) -> dict:
         row[attname] = hashlib.sha256(content).hexdigest() if content else row[attname]
     if plan.label == "reviewapp.AuditEvent":
         row["data"] = _canonical_event_data(row, position)
+    for (label, attname), keys in registry.BACKUP_JSON_IDS.items():
+        if label == plan.label:
+            row[attname] = _canonical_json(row[attname], keys, position)
+    if plan.label == "synthesis.AnalysisRun":
+        row["fingerprint"] = None  # a hash over ids; whether it is up to date is compared below
     return row
+
+
+def _canonical_json(value, keys: dict, position: dict):
+    if isinstance(value, list):
+        return [_canonical_json(item, keys, position) for item in value]
+    if isinstance(value, dict):
+        return {
+            k: ("#", position[keys[k]].get(v)) if k in keys else _canonical_json(v, keys, position)
+            for k, v in value.items()
+        }
+    return value
 
 
 def _canonical_event_data(row: dict, position: dict):
@@ -187,8 +204,13 @@ def test_a_restored_backup_is_the_same_review_under_a_new_slug(rich, tmp_path):
     assert ConsensusAssessment.objects.filter(review=copy).count() == 3
     assert Consensus.objects.filter(review=copy).count() == 2
     assert ExtractionConflict.objects.filter(review=copy).count() == 1
-    run = AnalysisRun.objects.get(review=copy)
-    assert run.results == AnalysisRun.objects.get(review=rich).results
+    run, original = AnalysisRun.objects.get(review=copy), AnalysisRun.objects.get(review=rich)
+    assert run.results == original.results
+    assert {row["study_id"] for row in run.inputs} <= set(
+        Study.objects.filter(review=copy).values_list("pk", flat=True)
+    )
+    assert not is_stale(original, current_inputs(original.analysis))
+    assert not is_stale(run, current_inputs(run.analysis))  # its inputs are the copy's current ones
     assert Analysis.objects.get(review=copy).outcome.review == copy
 
 
