@@ -17,6 +17,7 @@ EVENT_TEXTS = {
     "analysis.run_started": "started an analysis run",
     "analysis.run_succeeded": "analysis run finished",
     "analysis.run_failed": "analysis run failed",
+    "export.downloaded": "exported {what} as {format} ({rows} rows)",
 }
 
 

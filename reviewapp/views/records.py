@@ -25,6 +25,8 @@ EVENT_TEXT = {
     "duplicate.unmerged": "Merge undone",
     "record.removed": "Removed before screening ({reason}) {note}",
     "record.restored": "Restored (was removed: {before})",
+    "review.backed_up": "Backed up the review ({rows} rows, {files} files)",
+    "review.restored": "Restored from a backup of '{source_slug}' made {backup_created_at} ({rows} rows)",
 }
 
 
