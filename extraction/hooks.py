@@ -52,3 +52,37 @@ def register() -> None:
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
     registry.demo_review_step("perinatal-msc-diabetes")(demo_step)
+    register_backup()
+
+
+def register_backup() -> None:
+    models = (
+        "extraction.Form",
+        "extraction.FormVersion",
+        "extraction.OutcomeMeasure",
+        "extraction.Extraction",
+        "extraction.ExtractionConflict",
+        "extraction.Consensus",
+        "extraction.ExtractionRevision",
+        "extraction.TableLayout",
+    )
+    registry.backup_models(
+        *models, ids={"extraction.ExtractionRevision": {"extraction_id": "extraction.Extraction"}}
+    )
+    ids = {
+        "extraction": "extraction.Extraction",
+        "extraction_a": "extraction.Extraction",
+        "extraction_b": "extraction.Extraction",
+        "study": "reviewapp.Study",
+        "form": "extraction.Form",
+        "to_form": "extraction.Form",
+        "conflict": "extraction.ExtractionConflict",
+        "consensus": "extraction.Consensus",
+        "revision": "extraction.ExtractionRevision",
+        "outcome": "extraction.OutcomeMeasure",
+        "table": "extraction.TableLayout",
+    }
+    for label in ("extraction.Consensus", "extraction.ExtractionConflict"):
+        registry.backup_json_ids(label, "settlements", {"by": "user"})
+    registry.backup_event_ids("extract.", ids)
+    registry.backup_event_ids("extraction.", ids)

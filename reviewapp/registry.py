@@ -14,6 +14,11 @@
                      keeps them canonical and never merges two of them without a person
 - record_columns     columns apps add to the records list (screening: status per stage, my votes), sortable
 - next_tasks         "your next task" counts per member (screen N records, resolve N conflicts, ...)
+- backup_models      the models a review backup holds (reviewapp.backup walks them); backup_skip names the
+                     derived ones it leaves out on purpose, so a new model is never forgotten silently
+- backup_event_ids   audit event data keys that hold row ids, remapped when a backup is restored
+- backup_json_ids    the same for keys inside other JSON columns (an analysis run's input rows)
+- review_restored    steps after a restore wrote every row (synthesis re-stamps up-to-date analysis runs)
 """
 
 from __future__ import annotations
@@ -86,6 +91,21 @@ DEMO_REVIEWS: list[Callable[[], Any]] = []
 DEMO_REVIEW_STEPS: list[tuple[str, Callable[..., Any]]] = []
 INCLUDED_REPORTS: list[Callable[..., Any]] = []  # (review) -> QuerySet[Record]
 WORKED_RECORDS: list[Callable[..., Any]] = []  # (review, record_ids=None) -> iterable of record ids
+
+
+@dataclass(frozen=True)
+class BackupModel:
+    label: str  # "app_label.ModelName"
+    ids: tuple[tuple[str, str], ...] = ()  # integer columns naming another row without a FK: (field, label)
+
+
+BACKUP_MODELS: dict[str, BackupModel] = {}
+BACKUP_SKIPPED: dict[str, str] = {}  # label -> why it is not in a backup (derived, rebuilt on demand)
+# (verb prefix, {data key: (model label, template or "")}), e.g. ("vote.", {"vote": ("screening.Vote", "")})
+# (the template names an id inside a text: "rob-{}")
+BACKUP_EVENT_IDS: list[tuple[str, dict[str, tuple[str, str]]]] = []
+BACKUP_JSON_IDS: dict[tuple[str, str], dict[str, str]] = {}  # (model label, JSON field) -> {key: label}
+REVIEW_RESTORED: list[Callable[..., Any]] = []  # (*, review) -> None
 
 
 def _add(registry: list, item) -> None:
@@ -197,3 +217,34 @@ def dashboard_panel(func: Callable) -> Callable:
     from .views.common import dashboard_panel as register
 
     return register(func)
+
+
+def backup_models(*labels: str, ids: dict[str, dict[str, str]] | None = None) -> None:
+    """Put models in review backups: `ids` = {label: {integer field: label of the row it names}} for ids
+    kept without a foreign key (a revision's vote_id), so a restore renumbers them with their rows."""
+    for label in labels:
+        named = tuple(sorted((ids or {}).get(label, {}).items()))
+        BACKUP_MODELS[label] = BackupModel(label, named)
+
+
+def backup_skip(label: str, why: str) -> None:
+    BACKUP_SKIPPED[label] = why
+
+
+def backup_event_ids(verb_prefix: str, keys: dict[str, str | tuple[str, str]]) -> None:
+    """Event data keys holding ids of rows in the backup, for events whose verb starts with the prefix:
+    {key: label} (an int or a list of ints) or {key: (label, "rob-{}")} (the id inside a text)."""
+    spec = {key: (value, "") if isinstance(value, str) else value for key, value in keys.items()}
+    _add(BACKUP_EVENT_IDS, (verb_prefix, spec))
+
+
+def backup_json_ids(label: str, field: str, keys: dict[str, str]) -> None:
+    """Keys anywhere inside the JSON column `field` of `label` whose values are ids of rows of another
+    model (or "user"), renumbered on restore: e.g. an analysis run's input rows {"study_id": ...}."""
+    BACKUP_JSON_IDS[(label, field)] = dict(keys)
+
+
+def review_restored(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """Register `hook(*, review)`, run in the restore's transaction once every row is written."""
+    _add(REVIEW_RESTORED, hook)
+    return hook

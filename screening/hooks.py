@@ -74,3 +74,20 @@ def register() -> None:
     registry.included_reports_provider(included_reports)
     registry.records_with_work_provider(records_with_votes)
     registry.demo_step(demo_screening)
+    registry.backup_models(
+        "screening.ExclusionReason",
+        "screening.Vote",
+        "screening.VoteRevision",
+        "screening.Verdict",
+        "screening.Conflict",
+        "screening.Retrieval",
+        ids={"screening.VoteRevision": {"vote_id": "screening.Vote"}},
+    )
+    registry.backup_skip("screening.QueueItem", "the work list: rebuilt from records and votes when opened")
+    registry.backup_skip("screening.QueueSync", "the work list's version stamp: absent means rebuild")
+    reason = "screening.ExclusionReason"
+    registry.backup_event_ids(
+        "vote.", {"vote": "screening.Vote", "revision": "screening.VoteRevision", "reason": reason}
+    )
+    registry.backup_event_ids("verdict.", {"conflict": "screening.Conflict", "reason": reason})
+    registry.backup_event_ids("conflict.", {"conflict": "screening.Conflict", "reason": reason})

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import analysis_views as analyses
-from . import views
+from . import export_views, views
 
 app_name = "synthesis"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("prisma/diagram.<str:fmt>", views.prisma_download, name="prisma-download"),
     path("report/", views.report, name="report"),
     path("report/report.pdf", views.report_pdf, name="report-pdf"),
+    path("exports/", export_views.exports_page, name="exports"),
+    path("exports/backup/", export_views.backup_download, name="backup-download"),
+    path("exports/<str:what>.<str:fmt>", export_views.export_download, name="export-download"),
     path("analyses/", analyses.analysis_list, name="analyses"),
     path("analyses/new/", analyses.analysis_edit, name="analysis-new"),
     path("analyses/<int:pk>/", analyses.analysis_detail, name="analysis"),

@@ -54,3 +54,21 @@ def register() -> None:
     registry.event_texts(EVENT_TEXTS)
     registry.on_settings_changed(settle_after_settings_change)
     registry.demo_review_step("perinatal-msc-diabetes")(demo_step)
+    registry.backup_models(
+        "rob.RobItem",
+        "rob.Assessment",
+        "rob.ConsensusAssessment",
+        "rob.AssessmentConflict",
+        "rob.AssessmentRevision",
+        ids={"rob.AssessmentRevision": {"assessment_id": "rob.Assessment"}},
+    )
+    ids = {
+        "item": "rob.RobItem",
+        "stage": ("rob.RobItem", "rob-{}"),  # names the item for blinded timelines
+        "study": "reviewapp.Study",
+        "assessment": "rob.Assessment",
+        "conflict": "rob.AssessmentConflict",
+        "revision": "rob.AssessmentRevision",
+    }
+    for prefix in ("assessment.", "rob_consensus.", "rob_conflict.", "rob."):
+        registry.backup_event_ids(prefix, ids)

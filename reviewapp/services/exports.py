@@ -36,7 +36,8 @@ def _sources_by_canonical(review: Review) -> dict[int, set[str]]:
     return names
 
 
-def export_rows(review: Review) -> Iterator[dict]:
+def export_rows(review: Review, records=None) -> Iterator[dict]:
+    """One dict per record of the review (or of `records`, a queryset of them, e.g. a filtered list)."""
     sources = _sources_by_canonical(review)
     keys = dict(
         Record.objects.filter(review=review, duplicates__isnull=False)
@@ -44,7 +45,7 @@ def export_rows(review: Review) -> Iterator[dict]:
         .distinct()
     )
     records = (
-        Record.objects.filter(review=review)
+        (Record.objects.filter(review=review) if records is None else records.filter(review=review))
         .select_related("source", "batch")
         .defer("raw")
         .order_by("id")

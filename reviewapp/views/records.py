@@ -48,6 +48,8 @@ EVENT_TEXT = {
     "duplicate.unmerged": "Merge undone",
     "record.removed": _removal,
     "record.restored": _restored,
+    "review.backed_up": "Backed up the review ({rows} rows, {files} files)",
+    "review.restored": "Restored from a backup of '{source_slug}' made {backup_created_at} ({rows} rows)",
 }
 
 
@@ -116,7 +118,17 @@ def record_list(request, slug):
         headers=_headers(sort, columns),
         column_headers=[_headers(sort, columns)[column.key] for column in columns],
         sort=sort,
+        export_query=_export_query(request),
     )
+
+
+def _export_query(request) -> str:
+    """The list's filters (not its page or order) for the export buttons, which export exactly the filtered
+    list."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return query.urlencode()
 
 
 SORTABLE = {"id": "#", "title": "Title", "year": "Year", "journal": "Journal"}  # the core's columns
