@@ -11,6 +11,7 @@ class ReviewappConfig(AppConfig):
         registry.backup_models(
             "reviewapp.Membership",
             "reviewapp.SearchSource",
+            "reviewapp.ReviewRound",
             "reviewapp.ImportBatch",
             "reviewapp.Study",
             "reviewapp.Record",
@@ -18,6 +19,8 @@ class ReviewappConfig(AppConfig):
             "reviewapp.DedupRun",
             "reviewapp.AuditEvent",
         )
+        # an invitation's token is a secret of this installation: a restored review re-invites instead
+        registry.backup_skip("reviewapp.Invitation", "pending invitations: tokens are not carried to a copy")
         registry.backup_event_ids(
             "duplicate.", {"into": "reviewapp.Record", "candidate": "reviewapp.DuplicateCandidate"}
         )
