@@ -16,6 +16,7 @@ from reviewapp.models import Membership, Review
 
 from . import demo_seed as seed
 from .models import (
+    ConflictStatus,
     Consensus,
     Extraction,
     ExtractionConflict,
@@ -186,7 +187,7 @@ def demo_extraction(*, review: Review) -> int:
                     outcomes,
                 )
             conflict = ExtractionConflict.objects.filter(
-                study=studies[label], form=form, status="open"
+                study=studies[label], form=form, status=ConflictStatus.OPEN
             ).first()
             if conflict is not None:
                 _settle(conflict, reviewers[0])
