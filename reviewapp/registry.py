@@ -10,7 +10,7 @@
 - demo_review_step   steps on one of those by slug (extraction data, RoB judgements, analyses), idempotent
 - dashboard_panel    panels on the review overview (reviewapp.views.common keeps the list)
 - included_reports   which records count as included reports (Study writes in the core ask screening)
-- backup_models      the models a review backup holds (reviewapp.backup walks them); backup_skip names the
+- backup_models      the models a review backup holds (reviewapp/backup walks them); backup_skip names the
                      derived ones it leaves out on purpose, so a new model is never forgotten silently
 - backup_event_ids   audit event data keys that hold row ids, remapped when a backup is restored
 - backup_json_ids    the same for keys inside other JSON columns (an analysis run's input rows)
