@@ -14,7 +14,7 @@
                      keeps them canonical and never merges two of them without a person
 - record_columns     columns apps add to the records list (screening: status per stage, my votes), sortable
 - next_tasks         "your next task" counts per member (screen N records, resolve N conflicts, ...)
-- backup_models      the models a review backup holds (reviewapp.backup walks them); backup_skip names the
+- backup_models      the models a review backup holds (reviewapp/backup walks them); backup_skip names the
                      derived ones it leaves out on purpose, so a new model is never forgotten silently
 - backup_event_ids   audit event data keys that hold row ids, remapped when a backup is restored
 - backup_json_ids    the same for keys inside other JSON columns (an analysis run's input rows)

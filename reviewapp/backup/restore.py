@@ -1,0 +1,208 @@
+"""Restoring a checked backup as a new review, in one transaction, renumbering every reference."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+
+from .. import registry
+from ..models import Review
+from ..services.audit import event_log
+from .archive import Backup, backup_read
+from .plan import EVENT_MODEL, USER_FIELDS, BackupError, ModelPlan, _label, backup_plan
+
+
+class _Ids:
+    """Old id -> new id, per model label (and "user")."""
+
+    def __init__(self) -> None:
+        self.maps: dict[str, dict[int, int]] = defaultdict(dict)
+
+    def get(self, label: str, old, *, strict: bool = True):
+        if old is None:
+            return None
+        new = self.maps[label].get(old)
+        if new is None and strict:
+            raise BackupError(f"The backup names {label} id {old}, which it does not contain.")
+        return new
+
+
+def _frozen_timestamps(plans: list[type[models.Model]]):
+    """auto_now / auto_now_add off while restoring, so the backup's timestamps are written as they are."""
+    switched = []
+    for model in plans:
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                switched.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    return switched
+
+
+def _thaw(switched) -> None:
+    for f, auto_now, auto_now_add in switched:
+        f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def review_restore(*, content: bytes, slug: str | None = None, actor=None) -> Review:
+    """Restore a backup as a new review (slug: the backup's, or `slug`). All or nothing."""
+    backup = backup_read(content)
+    plans = backup_plan()
+    target = slug or backup.data["review"]
+    if Review.objects.filter(slug=target).exists():
+        raise BackupError(f"A review with the slug '{target}' exists already; choose another with --slug.")
+    saved: list[tuple[Any, str]] = []
+    try:
+        with transaction.atomic():
+            switched = _frozen_timestamps([Review, *(plan.model for plan in plans)])
+            try:
+                review, created_users = _restore(backup, plans, target, saved)
+            finally:
+                _thaw(switched)
+            event_log(
+                review=review,
+                actor=actor,
+                verb="review.restored",
+                source_slug=backup.data["review"],
+                backup_created_at=backup.data.get("created_at"),
+                rows=sum(backup.data["counts"].values()),
+                users_created=created_users,
+            )
+    except Exception:
+        for storage, name in saved:  # files written for rows that were rolled back
+            storage.delete(name)
+        raise
+    return review
+
+
+def _restore(backup: Backup, plans: list[ModelPlan], slug: str, saved: list) -> tuple[Review, list[str]]:
+    ids = _Ids()
+    created_users = _restore_users(backup.data["users"], ids)
+    review_row = dict(backup.data["tables"][_label(Review)][0])
+    review_plan = ModelPlan(Review, _label(Review), "pk", fks={"created_by_id": "user"})
+    review = _instance(review_plan, review_row, ids, review=None)
+    review.slug = slug
+    review.save(force_insert=True)
+    ids.maps["review"][review_row["id"]] = review.pk
+    for plan in plans:
+        _restore_table(plan, backup, ids, review, saved)
+    for hook in registry.REVIEW_RESTORED:
+        hook(review=review)
+    return review, created_users
+
+
+def _restore_users(users: list[dict], ids: _Ids) -> list[str]:
+    User = get_user_model()
+    created = []
+    for entry in users:
+        user = User.objects.filter(username=entry["username"]).first()
+        if user is None:
+            user = User(**{name: entry.get(name, "") for name in USER_FIELDS if name != "is_active"})
+            user.is_active = False
+            user.set_unusable_password()
+            user.save()
+            created.append(user.username)
+        ids.maps["user"][entry["id"]] = user.pk
+    return created
+
+
+def _instance(plan: ModelPlan, row: dict, ids: _Ids, review) -> models.Model:
+    values = {}
+    for f in plan.model._meta.concrete_fields:
+        value = row.get(f.attname)
+        if f.primary_key:
+            continue
+        target = plan.fks.get(f.attname)
+        if target == "review":
+            value = review.pk
+        elif target and f.attname in plan.deferred:
+            value = None
+        elif target:
+            value = ids.get(target, value)
+        elif f.attname in plan.ids:
+            value = ids.get(plan.ids[f.attname], value, strict=False) or value
+        elif (plan.label, f.attname) in registry.BACKUP_JSON_IDS:
+            value = _renumber_json(value, registry.BACKUP_JSON_IDS[(plan.label, f.attname)], ids)
+        elif not isinstance(f, models.FileField | models.JSONField) and value is not None:
+            value = f.to_python(value)
+        values[f.attname] = value
+    return plan.model(**values)
+
+
+def _restore_table(plan: ModelPlan, backup: Backup, ids: _Ids, review: Review, saved: list) -> None:
+    rows = backup.data["tables"][plan.label]
+    if plan.label == EVENT_MODEL:
+        rows = [{**row, "data": _event_data(row, ids)} for row in rows]
+    objs = [_instance(plan, row, ids, review) for row in rows]
+    for attname in plan.files:
+        _restore_files(plan, attname, objs, backup, saved)
+    plan.model._default_manager.bulk_create(objs, batch_size=500)
+    for row, obj in zip(rows, objs, strict=True):
+        ids.maps[plan.label][row["id"]] = obj.pk
+    for attname in plan.deferred:
+        later = [obj for row, obj in zip(rows, objs, strict=True) if row[attname] is not None]
+        for obj, row in zip(later, [r for r in rows if r[attname] is not None], strict=True):
+            setattr(obj, attname, ids.get(plan.label, row[attname]))
+        plan.model._default_manager.bulk_update(later, [attname], batch_size=500)
+
+
+def _restore_files(plan: ModelPlan, attname: str, objs: list, backup: Backup, saved: list) -> None:
+    file_field = plan.model._meta.get_field(attname)
+    for obj in objs:
+        name = getattr(obj, attname)
+        name = getattr(name, "name", name)
+        if not name or name not in backup.files:
+            continue  # no file, or one already missing when the backup was made (kept by name)
+        new_name = file_field.generate_filename(obj, os.path.basename(name))
+        stored = file_field.storage.save(new_name, ContentFile(backup.files[name]))
+        saved.append((file_field.storage, stored))
+        setattr(obj, attname, stored)
+
+
+def _event_data(row: dict, ids: _Ids):
+    """The event's data with the ids of restored rows renumbered (registry.backup_event_ids)."""
+    data = row.get("data")
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for prefix, keys in registry.BACKUP_EVENT_IDS:
+        if not str(row.get("verb", "")).startswith(prefix):
+            continue
+        for key, (label, template) in keys.items():
+            if key in data:
+                data[key] = _renumber(data[key], label, template, ids)
+    return data
+
+
+def _renumber(value, label: str, template: str, ids: _Ids):
+    if isinstance(value, list):
+        return [_renumber(item, label, template, ids) for item in value]
+    if template and isinstance(value, str):
+        prefix = template.split("{}")[0]
+        if value.startswith(prefix) and value[len(prefix) :].isdigit():
+            new = ids.get(label, int(value[len(prefix) :]), strict=False)
+            return template.format(new) if new is not None else value
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        new = ids.get(label, value, strict=False)
+        return new if new is not None else value
+    return value
+
+
+def _renumber_json(value, keys: dict[str, str], ids: _Ids):
+    """The JSON value with every `keys` entry (at any depth) holding a restored row's new id."""
+    if isinstance(value, list):
+        return [_renumber_json(item, keys, ids) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in keys:
+            out[key] = _renumber(item, keys[key], "", ids)
+        else:
+            out[key] = _renumber_json(item, keys, ids)
+    return out
