@@ -4,6 +4,7 @@ from .models import (
     AuditEvent,
     DuplicateCandidate,
     ImportBatch,
+    Invitation,
     Membership,
     Record,
     Review,
@@ -63,3 +64,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "review", "actor", "verb", "record"]
     list_filter = ["verb"]
     raw_id_fields = ["record", "other_record", "batch"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent and answered through the members page (the token is only hashed)."""
+
+    list_display = ["review", "email", "username", "roles", "status", "expires_at", "invited_by"]
+    list_filter = ["status"]
+    readonly_fields = ["token_hash"]

@@ -239,3 +239,45 @@ def test_the_next_task_panel_leads_a_reviewer_to_the_work_and_the_home_page_show
     arbiter = login(dave)
     arbiter.goto(REVIEW)
     expect(arbiter.get_by_test_id("next-tasks-panel")).to_contain_text("Resolve 1 conflict")
+
+
+def test_retrieval_without_reloads_and_a_bulk_upload_matched_by_doi(
+    login, review, alice, bob, carol, tmp_path
+):
+    first, second = make_records(review, 2)
+    second.doi = "10.1186/s13287-021-02345-6"
+    second.save(update_fields=["doi"])
+    for record in (first, second):
+        vote(review, bob, record, "include")
+        vote(review, carol, record, "include")
+    page = login(bob)
+    page.goto(f"{REVIEW}screening/fulltext/")
+    page.evaluate("window.sameDocument = true")
+    page.get_by_test_id(f"retrieval-open-{first.pk}").click()
+    page.get_by_test_id(f"link-url-{first.pk}").fill("https://example.org/first.pdf")
+    page.get_by_test_id(f"link-{first.pk}").click()
+    row = page.locator(f"[data-testid=retrieval-row][data-record='{first.pk}']")
+    expect(row.get_by_test_id("row-saved")).to_be_visible()
+    expect(row.get_by_test_id("retrieval-status")).to_contain_text("Retrieved")
+    assert page.evaluate("window.sameDocument") is True, "the page was reloaded"
+    named = tmp_path / "10.1186_s13287-021-02345-6.pdf"
+    named.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    stray = tmp_path / "scan 0001.pdf"
+    stray.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page.get_by_test_id("bulk-upload").locator("summary").click()
+    page.get_by_test_id("bulk-files").set_input_files([str(named), str(stray)])
+    page.get_by_test_id("bulk-submit").click()
+    files = page.get_by_test_id("bulk-file")
+    expect(files).to_have_count(2)
+    expect(files.nth(0)).to_have_attribute("data-state", "matched")
+    expect(files.nth(0)).to_contain_text("doi in file name")
+    expect(files.nth(1)).to_have_attribute("data-state", "unmatched")
+    page.screenshot(path=f"{SHOTS}/bulk-before.png")
+    page.get_by_test_id("bulk-attach").click()
+    expect(page.locator(".messages")).to_contain_text("Attached: 1")
+    expect(files.nth(0)).to_have_attribute("data-state", "attached")
+    expect(files.nth(1)).to_contain_text("scan 0001.pdf")
+    page.screenshot(path=f"{SHOTS}/bulk-after.png")
+    from screening.models import Retrieval
+
+    assert Retrieval.objects.get(record=second).file_name == "10.1186_s13287-021-02345-6.pdf"
