@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test test-fast lint format bench bench-import bench-dedup bench-screening bench-meta bench-extraction lock check-deploy worker clean
+.PHONY: run demo test test-fast lint format bench bench-import bench-dedup bench-screening bench-meta bench-extraction bench-load faults lock check-deploy worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,6 +55,14 @@ bench-meta: $(STAMP)  ## one REML fit, 100-study analysis + forest plot; metafor
 
 bench-extraction: $(STAMP)  ## 60-field form, 4 arms x 6 outcomes: page, autosave, comparison
 	$(BIN)/python benchmarks/extraction_bench.py
+
+bench-load: $(STAMP)  ## locust: 20 reviewers + 2 arbiters, 100,000 records, 5 min, gunicorn + PostgreSQL (db ra_load)
+	$(BIN)/python benchmarks/load/run.py $(LOAD_ARGS)
+
+faults: $(STAMP)  ## kill a worker mid-job, stop Redis, restart PostgreSQL under load (private services in /tmp)
+	$(BIN)/python benchmarks/faults_worker_kill.py
+	$(BIN)/python benchmarks/faults_redis_down.py
+	$(BIN)/python benchmarks/faults_pg_restart.py
 
 check-deploy: $(STAMP)  ## `check --deploy` with production-like settings
 	DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=reviews.example.org \

@@ -96,14 +96,63 @@ def _run_in_thread(name: str, args: tuple) -> None:
         close_old_connections()
 
 
-def job_enqueue(task_name: str, *args) -> None:
-    """Run the Celery task called `task_name` with `args` once the surrounding transaction commits."""
+PAUSED_ERROR = (
+    "Background work is paused: the task queue (Redis) cannot be reached, so this job was not started and "
+    "nothing was done. Start it again once background work is back."
+)
+BROKER_CHECK_EVERY = 15.0  # seconds a broker answer is trusted
+_broker_seen: dict[str, float | bool] = {"at": 0.0, "up": True}
+
+
+def background_paused() -> bool:
+    """True when jobs cannot be queued: TASKS_MODE=celery and the broker does not answer. Asked by every
+    page (the banner in base.html), so the answer is kept for BROKER_CHECK_EVERY seconds."""
+    if settings.TASKS_MODE != "celery":
+        return False
+    now = time.monotonic()
+    if now - float(_broker_seen["at"]) > BROKER_CHECK_EVERY:
+        _broker_seen.update(at=now, up=_broker_answers())
+    return not _broker_seen["up"]
+
+
+def _broker_answers() -> bool:
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+        return True
+    except Exception:  # any transport error means the same to people: background work is paused
+        log.warning("the task queue (broker) does not answer", exc_info=True)
+        return False
+
+
+def _publish(task_name: str, args: tuple, job: Job | None) -> None:
+    """Send the task to the broker; if it cannot be reached the job fails at once with a message saying
+    so (nothing half-done, and it can be started again) instead of waiting forever or answering 500."""
+    if background_paused():
+        error: Exception | None = ConnectionError("broker down (recently checked)")
+    else:
+        try:
+            _task(task_name).apply_async(args=args, retry=False)
+            return
+        except Exception as exc:  # kombu/redis transport errors; the job keeps the explanation
+            error = exc
+            _broker_seen.update(at=time.monotonic(), up=False)
+    log.warning("could not queue %s%s: %s", task_name, args, error)
+    if job is not None:
+        job_fail(job, PAUSED_ERROR)
+
+
+def job_enqueue(task_name: str, *args, job: Job | None = None) -> None:
+    """Run the Celery task called `task_name` with `args` once the surrounding transaction commits. Pass
+    the `job` row so that, with the broker down, it is failed with PAUSED_ERROR rather than left queued."""
 
     def dispatch() -> None:
         global _executor
         mode = settings.TASKS_MODE
         if mode == "celery":
-            _task(task_name).apply_async(args=args)
+            _publish(task_name, args, job)
         elif mode == "thread":
             from concurrent.futures import ThreadPoolExecutor
 

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviewapp.context_processors.background",
             ],
         },
     },
@@ -105,7 +106,13 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # Persistent connections are worth ~5x on the screening path (see PERFORMANCE.md).
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 600))}
+    # Health checks: a persistent connection broken by a database restart is replaced at the next request
+    # instead of failing it (the request that met the restart answers 503, see views/errors.py).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 600), conn_health_checks=True
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -240,6 +247,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "reviewapp.api.schema.add_error_responses",
+        "reviewapp.api.schema.add_links",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

@@ -202,7 +202,7 @@ def analysis_run_start(
                 kind=kind,
             )
             if enqueue:
-                jobs.job_enqueue(RUN_TASK, run.pk)
+                jobs.job_enqueue(RUN_TASK, run.pk, job=run)
     except IntegrityError:  # a concurrent start won the race
         return AnalysisRun.objects.filter(analysis=analysis, kind=kind, status__in=jobs.ACTIVE).first() or (
             analysis_run_start(analysis=analysis, actor=actor, kind=kind, enqueue=enqueue)

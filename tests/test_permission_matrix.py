@@ -269,12 +269,12 @@ synthesis:run-status         GET    members                    analysis
 synthesis:run-plot           GET    members                    analysis
 """
 
-# Pages outside any review: who sees what is simpler (anyone signed in), but they are in the table too.
+# Pages outside any review: anyone signed in (`anyone`: a redirect that shows nothing, to the home page).
 PUBLIC_PAGES = """
 home                         GET    signed-in
 review-new                   GET    signed-in
 review-new                   POST   signed-in
-review-list                  GET    signed-in
+review-list                  GET    anyone
 """
 
 # Not review pages: Django's admin and auth pages, the API root, schema and docs.
@@ -699,3 +699,13 @@ def test_page_methods_without_a_row_are_refused(world, db, name):
     owner = _browser("owner")
     for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - {m for n, m in PAGE_ROWS if n == name}:
         assert _call(owner, method, url).status_code == 405, f"{method} {url}"
+
+
+@pytest.mark.parametrize("key", sorted(PUBLIC_ROWS), ids=" ".join)
+def test_pages_outside_reviews_need_only_a_sign_in(world, db, key):
+    name, method = key
+    url = _url(PAGE_ROUTES[name], {})
+    anonymous = _call(_browser(None), method, url)
+    target = "/" if PUBLIC_ROWS[key] == "anyone" else "/accounts/login/"
+    assert anonymous.status_code == 302 and anonymous["Location"].split("?")[0] == target
+    assert _outcome(_call(_browser("outsider"), method, url).status_code) == "ok"

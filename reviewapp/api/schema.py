@@ -60,3 +60,71 @@ def add_error_responses(result, generator, request, public):
             for code in codes:
                 responses.setdefault(code, {"description": _TEXT[code], "content": _content(code)})
     return result
+
+
+_CREATED = ("201", "202", "200")
+
+
+def _body_schema(result: dict, response: dict) -> dict:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    return result["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def _path_params(operation: dict) -> set[str]:
+    return {
+        p["name"] for p in operation.get("parameters", []) if isinstance(p, dict) and p.get("in") == "path"
+    }
+
+
+def _created_key(result: dict, path: str, body: dict) -> tuple[str | None, str | None]:
+    """Where the created object's key is in a create's answer: `id`, a review's `slug`, or the id of the
+    object named like the collection (POST .../votes/ answers {"vote": {"id": ...}, ...})."""
+    fields = body.get("properties", {})
+    if "id" in fields:
+        return "id", "id"
+    if "slug" in fields:
+        return "slug", "review_slug"
+    for name, field in fields.items():
+        nested = _body_schema(result, {"content": {"application/json": {"schema": field}}})
+        if path.rstrip("/").endswith(f"/{name}s") and "id" in nested.get("properties", {}):
+            return f"{name}/id", "id"
+    return None, None
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from each create to the operations on what it
+    created (POST .../things/ answering {"id": ...} -> GET/PATCH/DELETE/actions on .../things/{id}/...),
+    and from a new review (its slug) to everything under /reviews/{review_slug}/. Clients and stateful
+    tests (schemathesis) follow them."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        post = operations.get("post")
+        if not isinstance(post, dict):
+            continue
+        code = next((c for c in _CREATED if c in post.get("responses", {})), None)
+        if code is None:
+            continue
+        key, param = _created_key(result, path, _body_schema(result, post["responses"][code]))
+        if key is None:
+            continue
+        below = f"{path}{{{param}}}/" if param == "id" else f"{path}{{review_slug}}/"
+        links = {}
+        for target, target_ops in paths.items():
+            if not target.startswith(below):
+                continue
+            for operation in target_ops.values():
+                if not isinstance(operation, dict) or "operationId" not in operation:
+                    continue
+                wanted = _path_params(operation)
+                parameters = {name: f"$request.path.{name}" for name in wanted if name != param}
+                if param not in wanted or set(parameters) - _path_params(post):
+                    continue
+                parameters[param] = f"$response.body#/{key}"
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": parameters,
+                }
+        if links:
+            post["responses"][code]["links"] = links
+    return result

@@ -24,6 +24,13 @@ User = get_user_model()
 
 class ReviewSerializer(serializers.ModelSerializer):
     my_roles = serializers.SerializerMethodField()
+    # Lists of words (never null: a multipart "null" used to reach the NOT NULL column as None, a 500)
+    include_keywords = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, help_text="Words highlighted as relevant"
+    )
+    exclude_keywords = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, help_text="Words hinting at exclusion"
+    )
 
     class Meta:
         model = Review

@@ -102,7 +102,7 @@ def dedup_run_start(*, review: Review, actor, enqueue: bool = True) -> DedupRun:
         with transaction.atomic():
             run = DedupRun.objects.create(review=review, created_by=actor)
             if enqueue:
-                jobs.job_enqueue(DEDUP_TASK, run.pk)
+                jobs.job_enqueue(DEDUP_TASK, run.pk, job=run)
     except IntegrityError:  # a concurrent start won the race: report its run
         return DedupRun.objects.filter(review=review, status__in=jobs.ACTIVE).first() or dedup_run_start(
             review=review, actor=actor, enqueue=enqueue

@@ -157,7 +157,7 @@ def import_start(
         forced=batch.forced,
     )
     if enqueue:
-        jobs.job_enqueue(IMPORT_TASK, batch.pk)
+        jobs.job_enqueue(IMPORT_TASK, batch.pk, job=batch)
     return batch
 
 

@@ -8,9 +8,13 @@ shape through ``reviewapp.api.exceptions.exception_handler``.
 from __future__ import annotations
 
 import re
+import sys
 
-from django.http import JsonResponse
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 MESSAGES = {
@@ -18,7 +22,14 @@ MESSAGES = {
     403: ("permission_denied", "Not allowed", "Your role in this review does not allow this."),
     404: ("not_found", "Not found", "There is nothing here, or it is not shared with you."),
     500: ("server_error", "Something went wrong", "The error was logged; please try again in a moment."),
+    503: (
+        "database_unavailable",
+        "Temporarily unavailable",
+        "The database cannot be reached right now (a restart or maintenance). Nothing was saved by this "
+        "request; please try again in a moment.",
+    ),
 }
+RETRY_AFTER = "5"  # seconds: a database restart takes a few
 
 
 def wants_json(request) -> bool:
@@ -72,7 +83,23 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """500, or 503 when the error is that the database cannot be reached (restarted, failed over): the
+    request failed cleanly and the next one will reconnect (CONN_HEALTH_CHECKS)."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     return error_response(request, 500)
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 without touching the database: no session, no user, no messages."""
+    code, title, text = MESSAGES[503]
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"detail": text, "code": code}, status=503)
+    else:
+        context = {"status": 503, "title": title, "text": text, "user": AnonymousUser()}
+        response = HttpResponse(render_to_string("error.html", context), status=503)
+    response["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def csrf_failure(request, reason=""):

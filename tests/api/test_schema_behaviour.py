@@ -101,3 +101,19 @@ def test_a_vote_on_a_record_that_does_not_exist_is_a_404(api, bob, review):
     assert response.status_code == 404
     assert response.json() == {"detail": "No such record in this review.", "code": "not_found"}
     assert not Vote.objects.exists()
+
+
+def test_review_keywords_null_is_a_400_not_a_500(api, alice, review):
+    response = api(alice).patch(f"{BASE}/", {"include_keywords": None}, format="json")
+    assert response.status_code == 400 and "include_keywords" in response.json()
+
+
+def test_review_keywords_in_a_form_are_words_never_null(api, alice, review):
+    # multipart "null" used to be parsed as JSON null and reach the NOT NULL column: a 500
+    response = api(alice).patch(f"{BASE}/", {"include_keywords": "null"}, format="multipart")
+    assert response.status_code == 200 and response.json()["include_keywords"] == ["null"]
+
+
+def test_review_keywords_are_a_list_of_words(api, alice, review):
+    response = api(alice).patch(f"{BASE}/", {"include_keywords": ["umbilical", "HbA1c"]}, format="json")
+    assert response.status_code == 200 and response.json()["include_keywords"] == ["umbilical", "HbA1c"]
