@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat as format_bytes
 
-from .models import Decision, VerdictDecision
+from .models import Decision, PrioritySettings, VerdictDecision
 
 
 class VoteForm(forms.Form):
@@ -39,3 +39,18 @@ class ReasonsForm(forms.Form):
 
     def clean_labels(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["labels"].splitlines() if line.strip()]
+
+
+class PriorityForm(forms.ModelForm):
+    """The owner's prioritised-screening settings (ranges as the model's validators say)."""
+
+    class Meta:
+        model = PrioritySettings
+        fields = ["rank_by_relevance", "retrain_every", "recall_target", "confidence", "streak"]
+        labels = {
+            "rank_by_relevance": "Order the title/abstract work lists by predicted relevance",
+            "retrain_every": "Retrain after every … votes",
+            "recall_target": "Recall target",
+            "confidence": "Confidence",
+            "streak": "Irrelevant in a row to flag",
+        }

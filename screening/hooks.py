@@ -13,11 +13,26 @@ DEMO_FULL_TEXT_REASONS = [  # the demo review (gambling during COVID-19)
 
 
 def settle_after_settings_change(*, review, actor, before: dict, after: dict) -> None:
-    """N (votes_required) lowered: records that now have enough votes get their verdict or conflict."""
+    """N (votes_required) lowered: records that now have enough votes get their verdict or conflict.
+    Any change of N changes which records the work lists hold: rebuild them."""
     if after.get("votes_required", 0) < before.get("votes_required", 0):
         from .services.votes import votes_settle_all
 
         votes_settle_all(review=review, actor=actor)
+    if after.get("votes_required") != before.get("votes_required"):
+        rebuild_worklists(review=review)
+
+
+def rebuild_worklists(*, review) -> None:
+    from .services.worklist import worklist_build_enqueue
+
+    worklist_build_enqueue(review=review)
+
+
+def rebuild_member_worklists(*, review, user) -> None:
+    from .services.worklist import worklist_build_enqueue
+
+    worklist_build_enqueue(review=review, reviewer_id=user.pk)
 
 
 def voting_complete(record_ref: str, stage_ref: str):
@@ -50,8 +65,25 @@ def demo_screening(*, review, users: dict) -> None:
             )
 
 
+def overview_panel(request, review, member):
+    from .views import overview_panel as panel
+
+    return panel(request, review, member)
+
+
 def register() -> None:
     registry.on_settings_changed(settle_after_settings_change)
+    registry.on_records_changed(rebuild_worklists)
+    registry.on_members_changed(rebuild_member_worklists)
     registry.blinded_events("vote.", voting_complete)
     registry.included_reports_provider(included_reports)
     registry.demo_step(demo_screening)
+    registry.dashboard_panel(overview_panel)
+    registry.event_texts(
+        {
+            "screening.priority_updated": "Prioritised screening settings changed",
+            "screening.stopped": "Title/abstract screening stopped on the stopping rule: {records} records "
+            "marked ineligible by automation tools (p = {p_value}, estimated recall {recall_estimate})",
+            "screening.stop_undone": "Stop of title/abstract screening undone ({records} records restored)",
+        }
+    )

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .. import dedup, jobs
+from .. import dedup, jobs, registry
 from ..jobs import JobStatus
 from ..models import (
     MERGED_STATUSES,
@@ -47,6 +47,7 @@ DEDUP_TASK = "reviewapp.find_duplicates"
 
 def _bump(review: Review) -> None:
     Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
+    registry.records_changed(review=review)
 
 
 def _completeness(row: dict) -> tuple:

@@ -14,7 +14,8 @@ from reviewapp.services.duplicates import duplicates_find, record_remove
 from reviewapp.services.imports import import_file_now
 from reviewapp.services.reviews import source_create
 from screening.models import Conflict, Stage
-from screening.services import fulltext, votes
+from screening.selectors import unscreened_records
+from screening.services import fulltext, stopping, votes
 from synthesis.prisma_selectors import box_records, prisma_counts
 from tests.factories import ReviewFactory, UserFactory
 
@@ -134,6 +135,24 @@ def _vote_pair(review, users, record, stage, outcome, reasons):
 OUTCOMES = ["none", "one", "include", "exclude", "open", "conflict_include", "conflict_exclude"]
 
 
+def _stop_or_undo(review, users, data, expected, is_other):
+    """The owner may stop screening on the stopping rule (the records nobody voted on move to
+    excluded_automatic), and may undo that (they move back)."""
+    action = data.draw(st.sampled_from(["none", "stop", "stop_undo"]), label="stop")
+    unvoted = list(unscreened_records(review))
+    if action == "none" or not unvoted:
+        return
+    stop = stopping.screening_stop(review=review, actor=users["owner"])
+    assert stop.records_count == len(unvoted)
+    if action == "stop_undo":
+        stopping.screening_stop_undo(review=review, actor=users["owner"], stop_id=stop.pk)
+        return
+    for record in unvoted:
+        if not is_other[record.source_id]:  # "other methods" records are all "not sought" before full text
+            expected["awaiting_screening"] -= 1
+            expected["excluded_automatic"] += 1
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=25,
@@ -191,6 +210,8 @@ def test_every_record_is_in_exactly_one_box_and_the_boxes_add_up(tmp_path, plan,
     for number in range(groups):  # the first `groups` reports form studies, the last study takes the rest
         members = included[number:] if number == groups - 1 else [included[number]]
         studies.study_create(review=review, actor=users["owner"], record_ids=[r.pk for r in members])
+
+    _stop_or_undo(review, users, data, expected, is_other)
 
     counts = prisma_counts(review)  # checks that the boxes add up
     leaves = counts.leaves()
