@@ -17,7 +17,7 @@ from screening.services import fulltext as fulltext_services
 from screening.services import votes as vote_services
 
 from ..factories import ImportBatchFactory, RecordFactory
-from ..screening.conftest import SEED_REASONS
+from ..screening.conftest import SEED_REASONS, imported
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,9 @@ VOTED = f"""([before, done]) => document.querySelector('#screen-panel')?.dataset
 
 def make_records(review, n):
     batch = ImportBatchFactory(source__review=review)
-    return [RecordFactory(batch=batch) for _ in range(n)]
+    made = [RecordFactory(batch=batch) for _ in range(n)]
+    imported(review)  # what an import's hook does: the work lists are built
+    return made
 
 
 def shown(page) -> int | None:
