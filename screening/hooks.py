@@ -24,9 +24,15 @@ def settle_after_settings_change(*, review, actor, before: dict, after: dict) ->
 
 
 def rebuild_worklists(*, review) -> None:
+    """Records changed (an import, a merge, a removal): rebuild the work lists, and retrain the ranking if
+    it is on (new records are ranked after the others until then)."""
+    from .models import PrioritySettings
+    from .services.ranking import ranking_request
     from .services.worklist import worklist_build_enqueue
 
     worklist_build_enqueue(review=review)
+    if PrioritySettings.objects.filter(review=review, rank_by_relevance=True).exists():
+        ranking_request(review=review)
 
 
 def rebuild_member_worklists(*, review, user) -> None:

@@ -229,8 +229,7 @@ def test_a_reviewer_never_sees_the_others_vote_before_the_voting_is_complete(log
     open_screen(bob_page)
     bobs = vote_by_key(bob_page, "i", 1)
     open_screen(carol_page)
-    assert shown(carol_page) == bobs  # everyone walks the review's order, so pairs complete
-    # Carol opens the next record in that order: after voting on his, it is Bob's queue head too.
+    assert shown(carol_page) is not None  # bob's record or a fresh one: the page does not say which
     carols = review.records.exclude(pk=bobs).order_by("sort_key").values_list("pk", flat=True).first()
     open_screen(carol_page, record=carols)  # any record of her queue may be opened
     assert vote_by_key(carol_page, "e", 1) == carols
@@ -239,8 +238,8 @@ def test_a_reviewer_never_sees_the_others_vote_before_the_voting_is_complete(log
     open_screen(carol_page, record=bobs)
     no_trace_of(carol_page, "bob", bobs)
     expect(carol_page.get_by_test_id("my-vote")).to_have_count(0)
-    # Bob's page for Carol's record (his queue head now): no trace of hers.
-    open_screen(bob_page)
+    # Bob's page for Carol's record (in his queue): no trace of hers.
+    open_screen(bob_page, record=carols)
     assert shown(bob_page) == carols
     no_trace_of(bob_page, "carol", carols)
     expect(bob_page.get_by_test_id("my-vote")).to_have_count(0)

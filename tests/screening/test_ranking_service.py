@@ -185,3 +185,16 @@ def test_without_ranking_the_page_shows_no_relevance(review, bob, records, clien
     client.force_login(bob)
     html = client.get("/reviews/perinatal-msc/screening/screen/title_abstract/").content.decode()
     assert 'data-testid="relevance"' not in html
+
+
+def test_new_records_with_ranking_on_queue_a_retraining(
+    review, alice, bob, topical, cast, django_capture_on_commit_callbacks
+):
+    from reviewapp import registry
+
+    topical()
+    PrioritySettings.objects.create(review=review, rank_by_relevance=True)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        registry.records_changed(review=review)  # what an import, a merge or a removal calls
+    assert RankingRun.objects.filter(review=review, status="queued").count() == 1
+    assert len(queued) == 2  # the work-list build and the training
