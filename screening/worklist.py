@@ -129,32 +129,29 @@ def interleave_takes_started(reviewer_id: int, started_id: int, fresh_id: int) -
 
 
 def next_record(review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...]) -> Record | None:
-    """The head of the reviewer's queue: the fresh pool's head or the started pool's, interleaved."""
-    fresh = _pool_head(review, stage, reviewer_id, fields, votes_so_far=0)
-    started = None
-    for votes in range(review.votes_required - 1, 0, -1):  # nearest to complete first
-        started = _pool_head(review, stage, reviewer_id, fields, votes_so_far=votes)
-        if started is not None:
-            break
+    """The head of the reviewer's queue: the fresh pool's head or the started pool's, interleaved. One
+    statement: the head of every pool (votes so far = 0, 1, ... N-1), each from the queue_next index."""
+    heads = {row.pool_votes: row for row in _pool_heads(review, stage, reviewer_id, fields)}
+    fresh = heads.pop(0, None)
+    started = heads[max(heads)] if heads else None  # nearest to complete first
     if fresh is None or started is None:
         return fresh or started
     return started if interleave_takes_started(reviewer_id, started.pk, fresh.pk) else fresh
 
 
-def _pool_head(
-    review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...], *, votes_so_far: int
-) -> Record | None:
-    """The first row of one pool of the reviewer's queue, skipping rows a concurrent change has made stale
+def _pool_heads(review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...]) -> list[Record]:
+    """The first row of each pool of the reviewer's queue, skipping rows a concurrent change has made stale
     (and records removed or merged since the last build, so a queue awaiting its rebuild stays safe).
 
     The hot path of screening, so one hand-written statement (portable SQL): the ORM would spend more time
-    compiling its three NOT EXISTS than the database spends answering them from the queue_next index.
+    compiling its NOT EXISTS than the database spends answering them from the queue_next index.
     """
     quote = connection.ops.quote_name
     tables = {model: quote(model._meta.db_table) for model in (QueueItem, Record, Vote, Verdict, Conflict)}
     columns = ", ".join(f"r.{quote(Record._meta.get_field(name).column)}" for name in fields)
-    sql = f"""
-        SELECT {columns} FROM {tables[QueueItem]} q JOIN {tables[Record]} r ON r.id = q.record_id
+    one = f"""
+        SELECT {columns}, q.votes_so_far AS pool_votes
+        FROM {tables[QueueItem]} q JOIN {tables[Record]} r ON r.id = q.record_id
         WHERE q.review_id = %s AND q.stage = %s AND q.reviewer_id = %s AND q.votes_so_far = %s
           AND r.duplicate_of_id IS NULL AND r.removed_reason = ''
           AND NOT EXISTS (SELECT 1 FROM {tables[Vote]} v
@@ -163,15 +160,19 @@ def _pool_head(
           AND NOT EXISTS (SELECT 1 FROM {tables[Conflict]} c
                           WHERE c.record_id = q.record_id AND c.stage = %s AND c.status = %s)
         ORDER BY {_order_sql("q")} LIMIT 1"""  # noqa: S608 - names and the order come from the models
-    params = [
-        review.pk,
-        stage,
-        reviewer_id,
-        votes_so_far,
-        stage,
-        reviewer_id,
-        stage,
-        stage,
-        ConflictStatus.OPEN,
-    ]
-    return next(iter(Record.objects.raw(sql, params)), None)
+    pools = range(max(review.votes_required, 1))
+    sql = " UNION ALL ".join(f"SELECT * FROM ({one}) AS pool{v}" for v in pools)  # noqa: S608
+    params: list = []
+    for votes in pools:
+        params += [
+            review.pk,
+            stage,
+            reviewer_id,
+            votes,
+            stage,
+            reviewer_id,
+            stage,
+            stage,
+            ConflictStatus.OPEN,
+        ]
+    return list(Record.objects.raw(sql, params))

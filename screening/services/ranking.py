@@ -8,7 +8,8 @@ request path while reviewers keep the previous ranking.
   constraint, so a second request meanwhile is a no-op) and the task `screening.ranking_train`.
 - `ranking_train` (the task): claims the run (a redelivered task finds it taken and does nothing), fits
   TF-IDF + logistic regression (screening.ranking, pure) on the verdicts and single votes, then in one
-  transaction replaces the review's RankPosition rows and re-keys the title/abstract work lists. Until
+  transaction replaces the review's RankPosition rows (those of records nobody voted on: a voted record
+  keeps its pre-vote place, so its score never hints at the vote) and re-keys the work lists. Until
   that commits, every reviewer keeps walking the previous ranking: the queue never waits for training.
 """
 
@@ -140,8 +141,12 @@ def _store(review: Review, run: RankingRun, result: LiveRanking) -> None:
     # new one started while the old process still runs)
     PrioritySettings.objects.select_for_update().filter(review=review).first()
     if not result.cold_start:
-        RankPosition.objects.filter(review=review).delete()
-        _insert_positions(review, run, result)
+        # A record someone has voted on keeps the place it had before the vote: the new model was fitted on
+        # that vote, so its new score would hint at the vote to the reviewer who has not voted yet.
+        voted = Vote.objects.filter(review=review, stage=TA).values("record_id")
+        RankPosition.objects.filter(review=review).exclude(record_id__in=voted).delete()
+        kept = set(RankPosition.objects.filter(review=review).values_list("record_id", flat=True))
+        _insert_positions(review, run, result, skip=kept)
         _rekey(review, ranked=True)
     done = jobs.job_succeed(
         run,
@@ -194,10 +199,11 @@ def corpus_of(review: Review) -> Corpus:
     return corpus
 
 
-def _insert_positions(review: Review, run: RankingRun, result: LiveRanking) -> None:
+def _insert_positions(review: Review, run: RankingRun, result: LiveRanking, skip: set) -> None:
     rows = (
         (review.pk, rid, run.pk, RANKED_KEY_BASE + i, score)
         for i, (rid, score) in enumerate(zip(result.order, result.scores, strict=True))
+        if rid not in skip
     )
     table = RankPosition._meta.db_table
     columns = "review_id, record_id, run_id, key, score"

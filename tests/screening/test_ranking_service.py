@@ -198,3 +198,39 @@ def test_new_records_with_ranking_on_queue_a_retraining(
         registry.records_changed(review=review)  # what an import, a merge or a removal calls
     assert RankingRun.objects.filter(review=review, status="queued").count() == 1
     assert len(queued) == 2  # the work-list build and the training
+
+
+def test_a_record_someone_voted_on_keeps_its_place_from_before_the_vote(
+    review, alice, bob, carol, topical, cast, django_capture_on_commit_callbacks
+):
+    relevant, other = topical()
+    cast(carol, relevant[0], "include")
+    cast(carol, other[0], "exclude")
+    _ranking_on(review, alice, django_capture_on_commit_callbacks, retrain_every=2)
+    target = other[7]
+    before = RankPosition.objects.get(record=target)
+    with django_capture_on_commit_callbacks(execute=True):
+        cast(carol, target, "include")  # a surprising include: refitted, its score would jump
+        cast(carol, other[8], "exclude")
+    assert RankingRun.objects.filter(review=review, status="succeeded", cold_start=False).count() == 2
+    after = RankPosition.objects.get(record=target)
+    assert (after.key, after.score, after.run_id) == (before.key, before.score, before.run_id)
+    assert RankPosition.objects.get(record=other[9]).run_id != before.run_id  # the others were re-ranked
+
+
+def test_a_reviewer_who_joins_later_gets_the_ranked_order(
+    review, alice, carol, topical, cast, django_capture_on_commit_callbacks
+):
+    from reviewapp.services import reviews as review_services
+    from tests.factories import UserFactory
+
+    relevant, other = topical()
+    cast(carol, relevant[0], "include")
+    cast(carol, other[0], "exclude")
+    _ranking_on(review, alice, django_capture_on_commit_callbacks)
+    erin = UserFactory(username="erin")
+    with django_capture_on_commit_callbacks(execute=True):
+        review_services.member_set(review=review, actor=alice, user=erin, roles=["reviewer"])
+    fresh = QueueItem.objects.filter(reviewer=erin, stage=TA, votes_so_far=0).order_by("sort_key")
+    assert {r.record_id for r in fresh[:19]} == {r.pk for r in relevant[1:]}
+    assert None not in {r.rank_score for r in fresh}
