@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test test-fast lint format bench bench-import bench-dedup bench-screening bench-meta bench-extraction bench-load faults lock check-deploy worker clean
+.PHONY: run demo test test-fast lint format bench bench-import bench-dedup bench-screening bench-ranking bench-meta bench-extraction bench-load faults lock check-deploy worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,7 +39,7 @@ lint: $(STAMP)  ## ruff (lint + format), import contracts (ARCHITECTURE.md), myp
 format: $(STAMP)
 	$(BIN)/ruff format .
 
-bench: bench-import bench-dedup bench-screening bench-meta bench-extraction  ## needs PostgreSQL (BENCH_DATABASE_URL, default local)
+bench: bench-import bench-dedup bench-screening bench-ranking bench-meta bench-extraction  ## needs PostgreSQL (BENCH_DATABASE_URL, default local)
 
 bench-import: $(STAMP)
 	$(BIN)/python benchmarks/import_bench.py
@@ -49,6 +49,9 @@ bench-dedup: $(STAMP)
 
 bench-screening: $(STAMP)
 	$(BIN)/python benchmarks/screening_bench.py
+
+bench-ranking: $(STAMP)  ## prioritised screening at 100,000 records: retrain + re-rank, next record
+	$(BIN)/python benchmarks/ranking_live_bench.py
 
 bench-meta: $(STAMP)  ## one REML fit, 100-study analysis + forest plot; metafor beside it when R is installed
 	$(BIN)/python benchmarks/meta_bench.py

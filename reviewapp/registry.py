@@ -2,6 +2,9 @@
 
 - settings_changed   review settings changed (e.g. N lowered: screening settles records that now have enough
                      votes; extraction/RoB will do the same for theirs)
+- records_changed    the review's records changed as a set (an import, a merge or its undo, a removal or a
+                     restore; Review.records_version was bumped): screening rebuilds its work lists
+- members_changed    a member was added, changed roles or left: screening rebuilds that member's work lists
 - blinded_events     "stage complete" for blinding: events whose verb starts with a prefix are hidden from
                      other members until the item is complete (see dualwork.blinding)
 - event_texts        readable timeline texts per audit verb
@@ -83,6 +86,8 @@ REVIEW_PROGRESS: list[ProgressProvider] = []
 
 SETTINGS_CHANGED: list[SettingsHook] = []
 RECORD_COLUMNS: list[RecordColumn] = []
+RECORDS_CHANGED: list[Callable[..., Any]] = []  # (*, review) -> None, called inside the writer's transaction
+MEMBERS_CHANGED: list[Callable[..., Any]] = []  # (*, review, user) -> None, likewise
 BLINDED_EVENTS: list[BlindedEvents] = []
 # verb -> a str.format template over the event's data, or a function (data: dict) -> str
 EVENT_TEXTS: dict[str, str | Callable[[dict], str]] = {}
@@ -121,6 +126,26 @@ def on_settings_changed(hook: SettingsHook) -> SettingsHook:
 def settings_changed(*, review, actor, before: dict, after: dict) -> None:
     for hook in SETTINGS_CHANGED:
         hook(review=review, actor=actor, before=before, after=after)
+
+
+def on_records_changed(hook: Callable[..., Any]) -> Callable[..., Any]:
+    _add(RECORDS_CHANGED, hook)
+    return hook
+
+
+def records_changed(*, review) -> None:
+    for hook in RECORDS_CHANGED:
+        hook(review=review)
+
+
+def on_members_changed(hook: Callable[..., Any]) -> Callable[..., Any]:
+    _add(MEMBERS_CHANGED, hook)
+    return hook
+
+
+def members_changed(*, review, user) -> None:
+    for hook in MEMBERS_CHANGED:
+        hook(review=review, user=user)
 
 
 def blinded_events(verb_prefix: str, complete: CompleteExpression) -> None:

@@ -4,7 +4,7 @@ from django.template.defaultfilters import filesizeformat as format_bytes
 
 from reviewapp.uploads import NO_FILE_WEB
 
-from .models import Decision, VerdictDecision
+from .models import Decision, PrioritySettings, VerdictDecision
 
 
 class VoteForm(forms.Form):
@@ -44,3 +44,18 @@ class ReasonsForm(forms.Form):
 
     def clean_labels(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["labels"].splitlines() if line.strip()]
+
+
+class PriorityForm(forms.ModelForm):
+    """The owner's prioritised-screening settings (ranges as the model's validators say)."""
+
+    class Meta:
+        model = PrioritySettings
+        fields = ["rank_by_relevance", "retrain_every", "recall_target", "confidence", "streak"]
+        labels = {
+            "rank_by_relevance": "Order the title/abstract work lists by predicted relevance",
+            "retrain_every": "Retrain after every … votes",
+            "recall_target": "Recall target",
+            "confidence": "Confidence",
+            "streak": "Irrelevant in a row to flag",
+        }

@@ -13,11 +13,32 @@ DEMO_FULL_TEXT_REASONS = [  # the demo review (gambling during COVID-19)
 
 
 def settle_after_settings_change(*, review, actor, before: dict, after: dict) -> None:
-    """N (votes_required) lowered: records that now have enough votes get their verdict or conflict."""
+    """N (votes_required) lowered: records that now have enough votes get their verdict or conflict.
+    Any change of N changes which records the work lists hold: rebuild them."""
     if after.get("votes_required", 0) < before.get("votes_required", 0):
         from .services.votes import votes_settle_all
 
         votes_settle_all(review=review, actor=actor)
+    if after.get("votes_required") != before.get("votes_required"):
+        rebuild_worklists(review=review)
+
+
+def rebuild_worklists(*, review) -> None:
+    """Records changed (an import, a merge, a removal): rebuild the work lists, and retrain the ranking if
+    it is on (new records are ranked after the others until then)."""
+    from .models import PrioritySettings
+    from .services.ranking import ranking_request
+    from .services.worklist import worklist_build_enqueue
+
+    worklist_build_enqueue(review=review)
+    if PrioritySettings.objects.filter(review=review, rank_by_relevance=True).exists():
+        ranking_request(review=review)
+
+
+def rebuild_member_worklists(*, review, user) -> None:
+    from .services.worklist import worklist_build_enqueue
+
+    worklist_build_enqueue(review=review, reviewer_id=user.pk)
 
 
 def voting_complete(record_ref: str, stage_ref: str):
@@ -59,6 +80,12 @@ def demo_screening(*, review, users: dict) -> None:
             )
 
 
+def overview_panel(request, review, member):
+    from .views import overview_panel as panel
+
+    return panel(request, review, member)
+
+
 def register() -> None:
     from .next_tasks import next_tasks, review_progress
     from .record_columns import COLUMNS
@@ -70,6 +97,8 @@ def register() -> None:
     for column in COLUMNS:
         registry.record_column(column)
     registry.on_settings_changed(settle_after_settings_change)
+    registry.on_records_changed(rebuild_worklists)
+    registry.on_members_changed(rebuild_member_worklists)
     registry.blinded_events("vote.", voting_complete)
     registry.included_reports_provider(included_reports)
     registry.records_with_work_provider(records_with_votes)
@@ -91,3 +120,12 @@ def register() -> None:
     )
     registry.backup_event_ids("verdict.", {"conflict": "screening.Conflict", "reason": reason})
     registry.backup_event_ids("conflict.", {"conflict": "screening.Conflict", "reason": reason})
+    registry.dashboard_panel(overview_panel)
+    registry.event_texts(
+        {
+            "screening.priority_updated": "Prioritised screening settings changed",
+            "screening.stopped": "Title/abstract screening stopped on the stopping rule: {records} records "
+            "marked ineligible by automation tools (p = {p_value}, estimated recall {recall_estimate})",
+            "screening.stop_undone": "Stop of title/abstract screening undone ({records} records restored)",
+        }
+    )

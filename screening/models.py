@@ -11,11 +11,13 @@ Invariants kept by the database:
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from reviewapp.dualwork import models as dualwork
 from reviewapp.dualwork.models import ConflictStatus, RevisionKind
+from reviewapp.jobs import Job
 from reviewapp.models import Record, Review, TimeStamped
 
 __all__ = ["ConflictStatus", "RevisionKind"]  # re-exported: the kernel's, used across screening
@@ -237,16 +239,18 @@ class QueueItem(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
     votes_so_far = models.PositiveSmallIntegerField(default=0)
-    sort_key = models.BigIntegerField()
+    sort_key = models.BigIntegerField(help_text="Record.sort_key, or RankPosition.key while ranked")
+    rank_score = models.FloatField(null=True, blank=True, help_text="The relevance score, while ranked")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["reviewer", "stage", "record"], name="queue_item_unique"),
         ]
         indexes = [
-            # record last, so the next-record lookup is answered from the index alone
+            # one range per pool (votes_so_far), record last: the next-record lookup of each pool is
+            # answered from the index alone
             models.Index(
-                fields=["review", "stage", "reviewer", "sort_key", "record"],
+                fields=["review", "stage", "reviewer", "votes_so_far", "sort_key", "record"],
                 name="queue_next",
             ),
             models.Index(fields=["record", "stage"], name="queue_record"),
@@ -273,3 +277,130 @@ class QueueSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer_id}'s {self.stage} queue at records version {self.records_version}"
+
+
+# --- prioritised screening (issue 11): the relevance ranking and the stopping rule --------------------
+
+
+class PrioritySettings(TimeStamped):
+    """The owner's choices for prioritised title/abstract screening, and the vote counter that triggers
+    the next training (one row per review, created when the owner first saves them)."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="screening_priority")
+    rank_by_relevance = models.BooleanField(
+        default=False, help_text="Order the title/abstract work lists by predicted relevance"
+    )
+    retrain_every = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Retrain the model after this many new title/abstract votes",
+    )
+    recall_target = models.FloatField(
+        default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
+        help_text="Recall the stopping test aims for (0.5-1)",
+    )
+    confidence = models.FloatField(
+        default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="Confidence of the stopping test (0.5-0.999)",
+    )
+    streak = models.PositiveIntegerField(
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text="'N irrelevant in a row' shown beside the test",
+    )
+    votes_since_training = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(retrain_every__gte=1), name="priority_retrain_every_positive"),
+            models.CheckConstraint(
+                condition=Q(recall_target__gt=0, recall_target__lte=1, confidence__gt=0, confidence__lt=1),
+                name="priority_target_and_confidence_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prioritised screening of {self.review_id} ({'on' if self.rank_by_relevance else 'off'})"
+
+
+class RankingRun(Job, TimeStamped):
+    """One training of the relevance model (a background job). The current ranking is the RankPosition
+    rows, written by the latest run that succeeded; at most one run per review is queued or running."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ranking_runs")
+    model_version = models.CharField(max_length=200, blank=True)
+    n_included = models.PositiveIntegerField(default=0)
+    n_excluded = models.PositiveIntegerField(default=0)
+    n_ranked = models.PositiveIntegerField(default=0)
+    cold_start = models.BooleanField(default=False)
+    top_terms = models.JSONField(default=list, blank=True, help_text="[[term, weight], ...] best first")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(status__in=["queued", "running"]),
+                name="ranking_run_one_active",
+            )
+        ]
+        indexes = [models.Index(fields=["review", "status", "-id"], name="ranking_run_latest")]
+
+    def __str__(self) -> str:
+        return f"ranking run {self.pk} of review {self.review_id} ({self.status})"
+
+
+RANKED_KEY_BASE = -(2**62)  # ranked records sort before every stable-order key (those are >= 0)
+
+
+class RankPosition(models.Model):
+    """A record's place in the review's current relevance ranking: `key` (RANKED_KEY_BASE + rank) is what
+    the title/abstract work lists sort by; `score` the model's decision value."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="rank_position")
+    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="positions")
+    key = models.BigIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["review", "key"], name="rank_position_order")]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} at {self.key - RANKED_KEY_BASE} (score {self.score:.3f})"
+
+
+class AutomationStop(TimeStamped):
+    """The owner stopped title/abstract screening on the stopping rule: the records nobody had voted on
+    were marked ineligible by automation tools (Record.removed_reason, `removed_note` = `marker`). Undone:
+    they are restored and go back into the work lists."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="automation_stops")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    records_count = models.PositiveIntegerField()
+    p_value = models.FloatField()
+    recall_estimate = models.FloatField()
+    recall_target = models.FloatField()
+    confidence = models.FloatField()
+    screened = models.PositiveIntegerField(help_text="Records with a title/abstract vote when stopped")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"], condition=Q(undone_at__isnull=True), name="automation_stop_one_active"
+            )
+        ]
+
+    @property
+    def marker(self) -> str:
+        return f"Stopping rule (batch {self.pk})"
+
+    def __str__(self) -> str:
+        return f"stop of review {self.review_id}: {self.records_count} records"

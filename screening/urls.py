@@ -23,6 +23,7 @@ urlpatterns = [
     path("screen/<stage:stage>/vote/", views.vote, name="vote"),
     path("screen/<stage:stage>/undo/", views.undo, name="undo"),
     path("screen/<stage:stage>/progress/", views.progress, name="progress"),
+    path("screen/<stage:stage>/prepare/", views.prepare, name="prepare"),
     path("conflicts/", views.conflict_list, name="conflicts"),
     path("conflicts/<int:pk>/", views.conflict_detail, name="conflict"),
     path("conflicts/<int:pk>/reopen/", views.conflict_reopen, name="conflict-reopen"),
@@ -34,4 +35,7 @@ urlpatterns = [
     path("fulltext/<int:record_id>/pdf/", views.pdf, name="pdf"),
     path("studies/", views.studies, name="studies"),
     path("agreement/", views.dashboard, name="agreement"),
+    path("priority/", views.priority, name="priority"),
+    path("stop/", views.stop, name="stop"),
+    path("stop/<int:pk>/undo/", views.stop_undo, name="stop-undo"),
 ]

@@ -21,10 +21,12 @@ from reviewapp.views.common import redirect_back
 
 from . import selectors
 from .api.views import pdf_response
-from .forms import AttachForm, LinkForm, NotRetrievedForm, ReasonsForm, ResolveForm, VoteForm
+from .forms import AttachForm, LinkForm, NotRetrievedForm, PriorityForm, ReasonsForm, ResolveForm, VoteForm
 from .highlight import compile_keywords
 from .models import Conflict, ConflictStatus, QueueItem, Stage, VerdictDecision, Vote
 from .services import fulltext as fulltext_services
+from .services import ranking as ranking_services
+from .services import stopping as stopping_services
 from .services import votes as vote_services
 from .services import worklist as worklist_services
 
@@ -39,8 +41,8 @@ def _context(review, member, nav: str, **extra) -> dict:
 
 
 def _shown_record(review, stage: str, user, record_id: str | None):
-    """The record asked for (one I voted on, or one in my queue), else the head of my queue."""
-    worklist_services.worklist_ensure_synced(review=review, stage=stage, reviewer=user)
+    """The record asked for (one I voted on, or one in my queue), else the head of my queue. Only reads:
+    the services that change the data keep the queue up to date."""
     if record_id and record_id.isdigit():
         mine = (
             Vote.objects.filter(review=review, stage=stage, reviewer=user, record_id=record_id).exists()
@@ -84,6 +86,10 @@ def _panel_context(
         else None,
         "error": error or [],
         "note": note if error else (vote.note if vote else ""),
+        "preparing": record is None and not selectors.worklist_ready(review, stage, user),
+        "relevance": selectors.relevance_of(review, record)
+        if record and stage == Stage.TITLE_ABSTRACT
+        else None,
     }
 
 
@@ -166,6 +172,15 @@ def undo(request, slug: str, stage: str):
     response = render(request, "screening/_panel.html", _panel_context(review, member, stage, shown))
     response["HX-Trigger"] = VOTED_EVENT
     return response
+
+
+@login_required
+@require_POST
+def prepare(request, slug: str, stage: str):
+    """Ask again for my work list to be built (it normally is, by the services that change the data)."""
+    review, member = member_or_404(request.user, slug, role=Role.REVIEWER)
+    worklist_services.worklist_build_enqueue(review=review, reviewer_id=request.user.pk)
+    return redirect("screening:screen", slug=slug, stage=stage)
 
 
 @login_required
@@ -558,11 +573,92 @@ def dashboard(request, slug: str):
                 "chart": selectors.progress_chart(series[stage]),
             }
         )
+    priority = selectors.stopping_state(review)
+    form = PriorityForm(instance=priority["settings"]) if member.is_owner else None
     return render(
         request,
         "screening/dashboard.html",
-        _context(review, member, "agreement", stages=stages),
+        _context(review, member, "agreement", stages=stages, priority=priority, priority_form=form),
     )
+
+
+def _owner_post(request, slug: str):
+    review, member = member_or_404(request.user, slug)
+    if not member.is_owner:
+        raise PermissionDenied("Only the owner changes prioritised screening or stops it.")
+    return review, member
+
+
+@login_required
+@require_POST
+def priority(request, slug: str):
+    review, member = _owner_post(request, slug)
+    form = PriorityForm(request.POST, instance=selectors.priority_settings(review))
+    if form.is_valid():
+        try:
+            ranking_services.priority_settings_update(
+                review=review, actor=request.user, **{name: form.cleaned_data[name] for name in form.fields}
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Prioritised screening settings saved.")
+            return redirect("screening:agreement", slug=slug)
+    for field, errors in form.errors.items():
+        messages.error(
+            request, f"{form.fields[field].label if field in form.fields else 'Settings'}: {' '.join(errors)}"
+        )
+    return redirect("screening:agreement", slug=slug)
+
+
+@login_required
+@require_POST
+def stop(request, slug: str):
+    review, member = _owner_post(request, slug)
+    try:
+        done = stopping_services.screening_stop(review=review, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"Screening stopped: {done.records_count} records marked ineligible by automation tools."
+        )
+    return redirect("screening:agreement", slug=slug)
+
+
+@login_required
+@require_POST
+def stop_undo(request, slug: str, pk: int):
+    review, member = _owner_post(request, slug)
+    try:
+        stopping_services.screening_stop_undo(review=review, actor=request.user, stop_id=pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Stop undone: the records are back in screening.")
+    return redirect("screening:agreement", slug=slug)
+
+
+def overview_panel(request, review, member) -> dict | None:
+    """On the review overview: where prioritised screening stands (only once the owner turned it on or
+    stopped screening)."""
+    state = selectors.stopping_state(review)
+    if not state["settings"].pk and not state["stop"]:
+        return None
+    test = state["test"]
+    stats = [
+        ("Stopping test p-value", f"{test.p_value:.3f}"),
+        ("Estimated recall", f"{test.recall_estimate:.0%}"),
+        ("Irrelevant in a row", state["streak"]),
+    ]
+    if state["stop"]:
+        stats.append(("Marked ineligible by automation", state["stop"].records_count))
+    return {
+        "template": "reviewapp/_panel.html",
+        "title": "Prioritised screening",
+        "stats": stats,
+        "link": ("Stopping rule and ranking", reverse("screening:agreement", kwargs={"slug": review.slug})),
+    }
 
 
 @login_required

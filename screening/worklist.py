@@ -8,8 +8,21 @@ open and the reviewer has not voted on it.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from reviewapp.models import Record, Review
@@ -18,6 +31,7 @@ from .models import (
     Conflict,
     ConflictStatus,
     QueueItem,
+    RankPosition,
     RetrievalStatus,
     Stage,
     Verdict,
@@ -27,11 +41,30 @@ from .models import (
 
 
 def worklist_order() -> list[str]:
-    """The order a work list offers records in: the review's stable pseudo-random order, the same for
-    every reviewer. It never depends on other people's votes — "records someone voted on first" would
-    tell a blinded reviewer that someone voted — and because every reviewer walks the same order, pairs
-    still complete as they go. A relevance ranking replaces this (and QueueItem.sort_key)."""
+    """The order within each pool of a work list: the review's stable pseudo-random order (`sort_key`), or,
+    with prioritised screening on, the current relevance ranking written into the same column. It never
+    depends on other people's votes; `next_record` interleaves the two pools (see there)."""
     return ["sort_key"]
+
+
+def queue_keys(stage: str) -> tuple:
+    """(sort_key, rank_score) of a queue row, as expressions over Record: at title/abstract the record's
+    place in the current relevance ranking if it has one (ranked records come first), else its stable
+    random key; full text is never ranked."""
+    if stage != Stage.TITLE_ABSTRACT:
+        return F("sort_key"), Value(None, output_field=FloatField())
+    ranked = RankPosition.objects.filter(record=OuterRef("pk"))
+    return (
+        Coalesce(Subquery(ranked.values("key")[:1]), F("sort_key")),
+        Subquery(ranked.values("score")[:1], output_field=FloatField()),
+    )
+
+
+def offer_filter(review: Review, stage: str, reviewer_id: int) -> Q:
+    """Which eligible, open records this reviewer is offered at all: the one place to narrow a work list
+    (e.g. records assigned to certain reviewers, a pilot round). Every build of the materialised queue,
+    full or per record, goes through `offered_records`, which applies it."""
+    return Q()
 
 
 def eligible_records(review: Review, stage: str) -> QuerySet[Record]:
@@ -71,6 +104,7 @@ def offered_records(review: Review, stage: str, reviewer_id: int) -> QuerySet[Re
     return (
         eligible_records(review, stage)
         .filter(undecided(stage))
+        .filter(offer_filter(review, stage, reviewer_id))
         .exclude(Exists(Vote.objects.filter(record=OuterRef("pk"), stage=stage, reviewer_id=reviewer_id)))
         .annotate(votes_so_far=vote_count(stage))
         .filter(votes_so_far__lt=review.votes_required)
@@ -83,23 +117,62 @@ def _order_sql(alias: str) -> str:
     )
 
 
+def interleave_takes_started(reviewer_id: int, started_id: int, fresh_id: int) -> bool:
+    """Whether the reviewer gets the head of the *started* pool (records someone else voted on) or of the
+    *fresh* pool (nobody voted yet): a coin of 1/2, BLAKE2b of the reviewer and both heads.
+
+    Deterministic (the same page twice shows the same record) and different for each reviewer; it depends
+    on both heads, so it changes with every vote. A reviewer cannot tell which pool a record came from,
+    yet half of what they screen completes someone's pair, so pairs finish while both keep screening."""
+    digest = hashlib.blake2b(f"interleave:{reviewer_id}:{started_id}:{fresh_id}".encode(), digest_size=1)
+    return digest.digest()[0] < 128
+
+
 def next_record(review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...]) -> Record | None:
-    """The head of the reviewer's queue, skipping rows a concurrent change has made stale.
+    """The head of the reviewer's queue: the fresh pool's head or the started pool's, interleaved. One
+    statement: the head of every pool (votes so far = 0, 1, ... N-1), each from the queue_next index."""
+    heads = {row.pool_votes: row for row in _pool_heads(review, stage, reviewer_id, fields)}
+    fresh = heads.pop(0, None)
+    started = heads[max(heads)] if heads else None  # nearest to complete first
+    if fresh is None or started is None:
+        return fresh or started
+    return started if interleave_takes_started(reviewer_id, started.pk, fresh.pk) else fresh
+
+
+def _pool_heads(review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...]) -> list[Record]:
+    """The first row of each pool of the reviewer's queue, skipping rows a concurrent change has made stale
+    (and records removed or merged since the last build, so a queue awaiting its rebuild stays safe).
 
     The hot path of screening, so one hand-written statement (portable SQL): the ORM would spend more time
-    compiling its three NOT EXISTS than the database spends answering them from the queue_next index.
+    compiling its NOT EXISTS than the database spends answering them from the queue_next index.
     """
     quote = connection.ops.quote_name
     tables = {model: quote(model._meta.db_table) for model in (QueueItem, Record, Vote, Verdict, Conflict)}
     columns = ", ".join(f"r.{quote(Record._meta.get_field(name).column)}" for name in fields)
-    sql = f"""
-        SELECT {columns} FROM {tables[QueueItem]} q JOIN {tables[Record]} r ON r.id = q.record_id
-        WHERE q.review_id = %s AND q.stage = %s AND q.reviewer_id = %s
+    one = f"""
+        SELECT {columns}, q.votes_so_far AS pool_votes
+        FROM {tables[QueueItem]} q JOIN {tables[Record]} r ON r.id = q.record_id
+        WHERE q.review_id = %s AND q.stage = %s AND q.reviewer_id = %s AND q.votes_so_far = %s
+          AND r.duplicate_of_id IS NULL AND r.removed_reason = ''
           AND NOT EXISTS (SELECT 1 FROM {tables[Vote]} v
                           WHERE v.record_id = q.record_id AND v.stage = %s AND v.reviewer_id = %s)
           AND NOT EXISTS (SELECT 1 FROM {tables[Verdict]} d WHERE d.record_id = q.record_id AND d.stage = %s)
           AND NOT EXISTS (SELECT 1 FROM {tables[Conflict]} c
                           WHERE c.record_id = q.record_id AND c.stage = %s AND c.status = %s)
         ORDER BY {_order_sql("q")} LIMIT 1"""  # noqa: S608 - names and the order come from the models
-    params = [review.pk, stage, reviewer_id, stage, reviewer_id, stage, stage, ConflictStatus.OPEN]
-    return next(iter(Record.objects.raw(sql, params)), None)
+    pools = range(max(review.votes_required, 1))
+    sql = " UNION ALL ".join(f"SELECT * FROM ({one}) AS pool{v}" for v in pools)  # noqa: S608
+    params: list = []
+    for votes in pools:
+        params += [
+            review.pk,
+            stage,
+            reviewer_id,
+            votes,
+            stage,
+            reviewer_id,
+            stage,
+            stage,
+            ConflictStatus.OPEN,
+        ]
+    return list(Record.objects.raw(sql, params))

@@ -56,6 +56,7 @@ BOTH_SCREENED = "both records already have screening votes: merging would set on
 
 def _bump(review: Review) -> None:
     Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
+    registry.records_changed(review=review)
 
 
 def _completeness(row: dict) -> tuple:

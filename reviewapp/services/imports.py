@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 
-from .. import jobs
+from .. import jobs, registry
 from ..importers import ParsedRecord, ParseError, detect_format, parse
 from ..importers.base import FORMATS
 from ..jobs import JobStatus
@@ -211,6 +211,7 @@ def _import_all_or_nothing(batch: ImportBatch) -> int:
         if not jobs.job_succeed(batch, records_count=count, progress=progress):
             raise _Superseded(f"{batch.file_name}: the import took longer than its lease; nothing was added.")
         Review.objects.filter(pk=batch.review_id).update(records_version=F("records_version") + 1)
+        registry.records_changed(review=batch.review)
         event_log(
             review=batch.review,
             actor=batch.created_by,

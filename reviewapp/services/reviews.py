@@ -98,6 +98,7 @@ def member_set(*, review: Review, actor, user, roles) -> Membership:
         before=before,
         after=member.roles,
     )
+    registry.members_changed(review=review, user=user)
     return member
 
 
@@ -114,6 +115,7 @@ def member_remove(*, review: Review, actor, member: Membership) -> None:
         review=review, actor=actor, verb="member.removed", username=member.user.username, roles=member.roles
     )
     member.delete()
+    registry.members_changed(review=review, user=member.user)
 
 
 @transaction.atomic

@@ -31,7 +31,11 @@ class RecordBriefSerializer(serializers.ModelSerializer):
 class QueueNextSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     record = ScreeningRecordSerializer(
-        allow_null=True, help_text="null when nothing is left for you to screen"
+        allow_null=True, help_text="null when nothing is left for you to screen (or while preparing)"
+    )
+    worklist = serializers.ChoiceField(
+        choices=["ready", "preparing"],
+        help_text="preparing: your work list is being built (after you joined, or a large import); retry",
     )
 
 

@@ -21,7 +21,6 @@ from .. import selectors
 from ..models import Conflict, ExclusionReason, Stage, Verdict, Vote
 from ..services import fulltext as fulltext_services
 from ..services import votes as vote_services
-from ..services import worklist as worklist_services
 from . import filters, serializers
 
 STAGE_PARAM = OpenApiParameter(
@@ -53,13 +52,15 @@ class WorklistViewSet(ScreeningScoped, viewsets.GenericViewSet):
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.QueueNextSerializer)
     @action(detail=False, methods=["get"])
     def next(self, request, review_slug=None):
-        """The next record for me at a stage, in the review's stable random order (the same for every
-        reviewer, so it reveals nobody's votes). Never a record I voted on, nor one whose voting is
-        complete."""
+        """The next record for me at a stage: the review's stable random order (or its relevance ranking),
+        records others voted on interleaved with fresh ones per reviewer, so it reveals nobody's votes.
+        Never a record I voted on, nor one whose voting is complete. Only reads: `worklist` is
+        "preparing" (and `record` null) until my work list's first build is done."""
         stage = self.stage_param()
-        worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
         record = selectors.next_record(self.review, stage, request.user)
-        return Response(self.get_serializer({"stage": stage, "record": record}).data)
+        ready = record is not None or selectors.worklist_ready(self.review, stage, request.user)
+        data = {"stage": stage, "record": record, "worklist": "ready" if ready else "preparing"}
+        return Response(self.get_serializer(data).data)
 
 
 class VoteViewSet(ScreeningScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -405,7 +406,6 @@ class ProgressView(ScreeningScoped, APIView):
         stage = self.stage_param()
         mine = None
         if self.member.is_reviewer:
-            worklist_services.worklist_ensure_synced(review=self.review, stage=stage, reviewer=request.user)
             mine = selectors.my_progress(self.review, stage, request.user)
         return Response(
             {

@@ -43,6 +43,7 @@ from ..models import (
     VoteRevision,
 )
 from ..worklist import eligible_records
+from .ranking import ranking_vote_counted
 from .worklist import worklist_after_new_vote, worklist_refresh_record
 
 
@@ -211,6 +212,8 @@ def vote_cast(
             votes=len(state.judgements),
             still_open=state.outcome is None and not state.conflict_open,
         )
+        if stage == Stage.TITLE_ABSTRACT:
+            ranking_vote_counted(review=review)
     return VoteOutcome(vote, created, not created, state.outcome, state.conflict)
 
 

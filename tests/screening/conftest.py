@@ -1,10 +1,13 @@
 """Screening fixtures: records ready for screening, and shortcuts to vote through the services."""
 
 import pytest
+from django.db.models import F
 
+from reviewapp.models import Review
 from screening.models import Stage
 from screening.services import fulltext as fulltext_services
 from screening.services import votes as vote_services
+from screening.services import worklist as worklist_services
 from tests.factories import ImportBatchFactory, RecordFactory
 
 # The seed review's four full-text exclusion reasons (shared/seeds/003, Results).
@@ -21,10 +24,19 @@ def batch(review):
     return ImportBatchFactory(source__review=review)
 
 
+def imported(review):
+    """What an import does after adding records: a new records version, and the work lists rebuilt (the
+    task the import's hook queues; run here directly, as the test transaction never commits)."""
+    Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
+    worklist_services.worklist_build(review_id=review.pk)
+
+
 @pytest.fixture
 def make_records(batch):
     def make(n=1, **fields):
-        return [RecordFactory(batch=batch, **fields) for _ in range(n)]
+        made = [RecordFactory(batch=batch, **fields) for _ in range(n)]
+        imported(batch.source.review)
+        return made
 
     return make
 

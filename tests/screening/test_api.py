@@ -173,10 +173,11 @@ def included_at_fulltext(review, bob, carol, retrieved, cast):
 
 def test_next_gives_a_record_and_nothing_about_votes(api, bob, carol, records, cast):
     first = min(records, key=lambda r: r.sort_key)
-    cast(carol, first, "exclude", note="carol's private note")
+    for record in records:
+        cast(carol, record, "exclude", note="carol's private note")
     data = api(bob).get(BASE + "/queue/next/").json()
-    assert data["stage"] == "title_abstract"
-    assert data["record"]["id"] == first.pk  # first in the review's order, for everyone
+    assert data["stage"] == "title_abstract" and data["worklist"] == "ready"
+    assert data["record"]["id"] == first.pk  # first in the review's order
     assert "exclude" not in str(data) and "carol" not in str(data)
 
 
@@ -543,7 +544,7 @@ def test_progress_counts_mine_and_the_team(api, bob, carol, records, cast):
     cast(carol, records[0], "include")
     cast(bob, records[1], "exclude")
     data = api(bob).get(BASE + "/progress/").json()
-    assert data["mine"] == {"done": 2, "remaining": 3, "total": 5, "percent": 40}
+    assert data["mine"] == {"worklist": "ready", "done": 2, "remaining": 3, "total": 5, "percent": 40}
     assert data["team"]["total"] == 5 and data["team"]["decided"] == 1 and data["team"]["awaiting_votes"] == 4
 
 

@@ -118,8 +118,8 @@ def test_the_page_never_shows_another_reviewers_vote_before_voting_is_complete(
 ):
     first = min(records, key=lambda r: r.sort_key)
     cast(carol, first, "exclude", note="CAROL-SECRET-NOTE")
-    html = browser(bob).get(PAGES + "/screen/title_abstract/").content.decode()
-    assert f'data-record="{first.pk}"' in html  # first in the review's order, for everyone
+    html = browser(bob).get(PAGES + f"/screen/title_abstract/?record={first.pk}").content.decode()
+    assert f'data-record="{first.pk}"' in html  # in bob's queue, carol's vote unseen
     assert "carol" not in html and "CAROL-SECRET-NOTE" not in html
     assert 'data-testid="record-outcome"' not in html and 'data-testid="my-vote"' not in html
     after = browser(bob).post(

@@ -14,7 +14,8 @@ from reviewapp.services.duplicates import duplicates_find, record_remove
 from reviewapp.services.imports import import_file_now
 from reviewapp.services.reviews import source_create
 from screening.models import Conflict, Stage
-from screening.services import fulltext, votes
+from screening.selectors import unscreened_records
+from screening.services import fulltext, stopping, votes
 from synthesis.prisma_selectors import box_records, prisma_counts
 from tests.factories import ReviewFactory, UserFactory
 
@@ -196,6 +197,24 @@ def _group_studies(review, users, included, data) -> int:
     return groups
 
 
+def _stop_or_undo(review, users, data, expected, is_other):
+    """The owner may stop screening on the stopping rule (the records nobody voted on move to
+    excluded_automatic), and may undo that (they move back)."""
+    action = data.draw(st.sampled_from(["none", "stop", "stop_undo"]), label="stop")
+    unvoted = list(unscreened_records(review))
+    if action == "none" or not unvoted:
+        return
+    stop = stopping.screening_stop(review=review, actor=users["owner"])
+    assert stop.records_count == len(unvoted)
+    if action == "stop_undo":
+        stopping.screening_stop_undo(review=review, actor=users["owner"], stop_id=stop.pk)
+        return
+    for record in unvoted:
+        if not is_other[record.source_id]:  # "other methods" records are all "not sought" before full text
+            expected["awaiting_screening"] -= 1
+            expected["excluded_automatic"] += 1
+
+
 def _assert_boxes(review, counts, expected: Counter, records) -> None:
     """The leaves are the expected ones, and listing every leaf box lists each record exactly once."""
     leaves = counts.leaves()
@@ -227,6 +246,8 @@ def test_every_record_is_in_exactly_one_box_and_the_boxes_add_up(tmp_path, plan,
     expected = Counter(expected_duplicates)
     included = _screen(review, users, _active(review.records), data, reasons, expected)
     groups = _group_studies(review, users, included, data)
+    is_other = {source.pk: source.kind == SourceKind.OTHER for source, _ in per_source}
+    _stop_or_undo(review, users, data, expected, is_other)
 
     counts = prisma_counts(review)  # checks that the boxes add up
     _assert_boxes(review, counts, expected, review.records)

@@ -1,0 +1,92 @@
+"""The ranking as the live app uses it: score every record (labelled ones too), keep the model's top terms.
+
+Pure Python (scikit-learn, NumPy), no Django. :func:`rank` in :mod:`.model` orders only the unlabelled
+records, which suits the simulator; the app also needs an order for records that have a single vote (they
+are labels, yet wait for a second reviewer), so :func:`score_all` scores the whole corpus with one model.
+:func:`terms_present` answers "why does this record rank high": the model's most positive terms that occur
+in the record's text, tokenised the way the vectoriser does it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import Corpus
+from .model import ModelSpec, _cap_training_set, _int_seed, _key_int, _split_labels, model_train
+
+__all__ = ["LiveRanking", "score_all", "terms_present"]
+
+RecordId = Hashable
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+
+
+@dataclass(frozen=True)
+class LiveRanking:
+    """Every corpus record, most likely relevant first (``order``), with its score (same positions)."""
+
+    order: tuple[RecordId, ...]
+    scores: tuple[float, ...]
+    top_terms: tuple[tuple[str, float], ...]  # the model's most positive terms, largest weight first
+    model_version: str
+    n_included: int
+    n_excluded: int
+    cold_start: bool
+
+
+def score_all(
+    corpus: Corpus,
+    labels: Iterable[tuple[RecordId, bool]],
+    *,
+    spec: ModelSpec | None = None,
+    seed: int | str = 0,
+    n_top_terms: int = 300,
+    max_train: int | None = 20_000,
+) -> LiveRanking:
+    """Train on ``labels`` (record id, included?) and score every record; ties by the cold-start key.
+
+    Until there is an include and an exclude there is no model: ``cold_start`` and no order (the app keeps
+    its stable random order)."""
+    spec = spec or ModelSpec()
+    rows, y = _split_labels(corpus, labels)
+    n_inc, n_exc = int(y.sum()), int(len(y) - y.sum())
+    if n_inc == 0 or n_exc == 0 or corpus.matrix.shape[1] == 0:
+        return LiveRanking((), (), (), "cold-start", n_inc, n_exc, cold_start=True)
+    rows, y = _cap_training_set(rows, y, max_train, _int_seed(seed))
+    model = model_train(corpus.matrix[rows], y, spec, seed=_int_seed(seed))
+    scores = model.scores(corpus.matrix)
+    ids = corpus.record_ids
+    keys = np.fromiter((_key_int(rid, seed) for rid in ids), dtype=np.uint64, count=len(ids))
+    order = np.lexsort((keys, -scores))
+    positive = np.flatnonzero(model.coef > 0)
+    best = positive[np.argsort(-model.coef[positive], kind="stable")[:n_top_terms]]
+    terms = tuple((str(corpus.terms[j]), round(float(model.coef[j]), 4)) for j in best)
+    return LiveRanking(
+        order=tuple(ids[i] for i in order),
+        scores=tuple(float(scores[i]) for i in order),
+        top_terms=terms,
+        model_version=f"{corpus.spec.version()}/{spec.version()}",
+        n_included=n_inc,
+        n_excluded=n_exc,
+        cold_start=False,
+    )
+
+
+def _grams(text: str, ngram_max: int = 2) -> set[str]:
+    tokens = _TOKEN.findall(text.lower())
+    grams = set(tokens)
+    for n in range(2, ngram_max + 1):
+        grams.update(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def terms_present(
+    text: str, top_terms: Sequence[Sequence], n: int = 5, ngram_max: int = 2
+) -> list[tuple[str, float]]:
+    """The ``n`` heaviest of the model's top terms that occur in ``text`` (word 1- and 2-grams)."""
+    grams = _grams(text or "", ngram_max)
+    found = [(str(term), float(weight)) for term, weight in top_terms if term in grams]
+    return found[:n]
