@@ -24,6 +24,7 @@ from .models import (
     VerdictDecision,
     Vote,
 )
+from .offers import offered_filter
 
 
 def worklist_order() -> list[str]:
@@ -70,7 +71,7 @@ def offered_records(review: Review, stage: str, reviewer_id: int) -> QuerySet[Re
     """Open records at `stage` that `reviewer_id` has not voted on, annotated with `votes_so_far`."""
     return (
         eligible_records(review, stage)
-        .filter(undecided(stage))
+        .filter(undecided(stage), offered_filter(review, stage, reviewer_id))
         .exclude(Exists(Vote.objects.filter(record=OuterRef("pk"), stage=stage, reviewer_id=reviewer_id)))
         .annotate(votes_so_far=vote_count(stage))
         .filter(votes_so_far__lt=review.votes_required)

@@ -13,6 +13,7 @@ from django.db.models import F, IntegerField, QuerySet, Value
 from reviewapp.models import Membership, Record, Review
 
 from ..models import QueueItem, QueueSync
+from ..offers import reviewers_offered
 from ..worklist import offered_records
 
 
@@ -95,6 +96,7 @@ def worklist_refresh_record(*, review: Review, record: Record, stage: str) -> No
         stage=stage,
         reviewer__in=Membership.objects.filter(review=review, is_reviewer=True).values("user_id"),
     ).values_list("reviewer_id", flat=True)
+    reviewers = reviewers_offered(review, stage, record.pk, reviewers)
     QueueItem.objects.bulk_create(
         [
             QueueItem(
