@@ -353,7 +353,14 @@ def pilot_screen(request, slug: str):
         errors = [f"{field}: {', '.join(e)}" for field, e in form.errors.items()]
         return _pilot_panel(request, review, member, pilot_round, error=errors, status=422)
     try:
-        vote = pilot_services.pilot_vote_cast(pilot=pilot_round, actor=request.user, **form.cleaned_data)
+        values = form.cleaned_data
+        vote = pilot_services.pilot_vote_cast(
+            pilot=pilot_round,
+            actor=request.user,
+            record_id=values["record"],
+            decision=values["decision"],
+            note=values["note"],
+        )
     except (ValidationError, PermissionDenied) as error:
         messages_ = error.messages if isinstance(error, ValidationError) else [str(error)]
         return _pilot_panel(request, review, member, pilot_round, error=messages_, status=422)
