@@ -375,3 +375,19 @@ def test_the_setup_page_costs_a_constant_number_of_queries(
     client = client_for(alice)
     with django_assert_max_num_queries(14):
         assert client.get(f"{PAGES}/setup/").status_code == 200
+
+
+def test_an_arbiter_gives_a_title_abstract_reason_when_the_review_requires_one(
+    client_for, review, alice, bob, carol, dave, records, cast
+):
+    reasons = ta_reasons(review, alice, ReasonMode.REQUIRED)
+    cast(bob, records[0], "include")
+    outcome = cast(carol, records[0], "exclude", reason=reasons[0].pk)
+    client = client_for(dave)
+    url = f"{PAGES}/conflicts/{outcome.conflict.pk}/"
+    assert 'data-testid="resolve-reason-2"' in client.get(url).content.decode()
+    refused = client.post(url, {"decision": "exclude"})
+    assert refused.status_code == 422 and "needs a reason" in refused.content.decode()
+    assert client.post(url, {"decision": "exclude", "reason": reasons[1].pk}).status_code == 302
+    verdict = Verdict.objects.get(record=records[0], stage=TA)
+    assert (verdict.decision, verdict.method, verdict.reason) == ("exclude", "arbitration", reasons[1])
