@@ -2,7 +2,20 @@
 
 from django.contrib import admin
 
-from .models import Conflict, ExclusionReason, Retrieval, Verdict, Vote, VoteRevision
+from .models import (
+    Assignment,
+    Conflict,
+    ExclusionReason,
+    Label,
+    Pilot,
+    PilotVote,
+    RecordLabel,
+    Retrieval,
+    ScreeningSettings,
+    Verdict,
+    Vote,
+    VoteRevision,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -51,3 +64,38 @@ class ConflictAdmin(ReadOnlyAdmin):
 class RetrievalAdmin(ReadOnlyAdmin):
     list_display = ["record", "status", "file_name", "url", "updated_at"]
     list_filter = ["status"]
+
+
+@admin.register(ScreeningSettings)
+class ScreeningSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["review", "title_abstract_reasons", "assignment", "updated_at"]
+
+
+@admin.register(Label)
+class LabelAdmin(ReadOnlyAdmin):
+    list_display = ["name", "review", "position", "is_active"]
+
+
+@admin.register(RecordLabel)
+class RecordLabelAdmin(ReadOnlyAdmin):
+    list_display = ["record", "label", "tagged_by", "created_at"]
+    raw_id_fields = ["record"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["record", "stage", "reviewer", "assigned_by", "created_at"]
+    list_filter = ["stage"]
+    raw_id_fields = ["record"]
+
+
+@admin.register(Pilot)
+class PilotAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "review", "size", "status", "started_by", "created_at", "closed_at"]
+    list_filter = ["status"]
+
+
+@admin.register(PilotVote)
+class PilotVoteAdmin(ReadOnlyAdmin):
+    list_display = ["pilot", "record", "reviewer", "decision", "updated_at"]
+    raw_id_fields = ["record"]

@@ -47,6 +47,27 @@ def voting_complete(record_ref: str, stage_ref: str):
     return complete(record_ref, stage_ref)
 
 
+def label_complete(record_ref: str, stage_ref: str):
+    """Tags are blinded like title/abstract votes (their events carry stage=title_abstract)."""
+    return voting_complete(record_ref, stage_ref)
+
+
+def pilot_complete(record_ref: str, stage_ref: str):
+    """A pilot vote is hidden from the others until its round is closed."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import PilotRecord, PilotStatus
+
+    return Exists(PilotRecord.objects.filter(record=OuterRef(record_ref), pilot__status=PilotStatus.CLOSED))
+
+
+EVENT_TEXTS = {
+    "label.added": "labelled “{label}”",
+    "label.removed": "took off the label “{label}”",
+    "pilot_vote.cast": "voted {decision} in pilot round {pilot} (practice: does not count)",
+}
+
+
 def included_reports(review):
     from .selectors import included_reports as included
 
@@ -100,6 +121,9 @@ def register() -> None:
     registry.on_records_changed(rebuild_worklists)
     registry.on_members_changed(rebuild_member_worklists)
     registry.blinded_events("vote.", voting_complete)
+    registry.blinded_events("label.", label_complete)
+    registry.blinded_events("pilot_vote.", pilot_complete)
+    registry.event_texts(EVENT_TEXTS)
     registry.included_reports_provider(included_reports)
     registry.records_with_work_provider(records_with_votes)
     registry.demo_step(demo_screening)

@@ -1,11 +1,14 @@
-"""Screening data: votes (with their history), verdicts, conflicts, full-text retrieval, exclusion reasons and
-the materialised per-reviewer queue.
+"""Screening data: votes (with their history), verdicts, conflicts, full-text retrieval, exclusion reasons,
+the materialised per-reviewer queue, and the team's set-up: settings, labels, assignments, pilot rounds.
 
 Invariants kept by the database:
 - one vote per (record, stage, reviewer); earlier versions of a vote live in VoteRevision;
 - one verdict and at most one conflict per (record, stage);
-- "maybe" exists only at title/abstract; a full-text exclusion carries exactly one reason;
-- one queue row per (reviewer, stage, record).
+- "maybe" exists only at title/abstract; a full-text exclusion carries exactly one reason (a title/abstract
+  exclusion may carry one); inclusions carry none;
+- one queue row per (reviewer, stage, record);
+- one settings row, one open pilot round, one assignment per (record, stage, reviewer), one tag per
+  (record, label, reviewer).
 """
 
 from __future__ import annotations
@@ -52,9 +55,12 @@ class RetrievalStatus(models.TextChoices):
     NOT_RETRIEVED = "not_retrieved", "Not retrieved"
 
 
-# A full-text exclusion needs exactly one reason; nothing else carries one.
-_REASON_RULE = Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE, reason__isnull=False) | (
-    ~Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE) & Q(reason__isnull=True)
+# A full-text exclusion needs exactly one reason; a title/abstract exclusion may carry one (when the review
+# asks for reasons there); an inclusion or a "maybe" carries none.
+_REASON_RULE = (
+    Q(stage=Stage.FULL_TEXT, decision=Decision.EXCLUDE, reason__isnull=False)
+    | Q(stage=Stage.TITLE_ABSTRACT, decision=Decision.EXCLUDE)
+    | (~Q(decision=Decision.EXCLUDE) & Q(reason__isnull=True))
 )
 
 
@@ -404,3 +410,167 @@ class AutomationStop(TimeStamped):
 
     def __str__(self) -> str:
         return f"stop of review {self.review_id}: {self.records_count} records"
+
+
+# --- the team's set-up: settings, labels, assignments, pilot rounds ---------------------------------
+
+
+class ReasonMode(models.TextChoices):
+    """Whether reviewers give a reason when they exclude at title/abstract (full text always needs one)."""
+
+    OFF = "off", "Not asked"
+    OPTIONAL = "optional", "Optional"
+    REQUIRED = "required", "Required"
+
+
+class ScreeningSettings(TimeStamped):
+    """Per-review screening options the owner sets (a review without a row has the defaults)."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="screening_settings")
+    title_abstract_reasons = models.CharField(
+        max_length=10, choices=ReasonMode.choices, default=ReasonMode.OFF
+    )
+    assignment = models.BooleanField(
+        default=False, help_text="Offer each reviewer only the records assigned to them"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(title_abstract_reasons__in=ReasonMode.values),
+                name="screening_settings_reason_mode",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"screening settings of review {self.review_id}"
+
+
+class Label(TimeStamped):
+    """A tag of the review's label set ("RCT", "needs translation"); reviewers put labels on records."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["review", "name"], name="label_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordLabel(models.Model):
+    """One reviewer's tag on one record (blinded like votes: see selectors.labels_visible_to)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_labels")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="tags")
+    tagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "label", "tagged_by"], name="record_label_once"),
+        ]
+        indexes = [models.Index(fields=["review", "label"], name="record_label_filter")]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} on record {self.record_id} by {self.tagged_by_id}"
+
+
+class Assignment(models.Model):
+    """Record `record` is to be screened by `reviewer` at `stage` (used while assignment is on)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage", "reviewer"], name="assignment_once"),
+        ]
+        indexes = [models.Index(fields=["review", "stage", "reviewer"], name="assignment_reviewer")]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} assigned to {self.reviewer_id} ({self.stage})"
+
+
+class PilotStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Pilot(TimeStamped):
+    """A calibration round: every reviewer screens the same sample of records; the votes are practice.
+
+    Pilot votes (PilotVote) never count towards a record's verdict, the PRISMA counts or the review's
+    agreement statistics: the sampled records are screened for real in the work list once the round is
+    closed (while it is open they are held out of it, so nobody screens one twice at the same time).
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="pilots")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.TITLE_ABSTRACT)
+    size = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=8, choices=PilotStatus.choices, default=PilotStatus.OPEN)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    records = models.ManyToManyField(Record, through="PilotRecord", related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"], condition=Q(status=PilotStatus.OPEN), name="pilot_one_open_per_review"
+            ),
+            models.CheckConstraint(condition=Q(size__gte=1), name="pilot_size_positive"),
+            models.CheckConstraint(
+                condition=Q(status=PilotStatus.OPEN, closed_at__isnull=True)
+                | Q(status=PilotStatus.CLOSED, closed_at__isnull=False),
+                name="pilot_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pilot {self.pk} of review {self.review_id} ({self.status})"
+
+
+class PilotRecord(models.Model):
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="pilot_records")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pilot", "record"], name="pilot_record_once")]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} in pilot {self.pilot_id}"
+
+
+class PilotVote(TimeStamped):
+    """A practice vote of the pilot round: marked as such everywhere, never a Vote."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="votes")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pilot", "record", "reviewer"], name="pilot_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pilot vote {self.decision} on record {self.record_id} by {self.reviewer_id}"

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_setup
 from .models import Stage
 
 
@@ -38,4 +38,9 @@ urlpatterns = [
     path("priority/", views.priority, name="priority"),
     path("stop/", views.stop, name="stop"),
     path("stop/<int:pk>/undo/", views.stop_undo, name="stop-undo"),
+    path("setup/", views_setup.setup, name="setup"),
+    path("labels/", views_setup.labels, name="labels"),
+    path("records/<int:record_id>/label/", views_setup.label_toggle, name="label-toggle"),
+    path("pilot/", views_setup.pilot, name="pilot"),
+    path("pilot/screen/", views_setup.pilot_screen, name="pilot-screen"),
 ]

@@ -23,7 +23,8 @@ from . import selectors
 from .api.views import pdf_response
 from .forms import AttachForm, LinkForm, NotRetrievedForm, PriorityForm, ReasonsForm, ResolveForm, VoteForm
 from .highlight import compile_keywords
-from .models import Conflict, ConflictStatus, QueueItem, Stage, VerdictDecision, Vote
+from .models import Conflict, ConflictStatus, QueueItem, ReasonMode, Stage, VerdictDecision, Vote
+from .offers import settings_of
 from .services import fulltext as fulltext_services
 from .services import ranking as ranking_services
 from .services import stopping as stopping_services
@@ -55,13 +56,26 @@ def _shown_record(review, stage: str, user, record_id: str | None):
     return selectors.next_record(review, stage, user)
 
 
+def _reasons(review, stage: str) -> tuple[list, bool]:
+    """The exclusion reasons the vote form offers at `stage`, and whether an exclusion needs one."""
+    if stage == Stage.FULL_TEXT:
+        return list(selectors.exclusion_reasons_of(review)), True
+    mode = settings_of(review).title_abstract_reasons
+    if mode == ReasonMode.OFF:
+        return [], False
+    return list(selectors.exclusion_reasons_of(review, Stage.TITLE_ABSTRACT)), mode == ReasonMode.REQUIRED
+
+
 def _panel_context(
-    review, member, stage: str, record, *, error: list[str] | None = None, note: str = ""
+    review, member, stage: str, record, *, error: list[str] | None = None, note: str = "", just_voted=None
 ) -> dict:
     user = member.user
     vote = selectors.my_vote(record, stage, user) if record else None
+    undone = selectors.retracted_vote(record, stage, user) if record and vote is None else None
+    kept = vote or undone  # an undone vote's note and reason are offered again when re-voting
     previous, following = selectors.history_neighbours(review, stage, user, vote)
     keywords = compile_keywords(review.include_keywords or [], review.exclude_keywords or [])
+    reasons, reason_required = _reasons(review, stage)
     outcome = None
     if vote is not None:
         outcome = {
@@ -80,12 +94,16 @@ def _panel_context(
         "outcome": outcome,
         "previous": previous,
         "following": following,
-        "reasons": list(selectors.exclusion_reasons_of(review)) if stage == Stage.FULL_TEXT else [],
+        "reasons": reasons,
+        "reason_required": reason_required,
+        "chosen_reason": kept.reason_id if kept else None,
+        "labels": selectors.record_labels(review, record, user) if record else [],
         "retrieval": selectors.retrieval_of(review, record.pk)
         if record and stage == Stage.FULL_TEXT
         else None,
         "error": error or [],
-        "note": note if error else (vote.note if vote else ""),
+        "note": note if error else (kept.note if kept else ""),
+        "just_voted": just_voted,
         "preparing": record is None and not selectors.worklist_ready(review, stage, user),
         "relevance": selectors.relevance_of(review, record)
         if record and stage == Stage.TITLE_ABSTRACT
@@ -105,6 +123,7 @@ def screen(request, slug: str, stage: str):
         nav=f"screen-{stage}",
         mine=selectors.my_progress(review, stage, request.user),
         team=selectors.team_progress(review, stage),
+        pilot_left=selectors.pilot_left_for(review, request.user) if stage == Stage.TITLE_ABSTRACT else 0,
     )
     return render(request, "screening/screen.html", context)
 
@@ -125,7 +144,7 @@ def vote(request, slug: str, stage: str):
         )
     values = form.cleaned_data
     try:
-        vote_services.vote_cast(
+        cast = vote_services.vote_cast(
             review=review,
             actor=request.user,
             record_id=values["record"],
@@ -138,12 +157,25 @@ def vote(request, slug: str, stage: str):
         return _panel_error(
             request, review, member, stage, str(values["record"]), error.messages, note=values["note"]
         )
+    just_voted = _just_voted(cast.vote)
     if not request.htmx:
+        messages.success(request, just_voted["text"])
         return redirect("screening:screen", slug=slug, stage=stage)
     record = _shown_record(review, stage, request.user, None)
-    response = render(request, "screening/_panel.html", _panel_context(review, member, stage, record))
+    context = _panel_context(review, member, stage, record, just_voted=just_voted)
+    response = render(request, "screening/_panel.html", context)
     response["HX-Trigger"] = VOTED_EVENT
     return response
+
+
+PAST_TENSE = {"include": "Included", "exclude": "Excluded", "maybe": "Maybe for"}
+
+
+def _just_voted(vote) -> dict:
+    """What the vote just cast was, shown on the next panel so that no vote goes unseen."""
+    reason = vote.reason.label if vote.reason_id else ""
+    text = f"{PAST_TENSE[vote.decision]} #{vote.record_id}{f' ({reason})' if reason else ''} — U to undo"
+    return {"record_id": vote.record_id, "decision": vote.decision, "reason": reason, "text": text}
 
 
 def _panel_error(request, review, member, stage, record_id, error, note=""):
@@ -169,7 +201,9 @@ def undo(request, slug: str, stage: str):
         url = reverse("screening:screen", kwargs={"slug": slug, "stage": stage})
         return redirect(f"{url}?record={record.pk}")
     shown = selectors.screening_records(review).get(pk=record.pk)
-    response = render(request, "screening/_panel.html", _panel_context(review, member, stage, shown))
+    context = _panel_context(review, member, stage, shown)
+    context["just_voted"] = {"record_id": record.pk, "undone": True, "note": context["note"]}
+    response = render(request, "screening/_panel.html", context)
     response["HX-Trigger"] = VOTED_EVENT
     return response
 
@@ -264,7 +298,7 @@ def conflict_detail(request, slug: str, pk: int):
             form=form,
             may_resolve=may_resolve,
             stage_filter=_stage_filter(request),
-            reasons=list(selectors.exclusion_reasons_of(review)) if conflict.stage == Stage.FULL_TEXT else [],
+            reasons=_reasons(review, conflict.stage)[0],
             abstract_html=mark_safe(keywords.highlight(conflict.record.abstract)),  # noqa: S308 - escaped
             title_html=mark_safe(keywords.highlight(conflict.record.title)),  # noqa: S308 - escaped by highlight
         ),

@@ -38,6 +38,7 @@ from .models import (
     VerdictDecision,
     Vote,
 )
+from .offers import offered_filter
 
 
 def worklist_order() -> list[str]:
@@ -63,8 +64,9 @@ def queue_keys(stage: str) -> tuple:
 def offer_filter(review: Review, stage: str, reviewer_id: int) -> Q:
     """Which eligible, open records this reviewer is offered at all: the one place to narrow a work list
     (e.g. records assigned to certain reviewers, a pilot round). Every build of the materialised queue,
-    full or per record, goes through `offered_records`, which applies it."""
-    return Q()
+    full or per record, goes through `offered_records`, which applies it: the team's set-up (assignment,
+    pilot rounds: `offers.offered_filter`)."""
+    return offered_filter(review, stage, reviewer_id)
 
 
 def eligible_records(review: Review, stage: str) -> QuerySet[Record]:

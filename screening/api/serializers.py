@@ -74,7 +74,9 @@ class VoteWriteSerializer(serializers.Serializer):
         choices=Decision.choices, help_text="maybe (title/abstract only) counts as include for the verdict"
     )
     reason = IdField(
-        required=False, allow_null=True, help_text="Exclusion reason id: required to exclude at full text"
+        required=False,
+        allow_null=True,
+        help_text="Exclusion reason id: required to exclude at full text (title/abstract: as set)",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -153,7 +155,9 @@ class ConflictResolveSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=VerdictDecision.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     reason = IdField(
-        required=False, allow_null=True, help_text="Exclusion reason id: required to exclude at full text"
+        required=False,
+        allow_null=True,
+        help_text="Exclusion reason id: required to exclude at full text (title/abstract: as set)",
     )
 
 

@@ -34,6 +34,7 @@ from ..models import (
     ConflictStatus,
     Decision,
     ExclusionReason,
+    ReasonMode,
     Retrieval,
     Stage,
     Verdict,
@@ -42,6 +43,7 @@ from ..models import (
     Vote,
     VoteRevision,
 )
+from ..offers import offer_refusal, settings_of
 from ..worklist import eligible_records
 from .ranking import ranking_vote_counted
 from .worklist import worklist_after_new_vote, worklist_refresh_record
@@ -131,19 +133,27 @@ def _require_reviewer(review: Review, actor) -> None:
         raise PermissionDenied("Only reviewers of this review vote in screening.")
 
 
+def _reason_mode(review: Review, stage: str) -> str:
+    return ReasonMode.REQUIRED if stage == Stage.FULL_TEXT else settings_of(review).title_abstract_reasons
+
+
 def _clean_reason(review: Review, stage: str, decision: str, reason) -> ExclusionReason | None:
+    """The exclusion reason to store: required at full text; at title/abstract as the review asks (none,
+    optional or required); never on an inclusion or a "maybe"."""
     if decision == Decision.MAYBE and stage != Stage.TITLE_ABSTRACT:
         raise ValidationError({"decision": "“Maybe” is only for title/abstract screening."})
-    if not (stage == Stage.FULL_TEXT and decision == Decision.EXCLUDE):
+    mode = _reason_mode(review, stage)
+    if decision != Decision.EXCLUDE or mode == ReasonMode.OFF:
         return None
+    stage_name = Stage(stage).label.lower()
     if reason is None or reason == "":
-        raise ValidationError({"reason": "A full-text exclusion needs a reason from the review's list."})
+        if mode == ReasonMode.OPTIONAL:
+            return None
+        raise ValidationError({"reason": f"A {stage_name} exclusion needs a reason from the review's list."})
     reason_id = getattr(reason, "pk", reason)
-    found = ExclusionReason.objects.filter(
-        review=review, stage=Stage.FULL_TEXT, pk=reason_id, is_active=True
-    ).first()
+    found = ExclusionReason.objects.filter(review=review, stage=stage, pk=reason_id, is_active=True).first()
     if found is None:
-        raise ValidationError({"reason": "Not one of this review's full-text exclusion reasons."})
+        raise ValidationError({"reason": f"Not one of this review's {stage_name} exclusion reasons."})
     return found
 
 
@@ -219,6 +229,9 @@ def vote_cast(
 
 def _vote_create(review: Review, state: WorkState, actor, **values) -> Vote:
     _require_eligible(review, state)
+    refusal = offer_refusal(review, state.stage, state.record.pk, actor.pk)
+    if refusal:
+        raise ValidationError({"record": refusal})
     if state.outcome or state.conflict_open or len(state.judgements) >= review.votes_required:
         raise ValidationError("Voting on this record is complete.")
     return WORK.judgement_add(state, actor, **values)

@@ -24,6 +24,44 @@
     if (legend) legend.hidden = !legend.hidden;
   }
 
+  // A record must be on screen a moment before a key can vote on it: without this, a fast double press
+  // (E E, 60 ms apart) votes on the record the first press brought up before anyone has seen it. The delay
+  // starts once the new panel is in the page; the panel says it takes keys with data-keys-ready.
+  const KEYS_AFTER_MS = 350;
+  let armedPanel = null;
+
+  function armPanel() {
+    const panel = document.getElementById("screen-panel");
+    if (!panel || panel === armedPanel) return;
+    armedPanel = panel;
+    fitViewer();
+    delete panel.dataset.keysReady;
+    // Counted from when htmx has settled the new panel into the page (it is painted in the next frame).
+    setTimeout(() => { panel.dataset.keysReady = "1"; }, KEYS_AFTER_MS);
+  }
+
+  // The full-text viewer fills the window below where it starts, whatever the header above it takes.
+  function fitViewer() {
+    const viewer = document.querySelector(".fulltext-viewer iframe, .fulltext-viewer .no-pdf");
+    if (!viewer) return;
+    const top = viewer.getBoundingClientRect().top + window.scrollY;
+    const below = viewer.parentElement.querySelector(".fulltext-link") ? 40 : 16;
+    viewer.style.height = `${Math.max(420, window.innerHeight - top - below)}px`;
+  }
+  window.addEventListener("resize", fitViewer);
+
+  function keysReady() {
+    const panel = document.getElementById("screen-panel");
+    return !panel || panel.dataset.keysReady === "1";
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", armPanel);
+  } else {
+    armPanel();
+  }
+  document.addEventListener("htmx:afterSettle", armPanel);
+
   let busy = false;  // one vote at a time: a held-down key must not vote on the next record too
   // Only requests that replace the voting panel block keys: the progress box refreshing must not.
   const forPanel = (event) => event.detail.target && event.detail.target.id === "screen-panel";
@@ -50,7 +88,7 @@
     event.preventDefault();
     if (element.dataset.keyAction === "focus") {
       element.focus();
-    } else {
+    } else if (keysReady() || !element.closest("#screen-panel")) {
       element.click();
     }
   });

@@ -25,8 +25,13 @@ SLUG = "perinatal-msc"
 SCREEN = f"/reviews/{SLUG}/screening/screen/{{}}/"
 CONFLICTS = f"/reviews/{SLUG}/screening/conflicts/"
 VOTES_API = f"/api/v1/reviews/{SLUG}/screening/votes/"
-# htmx is idle: no request in flight, nothing being swapped or settled (a panel is wired up once settled).
-IDLE = "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+# htmx is idle: no request in flight, nothing being swapped or settled (a panel is wired up once settled),
+# and the panel takes keys (static/js/screening.js ignores them until a new record was on screen briefly).
+IDLE = (
+    "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    " && (!document.querySelector('#screen-panel')"
+    " || document.querySelector('#screen-panel').dataset.keysReady === '1')"
+)
 # A vote has been answered: another record (or none) on the panel, my progress refreshed, htmx idle.
 VOTED = f"""([before, done]) => document.querySelector('#screen-panel')?.dataset.record !== before
     && document.querySelector('[data-testid=progress-mine-done]')?.textContent.trim() === done && {IDLE}"""
