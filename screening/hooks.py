@@ -136,6 +136,22 @@ def register() -> None:
         "screening.Retrieval",
         ids={"screening.VoteRevision": {"vote_id": "screening.Vote"}},
     )
+    registry.backup_models(
+        "screening.PrioritySettings",
+        "screening.AutomationStop",
+        "screening.ScreeningSettings",
+        "screening.Label",
+        "screening.RecordLabel",
+        "screening.Assignment",
+        "screening.Pilot",
+        "screening.PilotRecord",
+        "screening.PilotVote",
+    )
+    registry.backup_skip("screening.RankingRun", "the relevance ranking: retrained from the votes")
+    registry.backup_skip("screening.RankPosition", "the relevance ranking: retrained from the votes")
+    registry.backup_event_ids("pilot.", {"pilot": "screening.Pilot", "records": "reviewapp.Record"})
+    registry.backup_event_ids("pilot_vote.", {"pilot": "screening.Pilot"})
+    registry.backup_event_ids("screening.stop", {"stop": "screening.AutomationStop"})
     registry.backup_skip("screening.QueueItem", "the work list: rebuilt from records and votes when opened")
     registry.backup_skip("screening.QueueSync", "the work list's version stamp: absent means rebuild")
     reason = "screening.ExclusionReason"
