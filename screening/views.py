@@ -455,6 +455,7 @@ def bulk_upload(request, slug: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def bulk(request, slug: str, token: str):
     """The match report of a bulk upload: before attaching (the proposed record per file, changeable) and
     after (what was attached, what is left, and why)."""

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.models import Role
 from reviewapp.permissions import member_or_404
@@ -58,6 +58,7 @@ def _form_errors(request, form) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def setup(request, slug: str):
     review, member = member_or_404(request.user, slug, role=Role.OWNER if request.method == "POST" else None)
     if request.method == "POST":
@@ -260,6 +261,7 @@ def labels(request, slug: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def pilot(request, slug: str):
     review, member = member_or_404(request.user, slug, role=Role.OWNER if request.method == "POST" else None)
     if request.method == "POST":
@@ -339,6 +341,7 @@ def _pilot_panel(request, review, member, pilot_round: Pilot, *, error=None, sta
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def pilot_screen(request, slug: str):
     """Screen the open pilot round's records (practice votes) — keyboard-first like the work list."""
     review, member = member_or_404(request.user, slug, role=Role.REVIEWER)

@@ -177,7 +177,7 @@ review-settings              GET    owner
 review-settings              POST   owner
 member-list                  GET    members
 member-list                  POST   owner
-member-account-new           POST   owner
+member-account-new           POST   owner=403
 member-roles                 POST   owner                      membership
 member-remove                POST   owner                      membership
 source-list                  GET    members
@@ -207,6 +207,21 @@ screening:conflicts          GET    members
 screening:conflict           GET    members                    conflict
 screening:conflict           POST   arbiter,owner              conflict
 screening:conflict-reopen    POST   arbiter,owner              conflict
+screening:prepare            POST   reviewer
+screening:bulk-upload        POST   owner,reviewer
+screening:bulk               GET    owner=404,reviewer=404
+screening:bulk               POST   owner=404,reviewer=404
+screening:priority           POST   owner
+screening:stop               POST   owner
+screening:stop-undo          POST   owner                      record
+screening:setup              GET    members
+screening:setup              POST   owner
+screening:labels             GET    members
+screening:label-toggle       POST   reviewer,owner             record
+screening:pilot              GET    members
+screening:pilot              POST   owner
+screening:pilot-screen       GET    reviewer
+screening:pilot-screen       POST   reviewer
 screening:fulltext           GET    members
 screening:reasons            POST   owner
 screening:retrieval          POST   owner,reviewer             sought
@@ -256,6 +271,10 @@ synthesis:prisma-download    GET    members
 synthesis:report             GET    members
 synthesis:report-pdf         GET    members
 round-new                    POST   owner
+invitation-revoke            POST   owner                      invitation
+synthesis:exports            GET    owner
+synthesis:export-download    GET    owner
+synthesis:backup-download    GET    owner
 synthesis:analyses           GET    members
 synthesis:analysis-new       GET    owner
 synthesis:analysis-new       POST   owner
@@ -275,6 +294,8 @@ home                         GET    signed-in
 review-new                   GET    signed-in
 review-new                   POST   signed-in
 review-list                  GET    anyone
+invitation                   GET    signed-in
+invitation                   POST   signed-in
 """
 
 # Not review pages: Django's admin and auth pages, the API root, schema and docs.
@@ -294,7 +315,12 @@ BODIES = {
     ("synthesis:analysis-exclude", "POST"): {"study": "{study}"},
     ("extraction:state", "POST"): {"action": "submit"},
 }
-PAGE_KWARGS = {"synthesis:prisma-download": {"fmt": "svg"}, "synthesis:run-plot": {"fmt": "svg"}}
+PAGE_KWARGS = {
+    "synthesis:prisma-download": {"fmt": "svg"},
+    "synthesis:run-plot": {"fmt": "svg"},
+    "synthesis:export-download": {"what": "records", "fmt": "csv"},
+    "screening:bulk": {"token": "no-such-upload"},  # an unknown upload: 404 for those let in
+}
 
 
 @dataclass(frozen=True)
@@ -410,6 +436,7 @@ def _objects() -> dict:
     from extraction.services import measures as measure_services
     from extraction.services import tables as table_services
     from reviewapp.models import DedupRun, DuplicateCandidate, Membership
+    from reviewapp.services.invitations import invitation_create
     from reviewapp.services.rounds import round_latest
     from screening.models import Conflict, Verdict
     from screening.services import fulltext as ft
@@ -459,6 +486,9 @@ def _objects() -> dict:
     )
     dedup_run = DedupRun.objects.create(review=review, status="succeeded")
     first_round = round_latest(review)
+    invitation = invitation_create(
+        review=review, actor=alice, to="newcomer@example.org", roles=["reviewer"], accept_url="/{token}/"
+    )
 
     # extraction: a form, an outcome, consensus on one study, a conflict on another, one open extraction
     studies = seed_studies(review)
@@ -509,6 +539,8 @@ def _objects() -> dict:
         "source": batch.source_id,
         "batch": batch.pk,
         "round": first_round.pk,
+        "invitation": invitation.invitation.pk,
+        "invitation_token": invitation.token,
         "record": records[4].pk,
         "candidate": candidate.pk,
         "dedup_run": dedup_run.pk,
@@ -704,7 +736,7 @@ def test_page_methods_without_a_row_are_refused(world, db, name):
 @pytest.mark.parametrize("key", sorted(PUBLIC_ROWS), ids=" ".join)
 def test_pages_outside_reviews_need_only_a_sign_in(world, db, key):
     name, method = key
-    url = _url(PAGE_ROUTES[name], {})
+    url = _url(PAGE_ROUTES[name], {"token": world["invitation_token"]})
     anonymous = _call(_browser(None), method, url)
     target = "/" if PUBLIC_ROWS[key] == "anyone" else "/accounts/login/"
     assert anonymous.status_code == 302 and anonymous["Location"].split("?")[0] == target
