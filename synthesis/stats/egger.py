@@ -43,6 +43,10 @@ def egger_test(
     v = np.asarray(vi, dtype=np.float64)
     k = y.shape[0]
     sei = np.sqrt(v)
+    if k and np.ptp(sei) <= 1e-12 * max(float(np.max(sei)), 1.0):
+        # sei is the predictor: equal standard errors leave the regression undefined (metafor's regtest
+        # refuses the rank-deficient model too); it used to crash the whole analysis run (LinAlgError)
+        raise StatsInputError("Egger's test needs studies whose standard errors differ.")
     X = np.column_stack([np.ones(k), sei])
     if model == "rma":
         fit = rma(y, v, X=X, method=method, test=test)
