@@ -76,16 +76,21 @@ def rounds_of(review: Review) -> QuerySet[ReviewRound]:
     )
 
 
-def included_studies_count(review: Review) -> int:
-    """How many studies the review includes: the studies its included reports are grouped into, and each
-    included report not (yet) grouped counting as a study of its own. The one count of studies: the studies
-    page and the PRISMA diagram both show this number."""
-    found = (
-        registry.included_reports(review)
-        .order_by()
-        .aggregate(grouped=Count("study", distinct=True), loose=Count("id", filter=Q(study__isnull=True)))
+def studies_and_reports(included: QuerySet[Record]) -> tuple[int, int]:
+    """(studies, reports) of these included reports: the studies they are grouped into, each report not
+    (yet) grouped counting as a study of its own. The one way studies are counted: the studies page and
+    the PRISMA diagram (whole review or one round) both count with it."""
+    found = included.order_by().aggregate(
+        grouped=Count("study", distinct=True),
+        loose=Count("id", filter=Q(study__isnull=True)),
+        reports=Count("id"),
     )
-    return found["grouped"] + found["loose"]
+    return found["grouped"] + found["loose"], found["reports"]
+
+
+def included_studies_count(review: Review) -> int:
+    """How many studies the review includes (see `studies_and_reports`)."""
+    return studies_and_reports(registry.included_reports(review))[0]
 
 
 def records_of(review: Review) -> QuerySet[Record]:

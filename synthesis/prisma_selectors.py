@@ -37,6 +37,7 @@ from django.db.models import (
 )
 
 from reviewapp.models import ImportBatch, Record, RemovalReason, Review, SearchSource, SourceKind
+from reviewapp.selectors import studies_and_reports
 from screening.models import ExclusionReason, RetrievalStatus, Stage, Verdict, VerdictDecision
 
 from .prisma import Column, Entry, PrismaCounts
@@ -246,14 +247,8 @@ def _totals(review: Review, round_number: int | None) -> dict[str, int]:
 
 
 def _studies(review: Review, round_number: int | None = None, which: str = "this") -> tuple[int, int]:
-    """(studies, reports) included; a report not (yet) grouped into a study counts as a study of its own."""
-    included = records_with_box(review, round_number, which).filter(prisma_stage=INCLUDED).order_by()
-    found = included.aggregate(
-        grouped=Count("study", distinct=True),
-        loose=Count("id", filter=Q(study__isnull=True)),
-        reports=Count("id"),
-    )
-    return found["grouped"] + found["loose"], found["reports"]
+    """(studies, reports) included, counted as the studies page counts them."""
+    return studies_and_reports(records_with_box(review, round_number, which).filter(prisma_stage=INCLUDED))
 
 
 def _included_of(review: Review, round_number: int | None) -> dict[str, int]:
