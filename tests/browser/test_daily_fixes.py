@@ -94,3 +94,27 @@ def test_an_empty_full_text_stage_is_not_shown_as_complete(login, review, alice)
         "No records are up for this stage yet."
     )
     expect(stage).not_to_contain_text("100%")
+
+
+def test_a_forgotten_password_is_reset_through_the_e_mailed_link(login, review, alice, mailoutbox):
+    alice.email = "alice@example.org"
+    alice.save(update_fields=["email"])
+    page = login(alice)  # a signed-in context, then the reset as a visitor would do it
+    page.context.clear_cookies()
+    page.goto("/accounts/password_reset/")
+    page.fill("#id_email", "alice@example.org")
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_load_state()
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["alice@example.org"]
+    link = next(word for word in mailoutbox[0].body.split() if "/accounts/reset/" in word)
+    page.goto(link)
+    page.fill("#id_new_password1", "a-new-long-passphrase-42")
+    page.fill("#id_new_password2", "a-new-long-passphrase-42")
+    page.get_by_role("button", name="Set password").click()
+    page.wait_for_load_state()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", alice.username)
+    page.fill("#id_password", "a-new-long-passphrase-42")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text(review.title)
