@@ -59,6 +59,7 @@ def redis_down(settings, monkeypatch):
     """Celery mode with a broker on a port where nothing listens."""
     settings.TASKS_MODE = "celery"
     monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(current_app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(jobs, "_broker_seen", {"at": 0.0, "up": True})
     yield
     current_app.pool.force_close_all()
