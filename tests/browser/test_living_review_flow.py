@@ -102,7 +102,7 @@ def test_an_update_import_adds_only_new_records_and_prisma_draws_the_update(
     panel = reviewer.locator("#screen-panel")
     expect(panel).to_contain_text(NEW_TITLE)
     assert int(panel.get_attribute("data-record")) == Record.objects.get(doi="10.5555/live.4").pk
-    expect(panel).to_have_attribute("data-keys-ready", "1")  # keys count once the record was on screen briefly
+    expect(panel).to_have_attribute("data-keys-ready", "1")  # keys count once the record is on screen
     reviewer.keyboard.press("e")
     expect(panel).not_to_have_attribute("data-record", re.compile(r"\d"))  # nothing else to screen
     expect(reviewer.locator("body")).not_to_contain_text(FIRST[0][0])
