@@ -118,3 +118,19 @@ def test_a_forgotten_password_is_reset_through_the_e_mailed_link(login, review, 
     page.click("button[type=submit]")
     page.wait_for_load_state()
     expect(page.locator("body")).to_contain_text(review.title)
+
+
+def test_the_duplicate_chip_says_same_first_author_when_only_the_first_author_matches(login, review, alice):
+    batch = ImportBatchFactory(source=SearchSourceFactory(review=review, name="Embase"))
+    RecordFactory(batch=batch, **ARTICLE)
+    RecordFactory(  # a database that kept only the first author ("Wang Q, et al"), and another DOI
+        batch=batch, **{**ARTICLE, "authors": ["Wang, Q."], "doi": "10.1186/x-2"}
+    )
+    duplicates_find(review=review, actor=alice)
+    pair = DuplicateCandidate.objects.get(review=review, status=CandidateStatus.PENDING)
+
+    page = login(alice)
+    page.goto(f"/reviews/{review.slug}/duplicates/")
+    agree = page.locator(f"#pair-{pair.pk}").get_by_test_id("pair-agree")
+    expect(agree.filter(has_text="same first author")).to_have_count(1)
+    expect(agree.filter(has_text="same authors")).to_have_count(0)
