@@ -10,10 +10,10 @@ one point; the record-by-record refresh asks `reviewers_offered`; the vote servi
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 
-from reviewapp import registry
 from reviewapp.models import Review
+from reviewapp.services.changes import records_changed
 
 from .models import Assignment, PilotRecord, PilotStatus, ScreeningSettings
 
@@ -72,7 +72,6 @@ def offer_refusal(review: Review, stage: str, record_id: int, reviewer_id: int) 
 
 def worklists_invalidate(review: Review) -> None:
     """The set-up changed who is offered what: every work list of the review resyncs on its next look."""
-    Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
+    records_changed(review=review)  # the services' rebuild (reads never write)
     review.refresh_from_db(fields=["records_version"])
     settings_forget(review)
-    registry.records_changed(review=review)  # the services' rebuild (reads never write)

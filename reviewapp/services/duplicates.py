@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import dedup, jobs, registry
@@ -33,6 +33,7 @@ from ..models import (
     Review,
 )
 from .audit import event_log
+from .changes import records_changed
 
 _FIELDS = (
     "id",
@@ -52,11 +53,6 @@ _FIELDS = (
 
 DEDUP_TASK = "reviewapp.find_duplicates"
 BOTH_SCREENED = "both records already have screening votes: merging would set one record's votes aside"
-
-
-def _bump(review: Review) -> None:
-    Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
-    registry.records_changed(review=review)
 
 
 def _completeness(row: dict) -> tuple:
@@ -216,7 +212,7 @@ def duplicates_find(*, review: Review, actor, progress=None) -> dict:
             queued=len(created) - len(auto),
         )
         if merged:
-            _bump(review)
+            records_changed(review=review)
     return {
         "records_checked": len(rows),
         "candidates_found": len(created),
@@ -313,7 +309,7 @@ def candidate_merge(*, candidate: DuplicateCandidate, actor) -> DuplicateCandida
         candidate=candidate.pk,
         score=candidate.score,
     )
-    _bump(candidate.review)
+    records_changed(review=candidate.review)
     return candidate
 
 
@@ -387,7 +383,7 @@ def candidate_undo(*, candidate: DuplicateCandidate, actor) -> DuplicateCandidat
         candidate=candidate.pk,
         before=before,
     )
-    _bump(candidate.review)
+    records_changed(review=candidate.review)
     return candidate
 
 
@@ -408,7 +404,7 @@ def record_remove(*, record: Record, actor, reason: str, note: str = "") -> Reco
     event_log(
         review=record.review, actor=actor, verb="record.removed", record=record, reason=reason, note=note
     )
-    _bump(record.review)
+    records_changed(review=record.review)
     return record
 
 
@@ -421,5 +417,5 @@ def record_restore(*, record: Record, actor) -> Record:
     record.removed_reason, record.removed_note = "", ""
     record.save(update_fields=["removed_reason", "removed_note", "updated_at"])
     event_log(review=record.review, actor=actor, verb="record.restored", record=record, before=before)
-    _bump(record.review)
+    records_changed(review=record.review)
     return record

@@ -16,16 +16,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 
-from .. import jobs, registry
+from .. import jobs
 from ..importers import ParsedRecord, ParseError, detect_format, parse
 from ..importers.base import FORMATS
 from ..jobs import JobStatus
 from ..models import ImportBatch, Review, SearchSource
 from ..uploads import upload_name
 from .audit import event_log
+from .changes import records_changed
 from .duplicates import duplicates_find
 from .record_copy import write_records
 from .rounds import round_latest
@@ -210,8 +210,7 @@ def _import_all_or_nothing(batch: ImportBatch) -> int:
         progress = {"bytes": batch.size, "records": count, **dedup}
         if not jobs.job_succeed(batch, records_count=count, progress=progress):
             raise _Superseded(f"{batch.file_name}: the import took longer than its lease; nothing was added.")
-        Review.objects.filter(pk=batch.review_id).update(records_version=F("records_version") + 1)
-        registry.records_changed(review=batch.review)
+        records_changed(review=batch.review)
         event_log(
             review=batch.review,
             actor=batch.created_by,

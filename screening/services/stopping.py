@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from reviewapp import registry
 from reviewapp.models import Record, RemovalReason, Review
 from reviewapp.permissions import membership_for
 from reviewapp.services.audit import event_log
+from reviewapp.services.changes import records_changed
 
 from ..models import AutomationStop
 from ..selectors import stopping_state, unscreened_records
@@ -28,11 +27,6 @@ def _require_owner(review: Review, actor) -> None:
     member = membership_for(actor, review)
     if member is None or not member.is_owner:
         raise PermissionDenied("Only the owner stops screening or undoes a stop.")
-
-
-def _records_changed(review: Review) -> None:
-    Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
-    registry.records_changed(review=review)
 
 
 @transaction.atomic
@@ -60,7 +54,7 @@ def screening_stop(*, review: Review, actor) -> AutomationStop:
     )
     _mark(review, stop)
     worklist_drop_records(review=review, record_ids=_batch(review, stop).values("pk"))
-    _records_changed(review)
+    records_changed(review=review)
     event_log(
         review=review,
         actor=actor,
@@ -101,6 +95,6 @@ def screening_stop_undo(*, review: Review, actor, stop_id: int) -> AutomationSto
     restored = _batch(review, stop).update(removed_reason="", removed_note="")
     stop.undone_at, stop.undone_by = timezone.now(), actor
     stop.save(update_fields=["undone_at", "undone_by", "updated_at"])
-    _records_changed(review)
+    records_changed(review=review)
     event_log(review=review, actor=actor, verb="screening.stop_undone", stop=stop.pk, records=restored)
     return stop
