@@ -56,7 +56,7 @@ def score_all(
     if n_inc == 0 or n_exc == 0 or corpus.matrix.shape[1] == 0:
         return LiveRanking((), (), (), "cold-start", n_inc, n_exc, cold_start=True)
     rows, y = _cap_training_set(rows, y, max_train, _int_seed(seed))
-    model = model_train(corpus.matrix[rows], y, spec, seed=_int_seed(seed))
+    model = model_train(corpus.matrix[rows], y, spec, seed=_int_seed(seed), corpus_matrix=corpus.matrix)
     scores = model.scores(corpus.matrix)
     ids = corpus.record_ids
     keys = np.fromiter((_key_int(rid, seed) for rid in ids), dtype=np.uint64, count=len(ids))

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import metrics as m
-from .features import FeatureSpec, corpus_build, record_text
+from .features import TITLE_WEIGHT, FeatureSpec, corpus_build, record_text
 from .model import ModelSpec, cold_start_key, model_train
 from .stopping import hypergeometric_p, recall_at, stop_point
 
@@ -44,8 +44,11 @@ class LabelledSet:
     label_column: str
 
 
-def read_labelled_csv(path: str | Path, name: str | None = None) -> LabelledSet:
-    """Read title, abstract and the label column (``label_included``, else ``included``) of a CSV.
+def read_labelled_csv(
+    path: str | Path, name: str | None = None, title_weight: int = TITLE_WEIGHT
+) -> LabelledSet:
+    """Read title, abstract and the label column (``label_included``, else ``included``) of a CSV; the texts
+    are :func:`record_text` of title and abstract, the title ``title_weight`` times.
 
     Raises ValueError naming the file and the missing column, or the row with a label that is not 0/1.
     """
@@ -68,7 +71,7 @@ def read_labelled_csv(path: str | Path, name: str | None = None) -> LabelledSet:
             value = (row.get(label) or "").strip()
             if value not in ("0", "1", "0.0", "1.0"):
                 raise ValueError(f"{path.name}, row {row_no}: {label} is {value!r}, expected 0 or 1")
-            texts.append(record_text(row.get("title"), row.get("abstract")))
+            texts.append(record_text(row.get("title"), row.get("abstract"), title_weight=title_weight))
             labels.append(1 if value.startswith("1") else 0)
     arr = np.array(labels, dtype=np.int8)
     if arr.sum() < 2 or arr.sum() == len(arr):
@@ -170,10 +173,10 @@ def simulate(
     n_relevant, found, trainings = int(labels.sum()), int(labels[list(prior)].sum()), 0
     while not seen.all() and (full or found < n_relevant):
         rows = np.flatnonzero(seen)
-        fitted = model_train(matrix[rows], labels[rows], model, seed=seed)
+        fitted = model_train(matrix[rows], labels[rows], model, seed=seed, corpus_matrix=matrix)
         trainings += 1
         pool = np.flatnonzero(~seen)
-        scores = fitted.scores(matrix[pool])
+        scores = fitted.scores(matrix)[pool]  # all rows: cheaper than copying the pool's rows out
         take = pool[_top(scores, batch)]
         order.extend(int(i) for i in take)
         seen[take] = True

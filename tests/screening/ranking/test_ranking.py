@@ -83,9 +83,12 @@ def test_ties_are_broken_deterministically():
     assert first == rank(corpus, [(2, False), (1, True)]).order()
 
 
-def test_record_text_joins_what_is_there():
-    assert record_text("Title", None) == "Title"
-    assert record_text("Title", "Abstract", "kw") == "Title Abstract kw"
+def test_record_text_joins_what_is_there_with_the_title_weighted():
+    assert record_text("Title", None, title_weight=1) == "Title"
+    assert record_text("Title", "Abstract", "kw", title_weight=1) == "Title Abstract kw"
+    assert record_text("Title", "Abstract") == "Title Title Abstract"  # the default weight, 2
+    assert record_text(None, "Abstract") == "Abstract"
+    assert FeatureSpec().version().endswith("-title2")
 
 
 def test_the_ranking_package_imports_without_django():

@@ -1,0 +1,65 @@
+"""Class weighting of the training set: ASReview's double balance and plain class balance."""
+
+import math
+
+import numpy as np
+import pytest
+
+from screening.ranking.model import DOUBLE_BALANCE, ModelSpec, class_weights, double_balance, model_train
+
+
+def _documented_share(n_one: int, n_zero: int) -> float:
+    """The includes' share of the training slots, written out from ASReview's formula (a, alpha, b, beta)."""
+    a, alpha, b, beta = 2.155, 0.94, 0.789, 1.0
+    w_one = a * (n_one / n_zero) ** -alpha
+    w_zero = 1 - (1 - b) * (1 + math.log(n_one + n_zero)) ** -beta
+    return w_one * n_one / (w_one * n_one + w_zero * n_zero)
+
+
+def test_the_defaults_are_asreviews():
+    assert DOUBLE_BALANCE == {"a": 2.155, "alpha": 0.94, "b": 0.789, "beta": 1.0}
+
+
+@pytest.mark.parametrize("n_one,n_zero", [(1, 9), (3, 40), (10, 990), (50, 1950), (200, 20_000)])
+def test_double_balance_gives_the_includes_the_documented_share(n_one, n_zero):
+    n_one_train, n_zero_train = double_balance(n_one, n_zero)
+    assert n_one_train + n_zero_train == pytest.approx(n_one + n_zero)  # the training set keeps its size
+    assert n_one_train / (n_one + n_zero) == pytest.approx(_documented_share(n_one, n_zero))
+    assert n_one_train > n_one  # includes are oversampled ...
+    assert n_zero_train < n_zero  # ... and excludes undersampled
+
+
+def test_the_class_weights_carry_that_share_into_the_fit():
+    y = np.array([1] * 10 + [0] * 990, dtype=np.int8)
+    w0, w1 = class_weights(y, "double")
+    assert 10 * w1 / (10 * w1 + 990 * w0) == pytest.approx(_documented_share(10, 990))
+    # 10 of 1,000 worked by hand: w1 = 2.155 * 99 ** .94 = 161.94, w0 = 1 - .211 / (1 + ln 1000) = 0.9733,
+    # so the includes get 1619.4 / (1619.4 + 990 * 0.9733) = 62.7 % of the slots (class balance: 50 %)
+    assert _documented_share(10, 990) == pytest.approx(0.627, abs=1e-3)
+    w0, w1 = class_weights(y, "class")
+    assert 10 * w1 == pytest.approx(990 * w0) == pytest.approx(500)  # each class weighs half
+
+
+def test_at_least_one_slot_for_the_includes_and_two_for_the_excludes():
+    # 1 + 1 (the prior knowledge): the formula asks for 1.42 include slots, but two must go to excludes
+    # (ASReview's rule), and at least one to the includes, which wins
+    assert double_balance(1, 1) == (1.0, 1.0)
+    assert double_balance(1, 2) == (1.0, 2.0)
+    with pytest.raises(ValueError, match="at least one include and one exclude"):
+        double_balance(0, 5)
+
+
+def test_double_balance_pulls_the_model_towards_the_includes():
+    rng = np.random.default_rng(0)
+    import scipy.sparse as sp
+
+    x = sp.csr_matrix(rng.random((60, 8)) * (rng.random((60, 8)) > 0.5))
+    y = np.array([1] * 4 + [0] * 56, dtype=np.int8)
+    plain = model_train(x, y, ModelSpec("logistic", balance="class"))
+    double = model_train(x, y, ModelSpec("logistic", balance="double"))
+    # more weight on the includes moves every score up (the intercept absorbs most of it)
+    assert double.intercept > plain.intercept
+    assert ModelSpec("logistic", 1.0, balance="double").version() == "logistic-1-db"
+    assert ModelSpec().version() == "logistic-0.5-db"  # the default chosen on the tuning sets
+    with pytest.raises(ValueError, match="unknown balance 'triple'"):
+        ModelSpec(balance="triple")
