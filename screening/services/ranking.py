@@ -24,8 +24,10 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from reviewapp import jobs
+from reviewapp.jobs import JobStatus
 from reviewapp.models import Record, Review
 from reviewapp.services.audit import model_update
 
@@ -86,10 +88,13 @@ def _unrank(review: Review) -> None:
 
 
 def ranking_vote_counted(*, review: Review) -> RankingRun | None:
-    """One more title/abstract vote: every `retrain_every` of them, queue a training (ranking on only)."""
+    """One more title/abstract vote: every `retrain_every` of them, queue a training (ranking on only);
+    at once if the last training was lost (its worker went away), so the review is not left waiting."""
     counted = PrioritySettings.objects.filter(review=review, rank_by_relevance=True)
     if not counted.update(votes_since_training=F("votes_since_training") + 1):
         return None
+    if _fail_lost_runs(review):
+        return ranking_request(review=review)
     row = counted.values("votes_since_training", "retrain_every").first()
     if row is None or row["votes_since_training"] < row["retrain_every"]:
         return None
@@ -99,7 +104,7 @@ def ranking_vote_counted(*, review: Review) -> RankingRun | None:
 def ranking_request(*, review: Review) -> RankingRun | None:
     """Queue a training after the caller's transaction commits; None if one is already queued or running
     (its result will include the votes so far, and the counter keeps counting towards the next)."""
-    jobs.job_fail_stale(RankingRun, review=review)
+    _fail_lost_runs(review)
     try:
         with transaction.atomic():
             run = RankingRun.objects.create(review=review)
@@ -108,6 +113,20 @@ def ranking_request(*, review: Review) -> RankingRun | None:
     PrioritySettings.objects.filter(review=review).update(votes_since_training=0)
     jobs.job_enqueue(RANKING_TASK, run.pk)
     return run
+
+
+def _fail_lost_runs(review: Review) -> int:
+    """Fail the review's training that lost its worker: running without a heartbeat for the job lease,
+    or queued for longer than the lease (the task message was lost). A late task then finds its run
+    taken (the claim) and does nothing. Returns how many were failed."""
+    failed = jobs.job_fail_stale(RankingRun, review=review)
+    now = timezone.now()
+    waiting = RankingRun.objects.filter(
+        review=review, status=JobStatus.QUEUED, created_at__lt=now - jobs.lease()
+    )
+    return failed + waiting.update(
+        status=JobStatus.FAILED, error=jobs.STALE_ERROR, finished_at=now, updated_at=now
+    )
 
 
 # --- training (the task) -------------------------------------------------------------------------------
@@ -243,10 +262,13 @@ def _store_ranking(review: Review, run: RankingRun, result: LiveRanking) -> None
                 AND (p.run_id <> n.run_id OR p.key <> n.key OR p.score <> n.score)""",
             [],
         ),
+        # the records without a place yet (the others were just updated). Not an anti-join on the table
+        # being filled: planned while it is empty, it would rescan the growing table per row. (The WHERE
+        # is for SQLite, whose parser needs one before the ON CONFLICT of an INSERT ... SELECT.)
         (
             f"""INSERT INTO {positions} (review_id, record_id, run_id, key, score)
-                SELECT %s, n.record_id, n.run_id, n.key, n.score FROM {_NEW} n
-                WHERE NOT EXISTS (SELECT 1 FROM {positions} p WHERE p.record_id = n.record_id)""",
+                SELECT %s, n.record_id, n.run_id, n.key, n.score FROM {_NEW} n WHERE 1 = 1
+                ON CONFLICT (record_id) DO NOTHING""",
             [review.pk],
         ),
         # last, so the work-list rows (which votes update too) stay locked for the shortest time
