@@ -12,7 +12,13 @@ bob has voted alone on 500 more (single votes count as labels). Both have their 
   Django's test client).
 
     .venv/bin/python benchmarks/ranking_live_bench.py [--pg postgres://postgres@127.0.0.1:5432]
-        [--records 100000] [--repeat 3] [--iterations 300] [--keep]
+        [--records 100000] [--repeat 3] [--iterations 300] [--keep] [--db ra_ranking]
+
+Each retraining's slowest SQL statements are listed with their wall and the PostgreSQL backend's CPU
+time (read from /proc when the server runs on this machine), since under contention wall times mostly
+measure waiting for a core. A re-rank rewrites every work-list row, so the tables need vacuuming between
+retrainings, which autovacuum does on a normal server; where it is off, the benchmark runs VACUUM
+between the repeats (untimed) and says so.
 
 Targets: retrain + re-rank < 5 s; next record < 30 ms. Creates (and drops) the database ra_ranking.
 """
@@ -116,6 +122,46 @@ def _votes(review, users, ids, labels, now) -> None:
         )
 
 
+def _backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _cpu_ms(pid: int) -> float | None:
+    """CPU time of a PostgreSQL backend so far (None if the server is not on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _statements(pid: int):
+    """A context recording each SQL statement's wall and backend CPU time (ms) in a list."""
+    from django.db import connection
+
+    seen: list = []
+
+    def wrapper(execute, sql, params, many, context):
+        wall, cpu = time.perf_counter(), _cpu_ms(pid)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            after = _cpu_ms(pid)
+            seen.append(
+                {
+                    "sql": " ".join(sql.split())[:90],
+                    "wall_ms": round((time.perf_counter() - wall) * 1000),
+                    "pg_cpu_ms": None if cpu is None or after is None else round(after - cpu),
+                }
+            )
+
+    return connection.execute_wrapper(wrapper), seen
+
+
 def _train(review) -> dict:
     """ranking_train's steps, each timed (wall and this process's CPU; PostgreSQL's work is in its own
     process, so under load the wall time of the store step is mostly waiting)."""
@@ -141,10 +187,29 @@ def _train(review) -> dict:
     lap("labels")
     result = score_all(corpus, labels, seed=review.pk)
     lap("train_and_score")
-    ranking._store(review, run, result)
+    pid = _backend_pid()
+    cpu_before = _cpu_ms(pid)
+    recording, seen = _statements(pid)
+    with recording:
+        ranking._store(review, run, result)
     lap("store_and_rekey")
+    cpu_after = _cpu_ms(pid)
+    if cpu_before is not None and cpu_after is not None:
+        steps["store_and_rekey"]["pg_cpu_s"] = round((cpu_after - cpu_before) / 1000, 2)
     steps["total_wall_s"] = round(sum(v["wall_s"] for v in steps.values()), 2)
+    steps["slowest_statements"] = sorted(seen, key=lambda s: -s["wall_ms"])[:6]
     return steps
+
+
+def _vacuum_if_no_autovacuum() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        if cursor.fetchone()[0] == "on":
+            return False
+        cursor.execute("VACUUM ANALYZE screening_queueitem, screening_rankposition")
+    return True
 
 
 def _ms(samples: list[float]) -> dict:
@@ -163,7 +228,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--db", default=screening_bench.DB_NAME, help="the database to create and drop")
     args = parser.parse_args()
+    screening_bench.DB_NAME = args.db
     screening_bench._setup(args.pg, recreate=True)
     started = time.perf_counter()
     loaded = _load(args.records)
@@ -181,7 +248,10 @@ def main() -> None:
     build_s = time.perf_counter() - started
     PrioritySettings.objects.create(review=review, rank_by_relevance=True)
     first = _train(review)  # vectorises the corpus (kept in memory for the next ones)
-    retrains = [_train(review) for _ in range(args.repeat)]
+    retrains, vacuumed = [], False
+    for _ in range(args.repeat):
+        vacuumed = _vacuum_if_no_autovacuum() or vacuumed
+        retrains.append(_train(review))
     load_avg = os.getloadavg()[0]
 
     next_ms = []
@@ -211,6 +281,7 @@ def main() -> None:
             "runs": retrains,
         },
         "load_average_1min": round(load_avg, 1),
+        "vacuum_between_retrains": "by the benchmark (autovacuum is off)" if vacuumed else "autovacuum",
         "next_record_selector_ms": _ms(next_ms),
         "next_record_api_ms": _ms(api_ms),
         "targets": {"retrain_rerank_s": 5, "next_record_ms": 30},

@@ -240,17 +240,24 @@ class QueueItem(models.Model):
     structural changes (imports, merges, removals) are applied by a set-based resync (see QueueSync).
     """
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    # Three indexes and no more: a re-rank rewrites every row's sort_key (no HOT update, so each row
+    # costs one entry in every index), and each vote deletes or updates rows. The foreign keys need no
+    # index of their own: `queue_next` starts with review, `queue_item_unique` with record, and a
+    # reviewer's rows are found by (review, stage, reviewer), the prefix of `queue_next`.
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+", db_index=False)
     stage = models.CharField(max_length=16, choices=Stage.choices)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+", db_index=False)
     votes_so_far = models.PositiveSmallIntegerField(default=0)
     sort_key = models.BigIntegerField(help_text="Record.sort_key, or RankPosition.key while ranked")
     rank_score = models.FloatField(null=True, blank=True, help_text="The relevance score, while ranked")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["reviewer", "stage", "record"], name="queue_item_unique"),
+            # record first: also the index of the vote service's per-record updates
+            models.UniqueConstraint(fields=["record", "stage", "reviewer"], name="queue_item_unique"),
         ]
         indexes = [
             # one range per pool (votes_so_far), record last: the next-record lookup of each pool is
@@ -259,7 +266,6 @@ class QueueItem(models.Model):
                 fields=["review", "stage", "reviewer", "votes_so_far", "sort_key", "record"],
                 name="queue_next",
             ),
-            models.Index(fields=["record", "stage"], name="queue_record"),
         ]
 
     def __str__(self) -> str:
@@ -363,16 +369,21 @@ RANKED_KEY_BASE = -(2**62)  # ranked records sort before every stable-order key 
 
 class RankPosition(models.Model):
     """A record's place in the review's current relevance ranking: `key` (RANKED_KEY_BASE + rank) is what
-    the title/abstract work lists sort by; `score` the model's decision value."""
+    the title/abstract work lists sort by; `score` the model's decision value.
+
+    Every retraining rewrites key, score and run of (nearly) every row in place, so none of the three is
+    indexed or checked by the database: the updates are HOT (the table keeps free room in each page, see
+    migration 0006), and no foreign-key check runs per row. Readers look positions up by record; the run
+    is only followed from one position (`relevance_of`); deleting a run (with its review) still deletes
+    its positions, through Django's cascade."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
     record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="rank_position")
-    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="positions")
+    run = models.ForeignKey(
+        RankingRun, on_delete=models.CASCADE, related_name="positions", db_index=False, db_constraint=False
+    )
     key = models.BigIntegerField()
     score = models.FloatField()
-
-    class Meta:
-        indexes = [models.Index(fields=["review", "key"], name="rank_position_order")]
 
     def __str__(self) -> str:
         return f"record {self.record_id} at {self.key - RANKED_KEY_BASE} (score {self.score:.3f})"

@@ -234,3 +234,39 @@ def test_a_reviewer_who_joins_later_gets_the_ranked_order(
     fresh = QueueItem.objects.filter(reviewer=erin, stage=TA, votes_so_far=0).order_by("sort_key")
     assert {r.record_id for r in fresh[:19]} == {r.pk for r in relevant[1:]}
     assert None not in {r.rank_score for r in fresh}
+
+
+@pytest.mark.parametrize("status", ["running", "queued"])
+def test_a_lost_training_is_failed_and_the_next_vote_queues_a_new_one(
+    review, alice, bob, carol, topical, cast, status, django_capture_on_commit_callbacks
+):
+    """A training whose worker went away (running without a heartbeat, or queued with its task lost) for
+    longer than the job lease no longer blocks the review: the next vote replaces it, K votes or not."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reviewapp import jobs
+
+    relevant, other = topical()
+    PrioritySettings.objects.create(review=review, rank_by_relevance=True, retrain_every=50)
+    long_ago = timezone.now() - jobs.lease() - dt.timedelta(seconds=5)
+    lost = RankingRun.objects.create(review=review, status=status)
+    RankingRun.objects.filter(pk=lost.pk).update(created_at=long_ago, heartbeat_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        cast(carol, relevant[0], "include")
+    lost.refresh_from_db()
+    assert (lost.status, lost.error) == ("failed", jobs.STALE_ERROR)
+    fresh = RankingRun.objects.exclude(pk=lost.pk).get()
+    assert fresh.status == "succeeded"  # ran (eagerly, here) on the vote
+    assert PrioritySettings.objects.get(review=review).votes_since_training == 0
+
+
+def test_a_training_within_its_lease_is_left_running(review, alice, carol, topical, cast):
+    relevant, other = topical()
+    PrioritySettings.objects.create(review=review, rank_by_relevance=True, retrain_every=50)
+    running = RankingRun.objects.create(review=review, status="running")
+    cast(carol, relevant[0], "include")
+    running.refresh_from_db()
+    assert running.status == "running" and RankingRun.objects.count() == 1
+    assert PrioritySettings.objects.get(review=review).votes_since_training == 1
