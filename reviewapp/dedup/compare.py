@@ -258,16 +258,20 @@ def author_agreement(x: tuple[str, ...], y: tuple[str, ...]) -> tuple[float, boo
 
 def _similar_to_any(name: str, others: set[str]) -> bool:
     """``same_surname(name, other)`` for some other name, none of which equals ``name``."""
-    if len(name) < _MIN_FUZZY_NAME:
+    size = len(name)
+    if size < _MIN_FUZZY_NAME:
         return False
     for other in others:
-        if len(other) >= _MIN_FUZZY_NAME and (
-            other.endswith(name)
-            or name.endswith(other)
-            or other.startswith(name)
-            or name.startswith(other)
-            or fuzz.ratio(name, other) >= _SAME_NAME_RATIO
-        ):
+        other_size = len(other)
+        if other_size < _MIN_FUZZY_NAME:
+            continue
+        # Only the longer of two different names can start or end with the other.
+        if other_size > size:
+            if other.startswith(name) or other.endswith(name):
+                return True
+        elif name.startswith(other) or name.endswith(other):
+            return True
+        if fuzz.ratio(name, other) >= _SAME_NAME_RATIO:
             return True
     return False
 

@@ -227,6 +227,7 @@ _SERIES_WORDS = frozenset({
     "trial", "report",
 })  # fmt: skip
 _DIGITS = re.compile(r"\d+")
+_NUMERALS = frozenset(_ROMAN) | frozenset(_NUMBER_WORDS)
 
 
 def title_numbers(words: list[str]) -> str:
@@ -235,6 +236,8 @@ def title_numbers(words: list[str]) -> str:
     Different numbers mean a different article of a series (part 1/2, phase II/III, 2015/2017
     update). Joining the digits keeps "Mecp2(1lox)" and "Mecp21lox" equal.
     """
+    if "".join(words).isalpha() and _NUMERALS.isdisjoint(words):
+        return ""  # no digits and no number words: most titles
     found: list[str] = []
     previous = ""
     for word in words:
@@ -255,7 +258,7 @@ _PART_LETTER = re.compile(r"\bpart ([a-z])\b")
 
 def title_part_letter(folded: str) -> str:
     """The letter of a "Part A"/"Part B" series, else ""."""
-    match = _PART_LETTER.search(folded)
+    match = _PART_LETTER.search(folded) if "part " in folded else None
     return match.group(1) if match else ""
 
 
@@ -363,6 +366,16 @@ def is_supplement(volume: str, issue: str) -> bool:
     return bool(_SUPPLEMENT.search(volume) or _SUPPLEMENT.search(issue))
 
 
+def is_conference_name(journal: str) -> bool:
+    """Whether the journal field names a meeting ("Circulation. Conference: ...", "Proceedings of ...")."""
+    return bool(_CONFERENCE.search(journal))
+
+
+def is_regular_issue(issue: str) -> bool:
+    """Whether the issue field is a plain issue number or range ("4", "3-4"), spreadsheet dates undone."""
+    return bool(_PLAIN_ISSUE.match(demangle_pages(issue)))
+
+
 def venue_kind(journal: str, volume: str, issue: str) -> str:
     """CONFERENCE for a meeting supplement, REGULAR for a plain journal issue, "" when unknown.
 
@@ -370,11 +383,9 @@ def venue_kind(journal: str, volume: str, issue: str) -> str:
     another just "Circulation", issue "21 SUPPL. 1"), so only a clear regular issue against a clear
     supplement counts as a difference.
     """
-    if _CONFERENCE.search(journal) or _SUPPLEMENT.search(issue) or _SUPPLEMENT.search(volume):
+    if is_conference_name(journal) or is_supplement(volume, issue):
         return CONFERENCE
-    if _PLAIN_ISSUE.match(demangle_pages(issue)):
-        return REGULAR
-    return ""
+    return REGULAR if is_regular_issue(issue) else ""
 
 
 _CITED_VOLUME = re.compile(r"\.\s*(\d+)\s*\(([^)]*)\)")
