@@ -23,7 +23,7 @@ from .cluster import clusters, merges_keeping_apart
 from .compare import Evidence, gather, journal_similarity
 from .decide import DEFAULT, Thresholds, decide
 from .model import AUTO, REVIEW, Candidate, DedupRecord
-from .prepare import Prepared, forget_shared_dois, issue_facts, journal_facts
+from .prepare import Prepared, author_key, forget_shared_dois, issue_facts, journal_facts
 from .text import surname_key
 
 __all__ = [
@@ -122,7 +122,7 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def _forget_caches() -> None:
     """The name and journal caches only pay off within one run; a worker should not keep them."""
-    for cached in (surname_key, journal_similarity, journal_facts, issue_facts):
+    for cached in (surname_key, author_key, journal_similarity, journal_facts, issue_facts):
         cached.cache_clear()
 
 
@@ -166,7 +166,11 @@ def _collapse_review(found: list[Candidate]) -> list[Candidate]:
 
 def _worth_comparing(a: Prepared, b: Prepared) -> bool:
     """Cheap filter so that most blocked pairs cost one C-level string ratio."""
-    if (a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid) or (a.registry_ids & b.registry_ids):
+    if (
+        (a.doi and a.doi == b.doi)
+        or (a.pmid and a.pmid == b.pmid)
+        or not a.registry_ids.isdisjoint(b.registry_ids)
+    ):
         return True
     if a.page_first and a.page_first == b.page_first and a.volume == b.volume:
         return True

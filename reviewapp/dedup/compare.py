@@ -101,8 +101,8 @@ def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
 def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
     if a.year and b.year:
         ev.year_gap = abs(a.year - b.year)
-    if a.journal and b.journal:
-        ev.journal = journal_similarity(a.journal, b.journal)
+    if a.journal and b.journal:  # records of one journal share its words (prepare.journal_facts)
+        ev.journal = 1.0 if a.journal == b.journal else journal_similarity(a.journal, b.journal)
     ev.volume = _exact(a.volume, b.volume)
     ev.issue = _exact(a.issue, b.issue)
     ev.issue_clash = ev.issue == DIFFERENT and a.plain_issue and b.plain_issue

@@ -136,9 +136,18 @@ def _surnames(authors: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         return ()
     if isinstance(authors, str):  # tolerate a single unsplit string
         authors = authors.split(";")
-    names = [_without_et_al(name) for name in list(authors)[:_MAX_AUTHORS] if name]
-    keys = (text.surname_key(name) for name in names if name and name.strip().lower() not in _NOT_AUTHORS)
-    return tuple(key for key in keys if key and key not in _NOT_AUTHORS)
+    keys = (author_key(name) for name in list(authors)[:_MAX_AUTHORS] if name)
+    return tuple(key for key in keys if key)
+
+
+@lru_cache(maxsize=2 * _FIELD_CACHE)  # most authors of a large search appear on several records
+def author_key(name: str) -> str:
+    """The surname key of one entry of an author list, "" for "et al", "Anonymous" and the like."""
+    name = _without_et_al(name)
+    if not name or name.strip().lower() in _NOT_AUTHORS:
+        return ""
+    key = text.surname_spelling(name)
+    return "" if key in _NOT_AUTHORS else key
 
 
 def _without_et_al(name: str) -> str:

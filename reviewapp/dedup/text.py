@@ -117,8 +117,11 @@ _SUBJECT_CODE_TAIL = re.compile(r"(?:\s(?:\d{2}|\d{4})\s+[A-Z][A-Za-z,&' -]*?)+$
 _SUBJECT_CODE = re.compile(r"(?<!\S)(\d{4}|\d{2})\s+[A-Z]")
 
 
+_SPACED_DIGIT = re.compile(r"\s\d")  # every code tail has one; a ninth of titles do, and it is a quick scan
+
+
 def _strip_subject_codes(title: str) -> str:
-    if not title or not title[-1].isalpha():
+    if not title or not title[-1].isalpha() or not _SPACED_DIGIT.search(title):
         return title
     tail = _SUBJECT_CODE_TAIL.search(title)
     if tail is None or tail.start() < 20:
@@ -333,6 +336,11 @@ def _family_of_given_first(parts: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def surname_key(name: str) -> str:
     """A surname spelled the way every database can agree on (umlauts are written three ways)."""
+    return surname_spelling(name)
+
+
+def surname_spelling(name: str) -> str:
+    """``surname_key`` without its cache."""
     key = surname(name)
     for digraph, letter in (("ue", "u"), ("oe", "o"), ("ae", "a")):
         key = key.replace(digraph, letter)
