@@ -135,8 +135,10 @@ class _Progress:
         self.last = -self.step
 
     def __call__(self, phase: int, done: int, of: int) -> None:
+        if self.callback is None:
+            return
         position = phase * self.half + done * self.half // max(of, 1)
-        if self.callback is not None and position - self.last >= self.step:
+        if position - self.last >= self.step:
             self.last = position
             self.callback(position, 2 * self.half)
 
