@@ -20,42 +20,57 @@ _TITLE_WORDS = 4  # words in the title-start / title-end keys; a typo spoils at 
 _ABSTRACT_KEY_CHARS = 60
 
 
-def _identifier_keys(rec: Prepared) -> Iterator[str]:
-    if rec.doi:
-        yield rec.doi
-    if rec.pmid:
-        yield "pmid" + rec.pmid
-    yield from rec.registry_ids
+Blocks = defaultdict[str, list[int]]
+
+# Each family fills its blocks in one loop over the records (a generator per record and family cost
+# more than the keys themselves).
 
 
-def _title_keys(rec: Prepared) -> Iterator[str]:
-    if rec.title_key:
-        yield rec.title_key
-    yield from rec.title_alts  # the two halves of "Titre [Title]"
+def _identifier_keys(records: list[Prepared], blocks: Blocks) -> None:
+    for rec in records:
+        if rec.doi:
+            blocks[rec.doi].append(rec.index)
+        if rec.pmid:
+            blocks["pmid" + rec.pmid].append(rec.index)
+        for key in rec.registry_ids:
+            blocks[key].append(rec.index)
 
 
-def _title_end_keys(rec: Prepared) -> Iterator[str]:
-    words = rec.title.split()
-    if len(words) > _TITLE_WORDS:
-        yield "^" + " ".join(words[:_TITLE_WORDS])
-        yield "$" + " ".join(words[-_TITLE_WORDS:])
+def _title_keys(records: list[Prepared], blocks: Blocks) -> None:
+    for rec in records:
+        if rec.title_key:
+            blocks[rec.title_key].append(rec.index)
+        for key in rec.title_alts:  # the two halves of "Titre [Title]"
+            blocks[key].append(rec.index)
 
 
-def _author_keys(rec: Prepared) -> Iterator[str]:
-    if rec.surnames and rec.year:
-        yield f"{rec.surnames[0]}:{rec.year}"
+def _title_end_keys(records: list[Prepared], blocks: Blocks) -> None:
+    for rec in records:
+        words = rec.title.split()
+        if len(words) > _TITLE_WORDS:
+            blocks["^" + " ".join(words[:_TITLE_WORDS])].append(rec.index)
+            blocks["$" + " ".join(words[-_TITLE_WORDS:])].append(rec.index)
 
 
-def _page_keys(rec: Prepared) -> Iterator[str]:
-    if rec.page_first and rec.volume:
-        yield f"v{rec.volume}:{rec.page_first}"
-    if rec.page_first and rec.year:
-        yield f"y{rec.year}:{rec.page_first}"
+def _author_keys(records: list[Prepared], blocks: Blocks) -> None:
+    for rec in records:
+        if rec.surnames and rec.year:
+            blocks[f"{rec.surnames[0]}:{rec.year}"].append(rec.index)
 
 
-def _abstract_keys(rec: Prepared) -> Iterator[str]:
-    if len(rec.abstract) >= _ABSTRACT_KEY_CHARS:
-        yield rec.abstract[:_ABSTRACT_KEY_CHARS]
+def _page_keys(records: list[Prepared], blocks: Blocks) -> None:
+    for rec in records:
+        if rec.page_first:
+            if rec.volume:
+                blocks[f"v{rec.volume}:{rec.page_first}"].append(rec.index)
+            if rec.year:
+                blocks[f"y{rec.year}:{rec.page_first}"].append(rec.index)
+
+
+def _abstract_keys(records: list[Prepared], blocks: Blocks) -> None:
+    for rec in records:
+        if len(rec.abstract) >= _ABSTRACT_KEY_CHARS:
+            blocks[rec.abstract[:_ABSTRACT_KEY_CHARS]].append(rec.index)
 
 
 # One family at a time, so only one family's blocks are in memory at once.
@@ -67,10 +82,8 @@ def candidate_pairs(records: list[Prepared]) -> list[int]:
     n = len(records)
     pairs: set[int] = set()
     for family in KEY_FAMILIES:
-        blocks: dict[str, list[int]] = defaultdict(list)
-        for rec in records:
-            for key in family(rec):
-                blocks[key].append(rec.index)
+        blocks: Blocks = defaultdict(list)
+        family(records, blocks)
         for members in blocks.values():
             if len(members) > 1:
                 pairs.update(_block_pairs(members, records, n))

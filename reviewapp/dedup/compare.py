@@ -83,9 +83,14 @@ def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
     if a.title_key and b.title_key:
         ev.title, ev.title_prefix = title_similarity(a, b)
         ev.short_title = min(len(a.title_key), len(b.title_key)) < _SHORT_TITLE
-        ev.kind_traps, ev.wording_traps = title_traps(a, b)
-        if ev.title < 1.0 and ev.title >= _SWAP_CHECK:
-            ev.word_swap = word_swap(a.title, b.title)
+        if a.title_key == b.title_key:
+            ev.kind_traps, ev.wording_traps = title_traps(a, b)
+        else:  # the words of both titles are split once for the traps and the swap check
+            words_a, words_b = a.title.split(), b.title.split()
+            set_a, set_b = set(words_a), set(words_b)
+            ev.kind_traps, ev.wording_traps = title_traps(a, b, (words_a, words_b, set_a, set_b))
+            if ev.title < 1.0 and ev.title >= _SWAP_CHECK:
+                ev.word_swap = _word_swap(set_a, set_b, b.title_key)
     if a.abstract and b.abstract:
         ev.abstract = fuzz.ratio(a.abstract, b.abstract) / 100
     if a.surnames and b.surnames:
@@ -96,8 +101,8 @@ def _compare_titles(ev: Evidence, a: Prepared, b: Prepared) -> None:
 def _compare_sources(ev: Evidence, a: Prepared, b: Prepared) -> None:
     if a.year and b.year:
         ev.year_gap = abs(a.year - b.year)
-    if a.journal and b.journal:
-        ev.journal = journal_similarity(a.journal, b.journal)
+    if a.journal and b.journal:  # records of one journal share its words (prepare.journal_facts)
+        ev.journal = 1.0 if a.journal == b.journal else journal_similarity(a.journal, b.journal)
     ev.volume = _exact(a.volume, b.volume)
     ev.issue = _exact(a.issue, b.issue)
     ev.issue_clash = ev.issue == DIFFERENT and a.plain_issue and b.plain_issue
@@ -167,26 +172,37 @@ def word_swap(x: str, y: str) -> bool:
     """Whether a word of one (folded) title stands where the other has an unrelated word:
     "thalamic *centrolateral* nucleus" / "thalamic *reticular* nucleus" are two articles of a series,
     "randomised" / "randomized" or a dropped subtitle are not."""
-    only_x = set(x.split()) - set(y.split())
-    only_y = set(y.split()) - set(x.split())
-    if not only_x or not only_y:
+    return _word_swap(set(x.split()), set(y.split()), y.replace(" ", ""))
+
+
+def _word_swap(words_x: set[str], words_y: set[str], y_key: str) -> bool:
+    """``word_swap`` on the word sets of two titles and the second title without its spaces."""
+    only_x = words_x - words_y
+    if not only_x:
+        return False
+    only_y = words_y - words_x
+    if not only_y:
         return False
     joined_y = "".join(sorted(only_y))
     for word in only_x:
         if len(word) < _SWAP_WORD or not word.isalpha():
             continue
-        if word in y.replace(" ", "") or word in joined_y:
+        if word in y_key or word in joined_y:
             continue  # split or joined differently: "follow up" / "followup"
         if not any(fuzz.ratio(word, other) >= _SWAP_PARTNER for other in only_y):
             return True
     return False
 
 
-def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
+Words = tuple[list[str], list[str], set[str], set[str]]  # two titles' words, and as sets
+
+
+def title_traps(a: Prepared, b: Prepared, words: Words | None = None) -> tuple[list[str], list[str]]:
     """Why two similar titles may still be different items: (kind traps, wording traps).
 
     Kind traps (erratum, reply, protocol, ...) always stand. Wording traps (numbers, "in women")
     can be typing noise ("Ca2+" / "Ca"), so an identical page range may overrule them.
+    ``words`` are the titles' words when the caller has split them already.
     """
     kinds = []
     if a.markers != b.markers:
@@ -197,43 +213,86 @@ def title_traps(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
     if a.part_letter != b.part_letter:
         wording.append("title part differs")
     if a.title_key != b.title_key:
-        sensitive = _sensitive_difference(a.title.split(), b.title.split())
+        if words is None:
+            x, y = a.title.split(), b.title.split()
+            words = x, y, set(x), set(y)
+        sensitive = _sensitive_difference(*words)
         if sensitive:
             wording.append("title words differ: " + "/".join(sensitive[:4]))
     return kinds, wording
 
 
-def _sensitive_difference(x: list[str], y: list[str]) -> list[str]:
+def _sensitive_difference(x: list[str], y: list[str], set_x: set[str], set_y: set[str]) -> list[str]:
     """Sensitive words only one title has, except a prefix written apart in one database and joined in
     the other ("non immune" / "nonimmune", "post operative" / "postoperative")."""
-    set_x, set_y = set(x), set(y)
     only = (set_x ^ set_y) & SENSITIVE_WORDS
     if not only:
         return []
-    return sorted(w for w in only if not _joined_in(w, x, set_y) and not _joined_in(w, y, set_x))
+    # A word only one title has can be joined to its next word only in that title.
+    return sorted(w for w in only if not (_joined_in(w, x, set_y) if w in set_x else _joined_in(w, y, set_x)))
 
 
 def _joined_in(word: str, words: list[str], other: set[str]) -> bool:
-    return any(words[i + 1] and word + words[i + 1] in other for i, w in enumerate(words[:-1]) if w == word)
+    """Some occurrence of ``word`` before the last position, glued to the word after it, is in ``other``."""
+    last = len(words) - 1
+    position = 0
+    while True:
+        try:
+            position = words.index(word, position, last) + 1
+        except ValueError:
+            return False
+        if word + words[position] in other:
+            return True
 
 
 def author_agreement(x: tuple[str, ...], y: tuple[str, ...]) -> tuple[float, bool]:
     """(share of the shorter author list found in the other, whether the first authors agree)."""
     if x == y:
         return 1.0, True
-    shorter, longer = (x, y) if len(set(x)) <= len(set(y)) else (y, x)
-    found = sum(1 for name in set(shorter) if any(same_surname(name, other) for other in longer))
-    return found / len(set(shorter)), same_surname(x[0], y[0])
+    set_x, set_y = set(x), set(y)
+    shorter, longer = (set_x, set_y) if len(set_x) <= len(set_y) else (set_y, set_x)
+    # An equal name is found without a comparison; only the rest are matched the slow way.
+    found = sum(1 for name in shorter if name in longer or _similar_to_any(name, longer))
+    return found / len(shorter), same_surname(x[0], y[0])
 
 
-@lru_cache(maxsize=200_000)
+def _similar_to_any(name: str, others: set[str]) -> bool:
+    """``same_surname(name, other)`` for some other name, none of which equals ``name``."""
+    size = len(name)
+    if size < _MIN_FUZZY_NAME:
+        return False
+    for other in others:
+        other_size = len(other)
+        if other_size < _MIN_FUZZY_NAME:
+            continue
+        # Only the longer of two different names can start or end with the other.
+        if other_size > size:
+            if other.startswith(name) or other.endswith(name):
+                return True
+        elif name.startswith(other) or name.endswith(other):
+            return True
+        if fuzz.ratio(name, other) >= _SAME_NAME_RATIO:
+            return True
+    return False
+
+
+_MIN_FUZZY_NAME = 4  # letters a surname needs before a typo or a compound part can match it
+_SAME_NAME_RATIO = 85
+
+
 def same_surname(x: str, y: str) -> bool:
     """Equal, a typo apart, or one part of a compound name ("gonzalez" / "sanchezdelriogonzalez")."""
     if x == y:
         return True
-    if min(len(x), len(y)) < 4:
+    if min(len(x), len(y)) < _MIN_FUZZY_NAME:
         return False
-    return x.endswith(y) or y.endswith(x) or x.startswith(y) or y.startswith(x) or fuzz.ratio(x, y) >= 85
+    return (
+        x.endswith(y)
+        or y.endswith(x)
+        or x.startswith(y)
+        or y.startswith(x)
+        or fuzz.ratio(x, y) >= _SAME_NAME_RATIO
+    )
 
 
 @lru_cache(maxsize=100_000)

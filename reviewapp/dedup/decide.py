@@ -348,26 +348,37 @@ def _effective_title(ev: Evidence) -> float:
 
 
 _WEIGHTS = {"title": 0.45, "authors": 0.15, "year": 0.1, "journal": 0.1, "place": 0.1, "abstract": 0.1}
+_TITLE_WEIGHT, _AUTHORS_WEIGHT, _YEAR_WEIGHT, _JOURNAL_WEIGHT, _PLACE_WEIGHT, _ABSTRACT_WEIGHT = (
+    _WEIGHTS.values()
+)
 
 
 def _score(ev: Evidence, conflicts: list[str], t: Thresholds) -> float:
     """Weighted agreement over the fields both records have, less a penalty per contradiction."""
-    parts: dict[str, float] = {}
+    # The fields in the order of _WEIGHTS, each weight beside its weighted value (sums in that order).
+    weights: list[float] = []
+    weighted: list[float] = []
     if ev.title is not None:
-        parts["title"] = _effective_title(ev)
+        weights.append(_TITLE_WEIGHT)
+        weighted.append(_TITLE_WEIGHT * _effective_title(ev))
     if ev.authors is not None:
-        parts["authors"] = (ev.authors + (1.0 if ev.first_author else 0.0)) / 2
+        weights.append(_AUTHORS_WEIGHT)
+        weighted.append(_AUTHORS_WEIGHT * ((ev.authors + (1.0 if ev.first_author else 0.0)) / 2))
     if ev.year_gap is not None:
-        parts["year"] = {0: 1.0, 1: 0.7}.get(ev.year_gap, 0.0)
+        weights.append(_YEAR_WEIGHT)
+        weighted.append(_YEAR_WEIGHT * (1.0 if ev.year_gap == 0 else 0.7 if ev.year_gap == 1 else 0.0))
     if ev.journal is not None:
-        parts["journal"] = ev.journal
+        weights.append(_JOURNAL_WEIGHT)
+        weighted.append(_JOURNAL_WEIGHT * ev.journal)
     places = [value == SAME for value in (ev.volume, ev.pages) if value is not None]
     if places:
-        parts["place"] = sum(places) / len(places)
+        weights.append(_PLACE_WEIGHT)
+        weighted.append(_PLACE_WEIGHT * (sum(places) / len(places)))
     if ev.abstract is not None:
-        parts["abstract"] = ev.abstract
-    weight = sum(_WEIGHTS[name] for name in parts)
-    score = sum(_WEIGHTS[name] * value for name, value in parts.items()) / weight if weight else 0.0
+        weights.append(_ABSTRACT_WEIGHT)
+        weighted.append(_ABSTRACT_WEIGHT * ev.abstract)
+    weight = sum(weights)
+    score = sum(weighted) / weight if weight else 0.0
     if ev.identifier_match:
         score = max(score, 0.9)
     traps = len(ev.kind_traps) + len(ev.wording_traps)

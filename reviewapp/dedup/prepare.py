@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from . import text
 from .model import DedupRecord
@@ -82,20 +83,21 @@ class Prepared:
 
     def _prepare_source(self, record: DedupRecord) -> None:
         journal, volume, issue = record.journal or "", record.volume or "", record.issue or ""
-        self.journal = text.journal_words(journal)
         # Embase-style records carry the citation in the journal field: "Brain Res.631 (2) ()(pp 270-276)".
-        cited_volume, cited_issue, cited_pages = text.citation_in_journal(journal)
-        self.volume = _volume(volume) or cited_volume
-        self.issue = text.first_number(text.demangle_pages(issue)) or cited_issue
+        self.journal, (cited_volume, cited_issue, cited_pages), conference_name = journal_facts(journal)
+        volume_number, issue_number, supplement, regular_issue = issue_facts(volume, issue)
+        self.volume = volume_number or cited_volume
+        self.issue = issue_number or cited_issue
         pages = record.pages or cited_pages
         if self.year and pages.strip().startswith(str(self.year)):
             pages = ""  # some exports put the year (or a mangled date) in the pages field
         self.page_first, self.page_last = text.page_range(pages)
         # A meeting supplement of a journal ("36 (Suppl. 2)"): one abstract may be printed in several.
-        self.supplement = text.is_supplement(volume, issue)
+        self.supplement = supplement
         # Embase writes "13 (2) (no pagination)" as the volume and the article number as the issue.
         self.plain_issue = bool(self.issue) and "(" not in volume and len(self.issue) <= 3
-        kind = text.venue_kind(journal, volume, issue)
+        # text.venue_kind(journal, volume, issue), from the parts cached above.
+        kind = text.CONFERENCE if conference_name or supplement else text.REGULAR if regular_issue else ""
         self.conference = text.CONFERENCE if "abstract" in self.markers else kind
 
     def _prepare_identifiers(self, record: DedupRecord) -> None:
@@ -103,6 +105,23 @@ class Prepared:
         self.pmid = text.normalise_pmid(str(record.pmid or ""))
         registry_ids = frozenset(filter(None, map(text.normalise_registry_id, record.registry_ids or ())))
         self.registry_ids = registry_ids or text.NONE
+
+
+# A review's records come from a few thousand journals and volume/issue spellings: each is read once.
+_FIELD_CACHE = 65536
+
+
+@lru_cache(maxsize=_FIELD_CACHE)
+def journal_facts(journal: str) -> tuple[tuple[str, ...], tuple[str, str, str], bool]:
+    """(journal words, the citation appended to the name, whether the name says it is a meeting)."""
+    return text.journal_words(journal), text.citation_in_journal(journal), text.is_conference_name(journal)
+
+
+@lru_cache(maxsize=_FIELD_CACHE)
+def issue_facts(volume: str, issue: str) -> tuple[str, str, bool, bool]:
+    """(volume number, issue number, supplement, plain issue number) of a volume and issue field."""
+    issue_number = text.first_number(text.demangle_pages(issue))
+    return _volume(volume), issue_number, text.is_supplement(volume, issue), text.is_regular_issue(issue)
 
 
 def _volume(raw: str) -> str:
@@ -117,9 +136,18 @@ def _surnames(authors: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         return ()
     if isinstance(authors, str):  # tolerate a single unsplit string
         authors = authors.split(";")
-    names = [_without_et_al(name) for name in list(authors)[:_MAX_AUTHORS] if name]
-    keys = (text.surname_key(name) for name in names if name and name.strip().lower() not in _NOT_AUTHORS)
-    return tuple(key for key in keys if key and key not in _NOT_AUTHORS)
+    keys = (author_key(name) for name in list(authors)[:_MAX_AUTHORS] if name)
+    return tuple(key for key in keys if key)
+
+
+@lru_cache(maxsize=2 * _FIELD_CACHE)  # most authors of a large search appear on several records
+def author_key(name: str) -> str:
+    """The surname key of one entry of an author list, "" for "et al", "Anonymous" and the like."""
+    name = _without_et_al(name)
+    if not name or name.strip().lower() in _NOT_AUTHORS:
+        return ""
+    key = text.surname_spelling(name)
+    return "" if key in _NOT_AUTHORS else key
 
 
 def _without_et_al(name: str) -> str:

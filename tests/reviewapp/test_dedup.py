@@ -628,3 +628,70 @@ def test_the_benchmark_unpacks_only_the_depression_files_of_the_wheel(tmp_path, 
 
     unpacked = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.csv"))
     assert unpacked == sorted("bib_dedupe/data/depression/" + n for n in dedup_bench.DEPRESSION_FILES)
+
+
+# --- the fast paths of the normalisers give what the general path gives ---------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "  Åström's β-Cell (2nd ed.)  ",
+        "O'BRIEN--SMITH,\tJ.\n",
+        "HrubÃ½ J",
+        "ℌilbert",  # lower-cases to itself and decomposes to an upper-case "H"
+        "Ca2+/calmodulin: 10.1016/J.X",
+        "...",
+        "",
+    ],
+)
+def test_ascii_fold_and_letters_match_the_general_path(raw):
+    import re
+    import unicodedata
+
+    from reviewapp.dedup import text
+
+    def general_fold(value: str) -> str:
+        if "Ã" in value or "Â" in value:
+            value = text.repair_mojibake(value)
+        value = unicodedata.normalize("NFKD", value.lower().translate(text._FOLD))
+        value = "".join(ch for ch in value if not unicodedata.combining(ch))
+        return re.sub(r"[^a-z0-9]+", " ", value).strip()
+
+    for value in (raw, raw.encode("ascii", "ignore").decode()):
+        assert text.fold(value) == general_fold(value)
+        assert text.letters(value) == re.sub(r"[^a-z]", "", general_fold(value))
+
+
+def test_title_numbers_fast_exit_keeps_number_words_and_numerals():
+    from reviewapp.dedup.text import title_numbers, title_part_letter
+
+    assert title_numbers(["depression", "in", "primary", "care"]) == ""
+    assert title_numbers(["part", "ii", "of", "two", "trials"]) == "22"
+    assert title_numbers(["phase", "3", "study"]) == "3"
+    assert title_part_letter("results part b") == "b"
+    assert title_part_letter("a partb result") == ""
+
+
+def test_find_duplicates_restores_garbage_collection(monkeypatch):
+    import gc
+
+    from reviewapp import dedup
+
+    assert gc.isenabled()
+    find_duplicates([ARTICLE, dataclasses.replace(ARTICLE, id=2)])
+    assert gc.isenabled()
+
+    def broken(a, b):
+        raise RuntimeError("compare failed")
+
+    monkeypatch.setattr(dedup, "gather", broken)
+    with pytest.raises(RuntimeError):
+        find_duplicates([ARTICLE, dataclasses.replace(ARTICLE, id=2)])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        find_duplicates([ARTICLE])
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
