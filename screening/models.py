@@ -245,6 +245,7 @@ class QueueItem(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
     votes_so_far = models.PositiveSmallIntegerField(default=0)
+    # the reviewer's own stable order of the record (worklist.ReviewerOrder) unless ranked
     sort_key = models.BigIntegerField(help_text="Record.sort_key, or RankPosition.key while ranked")
     rank_score = models.FloatField(null=True, blank=True, help_text="The relevance score, while ranked")
 

@@ -42,6 +42,7 @@ from ..models import (
 from ..ranking.features import Corpus, corpus_build, record_text
 from ..ranking.live import LiveRanking, score_all
 from ..worklist import eligible_records
+from .worklist import worklist_rekey_stable
 
 log = logging.getLogger(__name__)
 RANKING_TASK = "screening.ranking_train"
@@ -218,7 +219,11 @@ def _insert_positions(review: Review, run: RankingRun, result: LiveRanking, skip
 
 
 def _rekey(review: Review, *, ranked: bool) -> None:
-    """Re-key the review's title/abstract queue rows: ranked, by RankPosition; else by Record.sort_key."""
+    """Re-key the review's title/abstract queue rows: ranked, by RankPosition; else each reviewer's own
+    stable order (the work-list service's, see screening.worklist.ReviewerOrder)."""
+    if not ranked:
+        worklist_rekey_stable(review=review, stage=TA)
+        return
     quote = connection.ops.quote_name
     queue, positions = quote(QueueItem._meta.db_table), quote(RankPosition._meta.db_table)
     records = quote(Record._meta.db_table)
