@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.core.cache import cache
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
 from django.db.models import (
@@ -33,6 +34,8 @@ from reviewapp.models import Record, Review
 from .models import (
     Conflict,
     ConflictStatus,
+    Pilot,
+    PilotStatus,
     QueueItem,
     RankPosition,
     RetrievalStatus,
@@ -41,7 +44,7 @@ from .models import (
     VerdictDecision,
     Vote,
 )
-from .offers import offered_filter
+from .offers import offered_filter, settings_of
 
 
 def worklist_order() -> list[str]:
@@ -134,6 +137,29 @@ def offer_filter(review: Review, stage: str, reviewer_id: int) -> Q:
     full or per record, goes through `offered_records`, which applies it: the team's set-up (assignment,
     pilot rounds: `offers.offered_filter`)."""
     return offered_filter(review, stage, reviewer_id)
+
+
+def narrowed(review: Review) -> bool:
+    """Whether the set-up offers some open records to some reviewers only (assignment, an open pilot)."""
+    return (
+        settings_of(review).assignment
+        or Pilot.objects.filter(review=review, status=PilotStatus.OPEN).exists()
+    )
+
+
+def eligible_count(review: Review, stage: str) -> int:
+    """How many records are up for `stage`. At title/abstract that changes only with the review's records
+    (Review.records_version, which every such change bumps), so it is counted once per version and kept in
+    the cache (100,000 rows take tens of milliseconds to count); full text is counted each time."""
+    records = eligible_records(review, stage)
+    if stage != Stage.TITLE_ABSTRACT:
+        return records.count()
+    key = f"screening:eligible:{review.pk}:{review.seed}:{review.records_version}"
+    total = cache.get(key)
+    if total is None:
+        total = records.count()
+        cache.set(key, total, timeout=7 * 24 * 3600)
+    return total
 
 
 def eligible_records(review: Review, stage: str) -> QuerySet[Record]:
