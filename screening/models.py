@@ -191,7 +191,11 @@ class Conflict(dualwork.Conflict):
                 name="conflict_resolved_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["review", "stage", "status"], name="conflict_stage_status")]
+        indexes = [
+            models.Index(fields=["review", "stage", "status"], name="conflict_stage_status"),
+            # the conflict list (open first, oldest first): a page is read in index order, not sorted
+            models.Index(fields=["review", "status", "id"], name="conflict_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"conflict on record {self.record_id} ({self.stage}, {self.status})"

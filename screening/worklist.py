@@ -55,9 +55,8 @@ def worklist_order() -> list[str]:
     return ["sort_key"]
 
 
-ORDER_MASK = (
-    2**62 - 1
-)  # stable-order keys are in [0, 2**62): every ranked key (RANKED_KEY_BASE + rank) sorts first
+# stable-order keys are in [0, 2**62): every ranked key (RANKED_KEY_BASE + rank, negative) sorts first
+ORDER_MASK = 2**62 - 1
 
 
 def reviewer_order_key(sort_key: int, seed: int, reviewer_id: int) -> int:
