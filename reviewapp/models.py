@@ -269,6 +269,10 @@ class RemovalReason(models.TextChoices):
     OTHER = "other", "Other reason"
 
 
+# A record out of screening: merged into another, or removed before screening (see Record).
+INACTIVE_RECORD = Q(duplicate_of__isnull=False) | ~Q(removed_reason="")
+
+
 class Record(models.Model):
     """One imported entry: verbatim original plus normalised fields.
 
@@ -327,6 +331,8 @@ class Record(models.Model):
                 fields=["duplicate_of"], name="record_duplicate_of", condition=Q(duplicate_of__isnull=False)
             ),
             models.Index(fields=["study"], name="record_study", condition=Q(study__isnull=False)),
+            # the few records out of screening: progress counts subtract them instead of joining every record
+            models.Index(fields=["review"], name="record_inactive", condition=INACTIVE_RECORD),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,6 +6,7 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening"
 
     def ready(self) -> None:
-        from . import hooks
+        from . import hooks, worklist
 
         hooks.register()
+        worklist.register_sql_functions()

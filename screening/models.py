@@ -191,7 +191,11 @@ class Conflict(dualwork.Conflict):
                 name="conflict_resolved_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["review", "stage", "status"], name="conflict_stage_status")]
+        indexes = [
+            models.Index(fields=["review", "stage", "status"], name="conflict_stage_status"),
+            # the conflict list (open first, oldest first): a page is read in index order, not sorted
+            models.Index(fields=["review", "status", "id"], name="conflict_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"conflict on record {self.record_id} ({self.stage}, {self.status})"
@@ -251,6 +255,7 @@ class QueueItem(models.Model):
     )
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+", db_index=False)
     votes_so_far = models.PositiveSmallIntegerField(default=0)
+    # the reviewer's own stable order of the record (worklist.ReviewerOrder) unless ranked
     sort_key = models.BigIntegerField(help_text="Record.sort_key, or RankPosition.key while ranked")
     rank_score = models.FloatField(null=True, blank=True, help_text="The relevance score, while ranked")
 

@@ -119,10 +119,11 @@ def screen(request, slug: str, stage: str):
     context = _panel_context(review, member, stage, record)
     if request.htmx:
         return render(request, "screening/_panel.html", context)
+    team = selectors.team_progress(review, stage)
     context.update(
         nav=f"screen-{stage}",
-        mine=selectors.my_progress(review, stage, request.user),
-        team=selectors.team_progress(review, stage),
+        mine=selectors.my_progress(review, stage, request.user, team=team),
+        team=team,
         pilot_left=selectors.pilot_left_for(review, request.user) if stage == Stage.TITLE_ABSTRACT else 0,
     )
     return render(request, "screening/screen.html", context)
@@ -221,11 +222,10 @@ def prepare(request, slug: str, stage: str):
 @require_GET
 def progress(request, slug: str, stage: str):
     review, member = member_or_404(request.user, slug)
-    mine = selectors.my_progress(review, stage, request.user) if member.is_reviewer else None
+    team = selectors.team_progress(review, stage)
+    mine = selectors.my_progress(review, stage, request.user, team=team) if member.is_reviewer else None
     return render(
-        request,
-        "screening/_progress.html",
-        {"review": review, "stage": stage, "mine": mine, "team": selectors.team_progress(review, stage)},
+        request, "screening/_progress.html", {"review": review, "stage": stage, "mine": mine, "team": team}
     )
 
 

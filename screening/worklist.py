@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, connections
+from django.db.backends.signals import connection_created
 from django.db.models import (
+    BigIntegerField,
     Count,
     Exists,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -30,6 +34,8 @@ from reviewapp.models import Record, Review
 from .models import (
     Conflict,
     ConflictStatus,
+    Pilot,
+    PilotStatus,
     QueueItem,
     RankPosition,
     RetrievalStatus,
@@ -38,25 +44,88 @@ from .models import (
     VerdictDecision,
     Vote,
 )
-from .offers import offered_filter
+from .offers import offered_filter, settings_of
 
 
 def worklist_order() -> list[str]:
-    """The order within each pool of a work list: the review's stable pseudo-random order (`sort_key`), or,
-    with prioritised screening on, the current relevance ranking written into the same column. It never
-    depends on other people's votes; `next_record` interleaves the two pools (see there)."""
+    """The order within each pool of a work list: the reviewer's own stable pseudo-random order of the
+    review's records (`ReviewerOrder`), or, with prioritised screening on, the current relevance ranking
+    written into the same column. It never depends on other people's votes; `next_record` interleaves the
+    two pools (see there)."""
     return ["sort_key"]
 
 
-def queue_keys(stage: str) -> tuple:
-    """(sort_key, rank_score) of a queue row, as expressions over Record: at title/abstract the record's
-    place in the current relevance ranking if it has one (ranked records come first), else its stable
-    random key; full text is never ranked."""
+# stable-order keys are in [0, 2**62): every ranked key (RANKED_KEY_BASE + rank, negative) sorts first
+ORDER_MASK = 2**62 - 1
+
+
+def reviewer_order_key(sort_key: int, seed: int, reviewer_id: int) -> int:
+    """The SQLite side of `ReviewerOrder` (registered as the SQL function screening_order)."""
+    digest = hashlib.blake2b(f"order:{seed}:{reviewer_id}:{sort_key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & ORDER_MASK
+
+
+class ReviewerOrder(Func):
+    """A record's place in one reviewer's own walk through the unranked records: a 62-bit hash of the
+    record's stable key (Record.sort_key), the review's seed and the reviewer, in SQL on both databases
+    (PostgreSQL: its built-in seeded 64-bit hash; SQLite: `reviewer_order_key`).
+
+    Every reviewer walks the records in a deterministic pseudo-random order of their own, the same at every
+    rebuild, so two reviewers rarely reach the same record at the same time, whether nobody voted on it yet
+    or one other person did. Ties (a hash collision) fall back to the record id, the index's last column.
+    """
+
+    output_field = BigIntegerField()
+
+    def __init__(self, sort_key, seed, reviewer_id) -> None:
+        super().__init__(sort_key, _as_expression(seed), _as_expression(reviewer_id))
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite and any other database
+        return super().as_sql(compiler, connection, function="screening_order", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        key, seed, reviewer = (compiler.compile(expression) for expression in self.source_expressions)
+        return reviewer_order_sql(key[0], seed[0], reviewer[0]), (*key[1], *reviewer[1], *seed[1])
+
+
+def reviewer_order_sql(key: str, seed: str, reviewer: str) -> str:
+    """`ReviewerOrder` as SQL text, for hand-written statements (PostgreSQL's parameters come in the order
+    key, reviewer, seed; SQLite's key, seed, reviewer)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"(hashint8extended(({key})::bigint, hashint8extended(({reviewer})::bigint, ({seed})::bigint))"
+            f" & {ORDER_MASK})"
+        )
+    return f"screening_order({key}, {seed}, {reviewer})"
+
+
+def _as_expression(value):
+    return Value(value, output_field=BigIntegerField()) if isinstance(value, int) else value
+
+
+def _register_sqlite_order(sender=None, connection=None, **kwargs) -> None:
+    if connection is not None and connection.vendor == "sqlite" and connection.connection is not None:
+        connection.connection.create_function("screening_order", 3, reviewer_order_key, deterministic=True)
+
+
+def register_sql_functions() -> None:
+    """At start-up (AppConfig.ready): SQLite learns screening_order on every connection it opens."""
+    connection_created.connect(_register_sqlite_order, dispatch_uid="screening_order")
+    for opened in connections.all(initialized_only=True):  # opened before start-up finished
+        _register_sqlite_order(connection=opened)
+
+
+def queue_keys(review: Review, stage: str, reviewer_id) -> tuple:
+    """(sort_key, rank_score) of a queue row of `reviewer_id` (an int, or an expression such as
+    F("reviewer_id")), as expressions over Record: at title/abstract the record's place in the current
+    relevance ranking if it has one (ranked records come first, in the same order for everyone), else its
+    place in the reviewer's own stable order; full text is never ranked."""
+    own = ReviewerOrder(F("sort_key"), review.seed, reviewer_id)
     if stage != Stage.TITLE_ABSTRACT:
-        return F("sort_key"), Value(None, output_field=FloatField())
+        return own, Value(None, output_field=FloatField())
     ranked = RankPosition.objects.filter(record=OuterRef("pk"))
     return (
-        Coalesce(Subquery(ranked.values("key")[:1]), F("sort_key")),
+        Coalesce(Subquery(ranked.values("key")[:1]), own),
         Subquery(ranked.values("score")[:1], output_field=FloatField()),
     )
 
@@ -67,6 +136,29 @@ def offer_filter(review: Review, stage: str, reviewer_id: int) -> Q:
     full or per record, goes through `offered_records`, which applies it: the team's set-up (assignment,
     pilot rounds: `offers.offered_filter`)."""
     return offered_filter(review, stage, reviewer_id)
+
+
+def narrowed(review: Review) -> bool:
+    """Whether the set-up offers some open records to some reviewers only (assignment, an open pilot)."""
+    return (
+        settings_of(review).assignment
+        or Pilot.objects.filter(review=review, status=PilotStatus.OPEN).exists()
+    )
+
+
+def eligible_count(review: Review, stage: str) -> int:
+    """How many records are up for `stage`. At title/abstract that changes only with the review's records
+    (Review.records_version, which every such change bumps), so it is counted once per version and kept in
+    the cache (100,000 rows take tens of milliseconds to count); full text is counted each time."""
+    records = eligible_records(review, stage)
+    if stage != Stage.TITLE_ABSTRACT:
+        return records.count()
+    key = f"screening:eligible:{review.pk}:{review.seed}:{review.records_version}"
+    total = cache.get(key)
+    if total is None:
+        total = records.count()
+        cache.set(key, total, timeout=7 * 24 * 3600)
+    return total
 
 
 def eligible_records(review: Review, stage: str) -> QuerySet[Record]:

@@ -404,13 +404,8 @@ class ProgressView(ScreeningScoped, APIView):
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.ProgressSerializer)
     def get(self, request, review_slug=None):
         stage = self.stage_param()
+        team = selectors.team_progress(self.review, stage)
         mine = None
         if self.member.is_reviewer:
-            mine = selectors.my_progress(self.review, stage, request.user)
-        return Response(
-            {
-                "stage": stage,
-                "mine": mine,
-                "team": selectors.team_progress(self.review, stage),
-            }
-        )
+            mine = selectors.my_progress(self.review, stage, request.user, team=team)
+        return Response({"stage": stage, "mine": mine, "team": team})

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from reviewapp import jobs
 from reviewapp.jobs import JobStatus
-from reviewapp.models import Record, Review
+from reviewapp.models import Review
 from reviewapp.services.audit import model_update
 
 from ..models import (
@@ -46,6 +46,7 @@ from ..models import (
 from ..ranking.features import Corpus, corpus_build, record_text
 from ..ranking.live import LiveRanking, score_all
 from ..worklist import eligible_records
+from .worklist import worklist_rekey_stable
 
 log = logging.getLogger(__name__)
 RANKING_TASK = "screening.ranking_train"
@@ -304,17 +305,6 @@ def _store_ranking(review: Review, run: RankingRun, result: LiveRanking) -> None
 
 
 def _rekey(review: Review) -> None:
-    """Back to the stable order: re-key the review's title/abstract queue rows by Record.sort_key."""
-    quote = connection.ops.quote_name
-    queue, records = quote(QueueItem._meta.db_table), quote(Record._meta.db_table)
-    if connection.vendor == "postgresql":
-        sql = f"""UPDATE {queue} q SET sort_key = s.sort_key, rank_score = NULL
-                  FROM {records} s WHERE s.id = q.record_id AND q.review_id = %s AND q.stage = %s"""  # noqa: S608
-    else:
-        sql = f"""UPDATE {queue} SET
-                    sort_key = (SELECT s.sort_key FROM {records} s WHERE s.id = {queue}.record_id),
-                    rank_score = NULL
-                  WHERE review_id = %s AND stage = %s
-                    AND EXISTS (SELECT 1 FROM {records} s WHERE s.id = {queue}.record_id)"""  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [review.pk, TA])
+    """Back to the stable order: re-key the review's title/abstract queue rows by each reviewer's own
+    stable order (the work-list service's, see screening.worklist.ReviewerOrder)."""
+    worklist_rekey_stable(review=review, stage=TA)

@@ -21,7 +21,7 @@ from reviewapp import jobs
 from reviewapp.models import Membership, Record, Review
 
 from ..models import QueueItem, QueueSync, Stage
-from ..worklist import offered_records, queue_keys
+from ..worklist import offered_records, queue_keys, reviewer_order_sql
 
 
 def _insert_select(model, columns: list[str], rows: QuerySet) -> int:
@@ -100,7 +100,7 @@ def worklist_sync(*, review: Review, stage: str, reviewer) -> QueueSync:
     offered = offered_records(review, stage, reviewer.pk)
     mine = QueueItem.objects.filter(review=review, stage=stage, reviewer=reviewer)
     mine.exclude(record_id__in=offered.values("pk")).delete()
-    sort_key, rank_score = queue_keys(stage)
+    sort_key, rank_score = queue_keys(review, stage, reviewer.pk)
     missing = offered.exclude(pk__in=mine.values("record_id")).values_list(
         "review_id",
         Value(stage),
@@ -142,9 +142,9 @@ def worklist_refresh_record(*, review: Review, record: Record, stage: str) -> No
         stage=stage,
         reviewer__in=Membership.objects.filter(review=review, is_reviewer=True).values("user_id"),
     ).values_list("reviewer_id", flat=True)
-    sort_key, rank_score = queue_keys(stage)
     rows = []
     for reviewer_id in reviewers:
+        sort_key, rank_score = queue_keys(review, stage, reviewer_id)
         row = (
             offered_records(review, stage, reviewer_id)
             .filter(pk=record.pk)
@@ -164,3 +164,22 @@ def worklist_refresh_record(*, review: Review, record: Record, stage: str) -> No
                 )
             )
     QueueItem.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def worklist_rekey_stable(*, review: Review, stage: str) -> int:
+    """Put every queue row of the review at `stage` back in its reviewer's own stable order (ranking
+    turned off): one UPDATE; returns the number of rows."""
+    quote = connection.ops.quote_name
+    queue, records = quote(QueueItem._meta.db_table), quote(Record._meta.db_table)
+    if connection.vendor == "postgresql":
+        key = reviewer_order_sql("r.sort_key", "%s", "q.reviewer_id")
+        sql = f"""UPDATE {queue} q SET sort_key = {key}, rank_score = NULL FROM {records} r
+                  WHERE r.id = q.record_id AND q.review_id = %s AND q.stage = %s"""  # noqa: S608
+    else:
+        record_key = f"(SELECT r.sort_key FROM {records} r WHERE r.id = {queue}.record_id)"
+        key = reviewer_order_sql(record_key, "%s", f"{queue}.reviewer_id")
+        sql = f"""UPDATE {queue} SET sort_key = {key}, rank_score = NULL
+                  WHERE review_id = %s AND stage = %s"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [review.seed, review.pk, stage])
+        return cursor.rowcount

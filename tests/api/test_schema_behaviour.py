@@ -59,7 +59,7 @@ def test_year_filters_are_integers(schema):
 
 
 def test_one_records_timeline_lists_no_record_list_filters(schema):
-    assert set(_params(schema, "/records/{id}/events/")) == {"review_slug", "id", "page"}
+    assert set(_params(schema, "/records/{id}/events/")) == {"review_slug", "id", "page", "page_size"}
 
 
 def test_one_records_timeline_ignores_record_list_filters(api, alice, review):

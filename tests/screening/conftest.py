@@ -3,11 +3,12 @@
 import pytest
 from django.db.models import F
 
-from reviewapp.models import Review
+from reviewapp.models import Record, Review
 from screening.models import Stage
 from screening.services import fulltext as fulltext_services
 from screening.services import votes as vote_services
 from screening.services import worklist as worklist_services
+from screening.worklist import ReviewerOrder
 from tests.factories import ImportBatchFactory, RecordFactory
 
 # The seed review's four full-text exclusion reasons (shared/seeds/003, Results).
@@ -29,6 +30,20 @@ def imported(review):
     task the import's hook queues; run here directly, as the test transaction never commits)."""
     Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
     worklist_services.worklist_build(review_id=review.pk)
+
+
+def reviewer_keys(review, user, records) -> dict[int, int]:
+    """Each record's key in the user's own stable order (ReviewerOrder, as the database computes it)."""
+    rows = Record.objects.filter(pk__in=[r.pk for r in records]).annotate(
+        key=ReviewerOrder(F("sort_key"), review.seed, user.pk)
+    )
+    return dict(rows.values_list("pk", "key"))
+
+
+def in_reviewer_order(review, user, records) -> list:
+    """`records` in the order the user's work list walks them (unranked): their own stable order."""
+    keys = reviewer_keys(review, user, records)
+    return sorted(records, key=lambda r: (keys[r.pk], r.pk))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from screening.models import Conflict, ConflictStatus, Retrieval, Stage, Verdict, Vote
+from tests.screening.conftest import in_reviewer_order
 
 PAGES = "/reviews/perinatal-msc/screening"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -89,9 +90,9 @@ def test_the_screening_page_shows_the_record_criteria_keywords_and_keys(browser,
         assert key in html
 
 
-def test_voting_swaps_in_the_next_record_without_a_reload(browser, bob, records):
+def test_voting_swaps_in_the_next_record_without_a_reload(browser, review, bob, records):
     client = browser(bob)
-    first = sorted(records, key=lambda r: r.sort_key)
+    first = in_reviewer_order(review, bob, records)
     response = client.post(
         PAGES + "/screen/title_abstract/vote/",
         {"record": first[0].pk, "decision": "include", "note": ""},

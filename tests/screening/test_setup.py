@@ -29,6 +29,7 @@ from screening.services import votes as vote_services
 from screening.services import worklist as worklist_services
 from screening.services.setup import split_plan
 from tests.factories import UserFactory
+from tests.screening.conftest import in_reviewer_order
 
 PAGES = "/reviews/perinatal-msc/screening"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -65,7 +66,7 @@ def ta_reasons(review, alice, mode):
 
 def test_a_vote_lands_on_the_record_it_names_not_on_the_one_now_shown(client_for, review, bob, records):
     client = client_for(bob)
-    first, second = sorted(records, key=lambda r: r.sort_key)[:2]
+    first, second = in_reviewer_order(review, bob, records)[:2]
     client.post(f"{PAGES}/screen/title_abstract/vote/", {"record": first.pk, "decision": "exclude"}, **HTMX)
     # A second press whose form was the first record's (the panel has moved on to `second` by now).
     html = client.post(

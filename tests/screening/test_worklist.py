@@ -1,5 +1,6 @@
 """The materialised screening queue: what is offered, in which order, and how it follows changes."""
 
+import pytest
 from django.db.models import F
 
 from reviewapp.models import Membership, RemovalReason, Review
@@ -7,6 +8,7 @@ from screening import selectors
 from screening.models import QueueItem, Stage
 from screening.services import votes as vote_services
 from screening.services import worklist as worklist_services
+from tests.screening.conftest import in_reviewer_order, reviewer_keys
 
 
 def _next(review, user, stage=Stage.TITLE_ABSTRACT):
@@ -29,10 +31,64 @@ def _bump(review):
     Review.objects.filter(pk=review.pk).update(records_version=F("records_version") + 1)
 
 
-def test_the_queue_follows_the_stable_random_order(review, records, bob):
-    expected = [r.pk for r in sorted(records, key=lambda r: r.sort_key)]
-    assert _drain(review, bob) == expected
-    assert _next(review, bob).pk == expected[0]
+def test_each_reviewer_walks_their_own_stable_order(review, make_records, bob, carol):
+    records = make_records(30)
+    bobs, carols = _drain(review, bob), _drain(review, carol)
+    assert bobs == [r.pk for r in in_reviewer_order(review, bob, records)]
+    assert carols == [r.pk for r in in_reviewer_order(review, carol, records)]
+    assert sorted(bobs) == sorted(carols) == sorted(r.pk for r in records)  # the same records...
+    assert bobs != carols  # ...in another order (two equal orders of 30: 1 in 30!)
+    assert bobs[:3] != carols[:3]
+    assert _next(review, bob).pk == bobs[0]
+    _bump(review)  # a full rebuild gives each the same order again
+    assert _drain(review, bob) == bobs and _drain(review, carol) == carols
+
+
+def test_a_reviewers_order_is_a_mix_of_the_records_stable_keys(review, records, bob):
+    """Keys are 62-bit (ranked keys, from -2**62, come first), and depend on the record, not on its id."""
+    keys = reviewer_keys(review, bob, records)
+    assert all(0 <= key < 2**62 for key in keys.values())
+    assert len(set(keys.values())) == len(records)
+    moved = records[0]
+    moved.sort_key += 1
+    moved.save(update_fields=["sort_key"])
+    assert reviewer_keys(review, bob, [moved])[moved.pk] != keys[moved.pk]
+
+
+def test_sqlite_computes_the_order_with_the_python_function(review, records, bob):
+    from django.db import connection
+
+    from screening.worklist import reviewer_order_key
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL computes it with its own seeded hash")
+    keys = reviewer_keys(review, bob, records)
+    assert keys == {r.pk: reviewer_order_key(r.sort_key, review.seed, bob.pk) for r in records}
+
+
+def test_reviewers_take_records_someone_voted_on_in_their_own_order(
+    review, make_records, bob, carol, dave, cast
+):
+    Membership.objects.filter(user=dave).update(is_reviewer=True)
+    records = make_records(40)
+    started = in_reviewer_order(review, dave, records)[:20]
+    for record in started:
+        cast(dave, record, "exclude")
+    ids = {r.pk for r in started}
+    bobs = [pk for pk in _drain(review, bob) if pk in ids]
+    carols = [pk for pk in _drain(review, carol) if pk in ids]
+    assert sorted(bobs) == sorted(carols) == sorted(ids)
+    assert bobs == [r.pk for r in in_reviewer_order(review, bob, started)]
+    assert bobs != carols  # not the same record next for both whenever each takes one dave voted on
+
+
+def test_turning_the_ranking_off_puts_every_queue_back_in_its_own_order(review, make_records, bob, carol):
+    make_records(12)
+    bobs, carols = _drain(review, bob), _drain(review, carol)
+    QueueItem.objects.filter(review=review).update(sort_key=-5, rank_score=0.5)  # as if ranked
+    assert worklist_services.worklist_rekey_stable(review=review, stage=Stage.TITLE_ABSTRACT) == 24
+    assert _drain(review, bob) == bobs and _drain(review, carol) == carols
+    assert set(QueueItem.objects.values_list("rank_score", flat=True)) == {None}
 
 
 def _walk(review, user, cast, decision="exclude"):
@@ -45,7 +101,7 @@ def _walk(review, user, cast, decision="exclude"):
 
 
 def test_records_others_voted_on_are_interleaved_with_fresh_ones(review, make_records, bob, carol, cast):
-    in_order = sorted(make_records(40), key=lambda r: r.sort_key)
+    in_order = in_reviewer_order(review, bob, make_records(40))
     started = {r.pk for r in in_order[1::2]}
     for record in in_order[1::2]:
         cast(carol, record, "exclude")
@@ -58,8 +114,8 @@ def test_records_others_voted_on_are_interleaved_with_fresh_ones(review, make_re
 
 
 def test_pairs_complete_while_both_keep_screening(review, make_records, bob, carol, cast):
-    in_order = sorted(make_records(30), key=lambda r: r.sort_key)
-    for record in in_order[-10:]:  # carol screened the end of the order
+    in_order = in_reviewer_order(review, bob, make_records(30))
+    for record in in_order[-10:]:  # carol screened the end of bob's order
         cast(carol, record, "exclude")
     for _ in range(15):
         cast(bob, _next(review, bob), "exclude")
@@ -158,7 +214,7 @@ def test_the_resync_writes_the_right_columns(review, records, bob, carol, cast):
     worklist_services.worklist_sync(review=review, stage=Stage.TITLE_ABSTRACT, reviewer=bob)
     rows = {row.record_id: row for row in QueueItem.objects.filter(reviewer=bob)}
     assert rows[records[3].pk].votes_so_far == 1
-    assert rows[records[3].pk].sort_key == records[3].sort_key
+    assert rows[records[3].pk].sort_key == reviewer_keys(review, bob, [records[3]])[records[3].pk]
     assert {row.stage for row in rows.values()} == {Stage.TITLE_ABSTRACT}
     assert {row.review_id for row in rows.values()} == {review.pk}
 
