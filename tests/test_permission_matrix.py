@@ -211,6 +211,7 @@ screening:prepare            POST   reviewer
 screening:bulk-upload        POST   owner,reviewer
 screening:bulk               GET    owner=404,reviewer=404
 screening:bulk               POST   owner=404,reviewer=404
+screening:bulk-discard       POST   owner=404,reviewer=404
 screening:priority           POST   owner
 screening:stop               POST   owner
 screening:stop-undo          POST   owner                      record
@@ -320,6 +321,7 @@ PAGE_KWARGS = {
     "synthesis:run-plot": {"fmt": "svg"},
     "synthesis:export-download": {"what": "records", "fmt": "csv"},
     "screening:bulk": {"token": "no-such-upload"},  # an unknown upload: 404 for those let in
+    "screening:bulk-discard": {"token": "no-such-upload"},
 }
 
 
