@@ -131,10 +131,12 @@ class StudyRow:
     submitted: int
     consensus: Consensus | None
     conflict: ExtractionConflict | None
+    settled_with: tuple[str, ...] = ()  # other forms this study has a consensus with (its own form)
 
 
 def study_board(review: Review, form: Form, user) -> list[StudyRow]:
-    """Studies of the review with my extraction, how many were submitted and the consensus (3 queries)."""
+    """Studies of the review with my extraction, how many were submitted, the consensus, and the other
+    forms a study was settled with (a preclinical study on the clinical form's board): four queries."""
     studies = list(
         Study.objects.filter(review=review)
         .annotate(
@@ -146,10 +148,24 @@ def study_board(review: Review, form: Form, user) -> list[StudyRow]:
         .order_by("label")
     )
     mine = {e.study_id: e for e in Extraction.objects.filter(form=form, reviewer=user)}
-    consensus = {c.study_id: c for c in Consensus.objects.filter(form=form)}
+    consensus, elsewhere = {}, {}  # with this form; other forms' titles
+    rows = Consensus.objects.filter(review=review).select_related("form").order_by("form__title")
+    for c in rows.only("id", "study_id", "form_id", "method", "form__title"):
+        if c.form_id == form.pk:
+            consensus[c.study_id] = c
+        else:
+            elsewhere.setdefault(c.study_id, []).append(c.form.title)
     conflicts = {c.study_id: c for c in ExtractionConflict.objects.filter(form=form)}
     return [
-        StudyRow(s, mine.get(s.pk), s.submitted, consensus.get(s.pk), conflicts.get(s.pk)) for s in studies
+        StudyRow(
+            s,
+            mine.get(s.pk),
+            s.submitted,
+            consensus.get(s.pk),
+            conflicts.get(s.pk),
+            tuple(elsewhere.get(s.pk, ())),
+        )
+        for s in studies
     ]
 
 

@@ -7,6 +7,9 @@ class ReviewappConfig(AppConfig):
 
     def ready(self) -> None:
         from . import registry
+        from .next_tasks import next_tasks
+
+        registry.next_tasks_provider(next_tasks)
 
         registry.backup_models(
             "reviewapp.Membership",

@@ -57,7 +57,7 @@ class RecordColumn:
 class Task:
     """Work waiting for one member: "Screen 12 records at title/abstract" linking to where it is done."""
 
-    kind: str  # screen / resolve / retrieve / extract / assess
+    kind: str  # dedup / screen / resolve / retrieve / extract / settle_extraction / assess / settle_rob
     label: str
     count: int
     url: str

@@ -31,6 +31,7 @@ urlpatterns = [
     path("fulltext/reasons/", views.reasons, name="reasons"),
     path("fulltext/bulk/", views.bulk_upload, name="bulk-upload"),
     path("fulltext/bulk/<str:token>/", views.bulk, name="bulk"),
+    path("fulltext/bulk/<str:token>/discard/", views.bulk_discard, name="bulk-discard"),
     path("fulltext/<int:record_id>/retrieval/", views.retrieval, name="retrieval"),
     path("fulltext/<int:record_id>/pdf/", views.pdf, name="pdf"),
     path("studies/", views.studies, name="studies"),

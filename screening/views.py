@@ -489,6 +489,18 @@ def bulk(request, slug: str, token: str):
     )
 
 
+@login_required
+@require_POST
+def bulk_discard(request, slug: str, token: str):
+    """Cancel a bulk upload: the files not attached yet are deleted (attached ones stay with their report)."""
+    review, _ = member_or_404(request.user, slug, role=(Role.OWNER, Role.REVIEWER))
+    dropped = fulltext_services.retrieval_bulk_discard(review=review, actor=request.user, token=token)
+    messages.success(
+        request, f"Bulk upload discarded: {dropped} file{'' if dropped == 1 else 's'} not attached deleted."
+    )
+    return redirect("screening:fulltext", slug=slug)
+
+
 def _retrieval_apply(review, user, record_id: int, action: str, values: dict) -> None:
     if action == "attach":
         fulltext_services.retrieval_attach_pdf(

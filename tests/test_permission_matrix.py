@@ -100,6 +100,23 @@ screening-study-suggestions        GET     members
 screening-study-detail             GET     members                     study
 screening-study-merge              POST    owner,reviewer              study
 screening-study-split              POST    owner,reviewer              study
+screening-label-list               GET     members
+screening-label-set-list           POST    owner
+screening-label-detail             GET     members                     label
+screening-label-tag                POST    owner,reviewer              label
+screening-label-records            GET     members                     label
+screening-assignment-list          GET     members
+screening-assignment-list          POST    owner
+screening-assignment-split         POST    owner
+screening-assignment-clear         POST    owner
+screening-assignment-summary       GET     members
+screening-assignment-mode          POST    owner
+screening-pilot-list               GET     members
+screening-pilot-list               POST    owner
+screening-pilot-detail             GET     members                     pilot
+screening-pilot-close              POST    owner                       pilot
+screening-pilot-next               GET     reviewer                    pilot
+screening-pilot-vote               POST    reviewer                    pilot
 screening-agreement                GET     members
 screening-progress                 GET     members
 extraction-form-list               GET     members
@@ -211,6 +228,7 @@ screening:prepare            POST   reviewer
 screening:bulk-upload        POST   owner,reviewer
 screening:bulk               GET    owner=404,reviewer=404
 screening:bulk               POST   owner=404,reviewer=404
+screening:bulk-discard       POST   owner=404,reviewer=404
 screening:priority           POST   owner
 screening:stop               POST   owner
 screening:stop-undo          POST   owner                      record
@@ -320,6 +338,7 @@ PAGE_KWARGS = {
     "synthesis:run-plot": {"fmt": "svg"},
     "synthesis:export-download": {"what": "records", "fmt": "csv"},
     "screening:bulk": {"token": "no-such-upload"},  # an unknown upload: 404 for those let in
+    "screening:bulk-discard": {"token": "no-such-upload"},
 }
 
 
@@ -440,6 +459,8 @@ def _objects() -> dict:
     from reviewapp.services.rounds import round_latest
     from screening.models import Conflict, Verdict
     from screening.services import fulltext as ft
+    from screening.services import pilot as pilot_services
+    from screening.services import setup as setup_services
     from screening.services import votes as vote_services
     from synthesis import services as synthesis_services
     from tests.extraction.conftest import SMALL_FORM
@@ -486,6 +507,9 @@ def _objects() -> dict:
     )
     dedup_run = DedupRun.objects.create(review=review, status="succeeded")
     first_round = round_latest(review)
+    (screening_label,) = setup_services.labels_set(review=review, actor=alice, names=["RCT"])
+    pilot = pilot_services.pilot_start(review=review, actor=alice, size=1, seed=1)
+    pilot_services.pilot_close(pilot=pilot, actor=alice)  # closed: no record held out of the work lists
     invitation = invitation_create(
         review=review, actor=alice, to="newcomer@example.org", roles=["reviewer"], accept_url="/{token}/"
     )
@@ -548,6 +572,8 @@ def _objects() -> dict:
         "conflict": Conflict.objects.get(record=records[1]).pk,
         "verdict": Verdict.objects.get(record=records[0]).pk,
         "reason": reasons[0].pk,
+        "label": screening_label.pk,
+        "pilot": pilot.pk,
         "sought": records[0].pk,
         "study": studies[0].pk,
         "form": form.pk,

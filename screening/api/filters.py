@@ -6,10 +6,14 @@ from reviewapp.api.filters import IdFilter
 from reviewapp.models import Record, Study
 
 from ..models import (
+    Assignment,
     Conflict,
     ConflictStatus,
     Decision,
     ExclusionReason,
+    Label,
+    Pilot,
+    PilotStatus,
     RetrievalStatus,
     Stage,
     Verdict,
@@ -100,3 +104,29 @@ class StudyFilter(django_filters.FilterSet):
         return qs.annotate(registry_ids_text=ids_text).filter(
             registry_ids_text__icontains=value.strip().upper()
         )
+
+
+class LabelFilter(django_filters.FilterSet):
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Label
+        fields = ["is_active"]
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    record = IdFilter(field_name="record_id")
+    reviewer = IdFilter(field_name="reviewer_id", help_text="User id")
+
+    class Meta:
+        model = Assignment
+        fields = ["stage", "record", "reviewer"]
+
+
+class PilotFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PilotStatus.choices)
+
+    class Meta:
+        model = Pilot
+        fields = ["status"]

@@ -4,16 +4,21 @@ from reviewapp.api.fields import IdField
 from reviewapp.models import CITATION_FIELDS, Record, Study
 from reviewapp.uploads import API_FILE_ERRORS
 
+from .. import selectors
 from ..models import (
+    Assignment,
     Conflict,
     ConflictStatus,
     Decision,
     ExclusionReason,
+    Label,
+    Pilot,
     Stage,
     Verdict,
     VerdictDecision,
     Vote,
 )
+from ..services.pilot import MAX_PILOT
 
 
 class ScreeningRecordSerializer(serializers.ModelSerializer):
@@ -283,3 +288,145 @@ def record_status(outcome) -> str:
     if outcome.conflict is not None and outcome.conflict.status == ConflictStatus.OPEN:
         return "conflict"
     return "awaiting_votes"
+
+
+# --- labels, assignment, pilot rounds (the screening set-up) -------------------------------------
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    records = serializers.SerializerMethodField(
+        help_text="Records carrying the label, counting the tags you may see (blinding)"
+    )
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "position", "is_active", "records"]
+
+    def get_records(self, label) -> int:
+        return self.context.get("counts", {}).get(label.pk, 0)
+
+
+class LabelsSetSerializer(serializers.Serializer):
+    names = serializers.ListField(
+        child=serializers.CharField(max_length=80, allow_blank=True),
+        help_text="The active labels, in this order; labels left out are retired (their tags stay)",
+    )
+
+
+class LabelTagSerializer(serializers.Serializer):
+    record = IdField()
+    tagged = serializers.BooleanField(
+        default=True, help_text="true: put your tag on the record; false: take yours off (idempotent)"
+    )
+
+
+class LabelTagResultSerializer(serializers.Serializer):
+    label = IdField()
+    record = IdField()
+    tagged = serializers.BooleanField()
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    reviewer_username = serializers.CharField(source="reviewer.username", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "stage", "record", "reviewer", "reviewer_username", "assigned_by", "created_at"]
+
+
+class AssignmentAddSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.TITLE_ABSTRACT)
+    reviewers = serializers.ListField(child=IdField(), min_length=1, help_text="User ids of reviewers")
+    records = serializers.ListField(
+        child=IdField(),
+        required=False,
+        help_text="Record ids; leave out to assign the records up for the stage matching the filters below",
+    )
+    label = IdField(required=False, allow_null=True, help_text="Filter: records carrying this label")
+    text = serializers.CharField(required=False, allow_blank=True, default="", help_text="Filter: words")
+    unassigned_only = serializers.BooleanField(default=False, help_text="Filter: records nobody has yet")
+
+
+class AssignmentSplitSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.TITLE_ABSTRACT)
+    reviewers = serializers.ListField(child=IdField(), min_length=1, help_text="User ids of reviewers")
+    seed = serializers.IntegerField(required=False, allow_null=True, help_text="For a repeatable split")
+
+
+class AssignmentModeSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(
+        help_text="On: reviewers are offered only the records assigned to them"
+    )
+
+
+class AssignmentCountSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    count = serializers.IntegerField(help_text="Assignments (or records) added, split or removed")
+
+
+class AssignmentSummarySerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    enabled = serializers.BooleanField(help_text="Whether assignment is on for the review")
+    reviewers = serializers.ListField(
+        child=serializers.DictField(), help_text="[{reviewer, username, assigned}] per reviewer"
+    )
+    under_assigned = serializers.IntegerField(
+        help_text="Records up for the stage with fewer assigned reviewers than the votes they need"
+    )
+
+
+class PilotSerializer(serializers.ModelSerializer):
+    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
+    progress = serializers.SerializerMethodField()
+    results_visible = serializers.SerializerMethodField()
+    agreement = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pilot
+        fields = [
+            "id",
+            "stage",
+            "size",
+            "status",
+            "started_by",
+            "created_at",
+            "closed_at",
+            "progress",
+            "results_visible",
+            "agreement",
+        ]
+
+    def get_progress(self, pilot) -> list[dict]:
+        return selectors.pilot_progress(pilot)
+
+    def get_results_visible(self, pilot) -> bool:
+        return selectors.pilot_results_visible(pilot)
+
+    def get_agreement(self, pilot) -> dict | None:
+        """Cohen's kappa per pair and Fleiss' kappa: once the round is closed (at once if not blind)."""
+        return selectors.pilot_agreement(pilot) if selectors.pilot_results_visible(pilot) else None
+
+
+class PilotStartSerializer(serializers.Serializer):
+    size = serializers.IntegerField(min_value=1, max_value=MAX_PILOT, help_text="Records to draw")
+    seed = serializers.IntegerField(required=False, allow_null=True, help_text="For a repeatable draw")
+
+
+class PilotVoteSerializer(serializers.Serializer):
+    record = IdField()
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PilotVoteResultSerializer(serializers.Serializer):
+    pilot = IdField()
+    record = IdField()
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    note = serializers.CharField()
+    left = serializers.IntegerField(help_text="Records of the round you have not screened yet")
+
+
+class PilotNextSerializer(serializers.Serializer):
+    pilot = IdField()
+    record = ScreeningRecordSerializer(allow_null=True, help_text="null when you have screened them all")
+    left = serializers.IntegerField()

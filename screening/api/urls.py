@@ -13,6 +13,9 @@ router.register(f"{nested}/verdicts", views.VerdictViewSet, basename="screening-
 router.register(f"{nested}/exclusion-reasons", views.ExclusionReasonViewSet, basename="screening-reason")
 router.register(f"{nested}/retrievals", views.RetrievalViewSet, basename="screening-retrieval")
 router.register(f"{nested}/studies", views.StudyViewSet, basename="screening-study")
+router.register(f"{nested}/labels", views.LabelViewSet, basename="screening-label")
+router.register(f"{nested}/assignments", views.AssignmentViewSet, basename="screening-assignment")
+router.register(f"{nested}/pilots", views.PilotViewSet, basename="screening-pilot")
 
 urlpatterns = [
     *router.urls,

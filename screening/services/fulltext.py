@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat as format_bytes
+from django.utils import timezone
 
 from reviewapp.models import Record, Review
 from reviewapp.permissions import membership_for
@@ -297,13 +300,65 @@ def exclusion_reasons_set(
 
 
 # --- bulk upload of PDFs -------------------------------------------------------------------------
+#
+# A bulk upload is staged under fulltext/staging/<review id>/<token>/: the checked PDFs (0.pdf, 1.pdf, ...)
+# and manifest.json (each file, its match, what happened to it). A staged PDF is removed as soon as it is
+# attached (the report keeps its own copy); the whole batch is removed when its uploader discards it, when
+# staging it fails half-way, and once it is older than STAGING_MAX_AGE (`staging_clean`: the
+# clean_fulltext_staging command, and each new bulk upload for its review).
 
 BULK_MAX_FILES = 100
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
+STAGING_ROOT = "fulltext/staging"
+STAGING_MAX_AGE = timedelta(days=1)
 
 
 def _staging(review: Review, token: str, name: str = "") -> str:
-    return f"fulltext/staging/{review.pk}/{token}/{name}"
+    return f"{STAGING_ROOT}/{review.pk}/{token}/{name}"
+
+
+def _listdir(path: str) -> tuple[list[str], list[str]]:
+    try:
+        return default_storage.listdir(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []
+
+
+def _remove_tree(path: str) -> None:
+    """Delete a staging directory and everything in it through the storage API."""
+    dirs, files = _listdir(path)
+    for name in dirs:
+        _remove_tree(f"{path}/{name}")
+    for name in files:
+        default_storage.delete(f"{path}/{name}")
+    with contextlib.suppress(OSError):
+        default_storage.delete(path)  # FileSystemStorage removes the (now empty) directory
+
+
+def _last_change(path: str) -> datetime | None:
+    """When anything in a staged batch last changed (None: nothing in it)."""
+    _, files = _listdir(path)
+    times = [default_storage.get_modified_time(f"{path}/{name}") for name in files]
+    return max(times) if times else None
+
+
+def staging_clean(*, older_than: timedelta = STAGING_MAX_AGE, review: Review | None = None, now=None) -> int:
+    """Remove staged bulk uploads untouched for longer than `older_than` (of one review, or of all);
+    returns how many batches were removed. Empty batch and review directories go too."""
+    cutoff = (now or timezone.now()) - older_than
+    removed = 0
+    review_dirs = [str(review.pk)] if review is not None else _listdir(STAGING_ROOT)[0]
+    for review_dir in review_dirs:
+        base = f"{STAGING_ROOT}/{review_dir}"
+        tokens, _ = _listdir(base)
+        for token in tokens:
+            changed = _last_change(f"{base}/{token}")
+            if changed is None or changed < cutoff:
+                _remove_tree(f"{base}/{token}")
+                removed += 1
+        if not any(_listdir(base)):
+            _remove_tree(base)
+    return removed
 
 
 def bulk_candidates(review: Review) -> list[Record]:
@@ -340,28 +395,34 @@ def retrieval_bulk_stage(*, review: Review, actor, uploads) -> str:
         raise ValidationError(
             {"files": f"At most {BULK_MAX_FILES} files at a time (these are {len(uploads)})."}
         )
+    staging_clean(review=review)
     token = secrets.token_hex(8)
     candidates = [
         pdfmatch.Candidate(r.pk, r.doi or "", r.pmid or "", r.title or "") for r in bulk_candidates(review)
     ]
-    files, heads = [], []
-    for index, upload in enumerate(uploads):
-        entry = {"index": index, "name": (upload.name or "")[:255], "size": upload.size, "record": None}
-        try:
-            entry["sha256"] = _check_pdf(upload)
-        except ValidationError as error:
-            entry.update(refused=" ".join(error.messages))
-        else:
-            entry["path"] = default_storage.save(_staging(review, token, f"{index}.pdf"), upload)
-            heads.append((entry["name"], _head(upload)))
-        files.append(entry)
-    staged = [entry for entry in files if "path" in entry]
-    for entry, match in zip(staged, pdfmatch.match_files(heads, candidates), strict=True):
-        entry.update(record=match.record_id, how=match.how, note=match.note)
-    _manifest_save(review, token, files)
-    event_log(
-        review=review, actor=actor, verb="retrieval.bulk_uploaded", files=len(files), staged=len(staged)
-    )
+    try:
+        files, heads = [], []
+        for index, upload in enumerate(uploads):
+            entry = {"index": index, "name": (upload.name or "")[:255], "size": upload.size, "record": None}
+            try:
+                entry["sha256"] = _check_pdf(upload)
+            except ValidationError as error:
+                entry.update(refused=" ".join(error.messages))
+            else:
+                entry["path"] = default_storage.save(_staging(review, token, f"{index}.pdf"), upload)
+                heads.append((entry["name"], _head(upload)))
+            files.append(entry)
+        staged = [entry for entry in files if "path" in entry]
+        for entry, match in zip(staged, pdfmatch.match_files(heads, candidates), strict=True):
+            entry.update(record=match.record_id, how=match.how, note=match.note)
+        _manifest_save(review, token, files)
+        event_log(
+            review=review, actor=actor, verb="retrieval.bulk_uploaded", files=len(files), staged=len(staged)
+        )
+    except BaseException:
+        # the transaction rolls the database back; the files staged so far must not outlive it
+        _remove_tree(_staging(review, token).rstrip("/"))
+        raise
     return token
 
 
@@ -390,6 +451,7 @@ def retrieval_bulk_attach(*, review: Review, actor, token: str, choices: dict[in
     if files is None:
         raise Http404("No such upload.")
     open_ids = {r.pk for r in bulk_candidates(review)}
+    attached: list[str] = []
     for entry in files:
         record_id = choices.get(entry["index"])
         if entry.get("attached") or "path" not in entry or not record_id:
@@ -409,5 +471,29 @@ def retrieval_bulk_attach(*, review: Review, actor, token: str, choices: dict[in
             entry["error"] = " ".join(getattr(error, "messages", [str(error)]))
         else:
             entry.update(attached=True, record=record_id)
+            attached.append(entry.pop("path"))
     _manifest_save(review, token, files)
+    # the report keeps its own copy: the staged one goes once the attachment is committed
+    transaction.on_commit(lambda: [default_storage.delete(path) for path in attached])
     return files
+
+
+@transaction.atomic
+def retrieval_bulk_discard(*, review: Review, actor, token: str) -> int:
+    """Cancel a staged bulk upload: its files not attached yet and its report are removed (attached files
+    stay with their reports). Returns how many staged files were dropped."""
+    _require_retriever(review, actor)
+    files = bulk_manifest(review, token)
+    if files is None:
+        raise Http404("No such upload.")
+    dropped = sum(1 for entry in files if "path" in entry and not entry.get("attached"))
+    event_log(
+        review=review,
+        actor=actor,
+        verb="retrieval.bulk_discarded",
+        files=len(files),
+        dropped=dropped,
+        attached=sum(1 for entry in files if entry.get("attached")),
+    )
+    transaction.on_commit(lambda: _remove_tree(_staging(review, token).rstrip("/")))
+    return dropped

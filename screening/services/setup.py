@@ -75,9 +75,7 @@ def labels_set(*, review: Review, actor, names: list[str]) -> list[Label]:
     return result
 
 
-@transaction.atomic
-def record_label_toggle(*, review: Review, actor, record_id: int, label_id: int) -> bool:
-    """Put the actor's tag `label` on the record, or take it off; True when the record now carries it."""
+def _tag_target(review: Review, actor, record_id: int, label_id: int) -> tuple[Record, Label]:
     member = membership_for(actor, review)
     if member is None or not (member.is_reviewer or member.is_owner):
         raise PermissionDenied("Reviewers and the owner label records.")
@@ -87,18 +85,43 @@ def record_label_toggle(*, review: Review, actor, record_id: int, label_id: int)
     record = Record.objects.filter(review=review, pk=record_id).only("id").first()
     if record is None:
         raise ValidationError({"record": "No such record in this review."})
-    mine = RecordLabel.objects.filter(record=record, label=label, tagged_by=actor)
-    if mine.exists():
-        mine.delete()
-        verb, tagged = "label.removed", False
-    else:
+    return record, label
+
+
+def _tag_write(review: Review, actor, record: Record, label: Label, tagged: bool) -> None:
+    if tagged:
         RecordLabel.objects.create(review=review, record=record, label=label, tagged_by=actor)
-        verb, tagged = "label.added", True
+    else:
+        RecordLabel.objects.filter(record=record, label=label, tagged_by=actor).delete()
     # stage: blinded like title/abstract votes (hooks: registry.blinded_events("label.", ...))
     event_log(
-        review=review, actor=actor, verb=verb, record=record, label=label.name, stage=Stage.TITLE_ABSTRACT
+        review=review,
+        actor=actor,
+        verb="label.added" if tagged else "label.removed",
+        record=record,
+        label=label.name,
+        stage=Stage.TITLE_ABSTRACT,
     )
+
+
+@transaction.atomic
+def record_label_toggle(*, review: Review, actor, record_id: int, label_id: int) -> bool:
+    """Put the actor's tag `label` on the record, or take it off; True when the record now carries it."""
+    record, label = _tag_target(review, actor, record_id, label_id)
+    tagged = not RecordLabel.objects.filter(record=record, label=label, tagged_by=actor).exists()
+    _tag_write(review, actor, record, label, tagged)
     return tagged
+
+
+@transaction.atomic
+def record_label_set(*, review: Review, actor, record_id: int, label_id: int, tagged: bool) -> bool:
+    """Put the actor's tag on the record (`tagged`) or take it off, whatever it was before: the API's
+    idempotent form of record_label_toggle (a repeat changes nothing and writes no event)."""
+    record, label = _tag_target(review, actor, record_id, label_id)
+    has = RecordLabel.objects.filter(record=record, label=label, tagged_by=actor).exists()
+    if has != bool(tagged):
+        _tag_write(review, actor, record, label, bool(tagged))
+    return bool(tagged)
 
 
 # --- assignment ----------------------------------------------------------------------------------

@@ -22,3 +22,41 @@ document.addEventListener("click", (event) => {
     window.history.back();
   }
 });
+
+// The review navigation: links that would wrap onto a second row move into its "More" menu, the page's
+// own link included (then "More" is marked current). Every link stays one click away at any width.
+(() => {
+  const nav = document.querySelector(".review-nav");
+  const more = nav && nav.querySelector(".nav-more");
+  if (!more) return;
+  const menu = more.querySelector(".nav-more-menu");
+  const links = [...nav.querySelectorAll(":scope > a")];
+  const fit = () => {
+    links.forEach((link) => nav.insertBefore(link, more));
+    more.hidden = true;
+    const wraps = () => {
+      const shown = [...nav.querySelectorAll(":scope > a"), ...(more.hidden ? [] : [more])];
+      return shown.some((el) => el.offsetTop > shown[0].offsetTop + 2);
+    };
+    if (!wraps()) return;
+    more.hidden = false;
+    let inNav = links.slice();
+    while (inNav.length > 1 && wraps()) menu.prepend(inNav.pop());
+    more.classList.toggle("current", Boolean(menu.querySelector("[aria-current]")));
+  };
+  let pending = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(fit);
+  });
+  document.addEventListener("click", (event) => {
+    if (more.open && !more.contains(event.target)) more.open = false;
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && more.open) {
+      more.open = false;
+      more.querySelector("summary").focus();
+    }
+  });
+  fit();
+})();

@@ -14,13 +14,13 @@
     return tag === "TEXTAREA" || tag === "SELECT" || tag === "INPUT" || (target && target.isContentEditable);
   }
 
-  function select(pair) {
+  function select(pair, scroll = true) {
     if (!pair) return;
     for (const other of pairs()) other.classList.remove("current");
     pair.classList.add("current");
     pair.setAttribute("aria-current", "true");
     current = pair.dataset.pair;
-    pair.scrollIntoView({ block: "nearest" });
+    if (scroll) pair.scrollIntoView({ block: "nearest" });
   }
 
   function currentPair() {
@@ -40,7 +40,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    select(pairs().find((p) => p.dataset.open) || pairs()[0]);
+    // highlighted, not scrolled to: the page opens at its top (heading, tabs), as any page does
+    select(pairs().find((p) => p.dataset.open) || pairs()[0], false);
   });
 
   const forPair = (event) => event.detail.target && event.detail.target.matches && event.detail.target.matches("[data-pair]");

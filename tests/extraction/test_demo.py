@@ -41,6 +41,17 @@ def test_the_seed_extraction_is_entered_settled_and_tabled(seed_review):
     events = AuditEvent.objects.filter(review=seed_review).count()
     assert demo_extraction(review=seed_review) == 14  # load_demo runs it on every call: nothing changes
     assert AuditEvent.objects.filter(review=seed_review).count() == events
+    _nothing_is_left_to_extract(seed_review)
+
+
+def _nothing_is_left_to_extract(seed_review):
+    """Each study was extracted with its own form (clinical or preclinical) and settled: the overview's
+    next tasks offer no study to extract, to a reviewer who extracted them nor to one who did not."""
+    Membership.objects.filter(review=seed_review, user__username="owner").update(is_reviewer=True)
+    for name in ("reviewer1", "owner"):
+        member = Membership.objects.get(review=seed_review, user__username=name)
+        kinds = {task.kind for task in registry.next_tasks([member])[seed_review.pk]}
+        assert not kinds & {"extract", "settle_extraction"}, (name, kinds)
 
 
 def _every_study_is_extracted_twice_and_settled(seed_review):

@@ -363,3 +363,41 @@ def test_typed_values_are_escaped_on_the_page(browser, bob, draft, fill):
     page = browser(bob).get(f"{PAGES}/x/{draft.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+def test_the_study_board_offers_no_extraction_of_a_settled_study(
+    browser, review, alice, bob, carol, form, studies, extract
+):
+    from extraction.services import forms as form_services
+
+    from .conftest import SMALL_FORM
+
+    animal = form_services.form_create(
+        review=review, actor=alice, definition={**SMALL_FORM, "title": "Animal"}
+    )
+    extract(bob, studies[0])
+    extract(carol, studies[0])  # settled by agreement with the trial form
+    client = browser(carol)
+    board = client.get(f"{PAGES}/forms/{form.pk}/studies/").content.decode()
+    row = board.split(f'data-study="{studies[0].pk}"')[1].split("</tr>")[0]
+    assert 'data-testid="my-extraction"' in row  # carol's own, submitted
+    bobs_view = browser(bob).get(f"{PAGES}/forms/{form.pk}/studies/").content.decode()
+    assert f'data-testid="start-{studies[1].pk}"' in bobs_view  # not settled: still offered
+    other = client.get(f"{PAGES}/forms/{animal.pk}/studies/").content.decode()
+    row = other.split(f'data-study="{studies[0].pk}"')[1].split("</tr>")[0]
+    assert "Settled with Trial form" in row and "waiting for submissions" not in row
+    assert "Extract with this form too" in row  # possible, but not pressed on the reviewer
+    assert "Start extraction" in other.split(f'data-study="{studies[1].pk}"')[1].split("</tr>")[0]
+
+
+def test_a_third_reviewer_is_not_offered_a_settled_study(browser, review, bob, carol, form, studies, extract):
+    from reviewapp.models import Membership
+    from tests.factories import UserFactory
+
+    erin = UserFactory(username="erin")
+    Membership.objects.create(review=review, user=erin, is_reviewer=True)
+    extract(bob, studies[0])
+    extract(carol, studies[0])
+    board = browser(erin).get(f"{PAGES}/forms/{form.pk}/studies/").content.decode()
+    row = board.split(f'data-study="{studies[0].pk}"')[1].split("</tr>")[0]
+    assert 'data-testid="settled"' in row and f"start-{studies[0].pk}" not in row

@@ -1,10 +1,15 @@
 """Full-text retrieval without page reloads, and several PDFs uploaded at once, matched to reports with a
 report before and after attaching (issue 13 item 12)."""
 
+import io
+import os
 import re
+import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import CommandError
 from django.test import Client
 
 from reviewapp.models import AuditEvent
@@ -117,3 +122,105 @@ def test_too_large_files_are_refused_by_size(bob, sought, settings):
     client = logged_in(bob)
     location = client.post(f"{PAGES}/bulk/", {"files": [pdf("big.pdf", b"x" * 200)]})["Location"]
     assert "larger than the limit" in client.get(location).content.decode()
+
+
+# --- the staging area is cleaned up: finished, discarded, failed, stale ----------------------------
+
+
+def staged_files(review) -> set[str]:
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT) / "fulltext" / "staging" / str(review.pk)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def test_attached_files_leave_the_staging_area_and_unattached_ones_stay(
+    bob, review, sought, django_capture_on_commit_callbacks
+):
+    client = logged_in(bob)
+    location = client.post(
+        f"{PAGES}/bulk/", {"files": [pdf("10.1016_j.jcyt.2020.01.005.pdf"), pdf("PMID 31234567.pdf")]}
+    )["Location"]
+    token = location.rstrip("/").rsplit("/", 1)[1]
+    assert staged_files(review) == {f"{token}/0.pdf", f"{token}/1.pdf", f"{token}/manifest.json"}
+    with django_capture_on_commit_callbacks(execute=True):  # the staged copy goes once attached for good
+        client.post(location, {"record-0": str(sought[0].pk), "record-1": ""})
+    assert staged_files(review) == {f"{token}/1.pdf", f"{token}/manifest.json"}  # #1 waits to be attached
+    assert Retrieval.objects.get(record=sought[0]).file.read().startswith(b"%PDF-")  # the report's own copy
+    with django_capture_on_commit_callbacks(execute=True):
+        after = client.post(location, {"record-1": str(sought[1].pk)}, follow=True).content.decode()
+    assert staged_files(review) == {f"{token}/manifest.json"}  # finished: only the report of what happened
+    assert re.findall(r'data-state="(\w+)"', after) == ["attached", "attached"]
+    assert 'data-testid="bulk-discard"' not in after
+
+
+def test_a_discarded_bulk_upload_deletes_its_unattached_files(
+    bob, carol, review, sought, django_capture_on_commit_callbacks
+):
+    client = logged_in(bob)
+    location = client.post(
+        f"{PAGES}/bulk/", {"files": [pdf("10.1016_j.jcyt.2020.01.005.pdf"), pdf("holiday.pdf")]}
+    )["Location"]
+    client.post(location, {"record-0": str(sought[0].pk)})
+    page = client.get(location).content.decode()
+    assert 'data-testid="bulk-discard"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{location}discard/", follow=True)
+    assert "1 file not attached deleted" in response.content.decode()
+    assert staged_files(review) == set()
+    assert client.get(location).status_code == 404
+    assert Retrieval.objects.get(record=sought[0]).file  # what was attached stays
+    event = AuditEvent.objects.get(verb="retrieval.bulk_discarded")
+    assert event.actor == bob and event.data["dropped"] == 1 and event.data["attached"] == 1
+    assert logged_in(carol).post(f"{location}discard/").status_code == 404  # gone for everyone
+
+
+def test_a_failed_bulk_upload_leaves_no_files_behind(bob, review, sought, monkeypatch):
+    from screening import pdfmatch
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("matcher crashed")
+
+    monkeypatch.setattr(pdfmatch, "match_files", broken)
+    client = logged_in(bob)
+    client.raise_request_exception = False
+    response = client.post(f"{PAGES}/bulk/", {"files": [pdf("a.pdf"), pdf("b.pdf")]})
+    assert response.status_code == 500
+    assert staged_files(review) == set()
+    assert not AuditEvent.objects.filter(verb="retrieval.bulk_uploaded").exists()
+
+
+def _age(review, token, hours):
+    from django.conf import settings
+
+    then = time.time() - hours * 3600
+    for path in (Path(settings.MEDIA_ROOT) / "fulltext" / "staging" / str(review.pk) / token).iterdir():
+        os.utime(path, (then, then))
+
+
+def test_stale_staged_uploads_are_removed_by_the_command_and_fresh_ones_kept(bob, review, sought):
+    from django.core.management import call_command
+
+    client = logged_in(bob)
+    old, new = (
+        client.post(f"{PAGES}/bulk/", {"files": [pdf(name)]})["Location"].rstrip("/").rsplit("/", 1)[1]
+        for name in ("old.pdf", "new.pdf")
+    )
+    _age(review, old, 25)
+    _age(review, new, 23)
+    out = io.StringIO()
+    call_command("clean_fulltext_staging", stdout=out)
+    assert "Removed 1 staged bulk upload older than 24 h" in out.getvalue()
+    assert {path.split("/")[0] for path in staged_files(review)} == {new}
+    call_command("clean_fulltext_staging", "--hours", "0", stdout=io.StringIO())
+    assert staged_files(review) == set()
+    with pytest.raises(CommandError, match="--hours must be 0 or more"):
+        call_command("clean_fulltext_staging", "--hours", "-1")
+
+
+def test_a_new_bulk_upload_cleans_its_reviews_stale_batches(bob, review, sought):
+    client = logged_in(bob)
+    old = client.post(f"{PAGES}/bulk/", {"files": [pdf("old.pdf")]})["Location"].rstrip("/").rsplit("/", 1)[1]
+    _age(review, old, 30)
+    new = client.post(f"{PAGES}/bulk/", {"files": [pdf("new.pdf")]})["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert {path.split("/")[0] for path in staged_files(review)} == {new}

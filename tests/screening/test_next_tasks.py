@@ -122,3 +122,17 @@ def test_screening_everything_empties_the_task(review, bob, carol, make_records,
     for record in make_records(2):
         cast(bob, record, "include")
     assert "screen" not in tasks_in(logged_in(bob).get(OVERVIEW).content.decode())
+
+
+def test_the_owner_is_asked_to_decide_possible_duplicates(review, alice, bob, make_records):
+    from reviewapp.models import CandidateStatus, DuplicateCandidate
+
+    a, b, c = make_records(3)
+    DuplicateCandidate.objects.create(review=review, record_a=a, record_b=b, score=0.9)
+    DuplicateCandidate.objects.create(
+        review=review, record_a=a, record_b=c, score=0.8, status=CandidateStatus.REJECTED
+    )
+    html = logged_in(alice).get(OVERVIEW).content.decode()
+    assert tasks_in(html) == {"dedup": 1}
+    assert "Decide 1 possible duplicate pair" in html and f"{OVERVIEW}duplicates/" in html
+    assert "dedup" not in tasks_in(logged_in(bob).get(OVERVIEW).content.decode())  # owners decide

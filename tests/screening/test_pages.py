@@ -360,3 +360,18 @@ def test_an_empty_fulltext_stage_is_not_shown_as_complete(browser, vera, bob, ca
     html = browser(vera).get(PAGES + "/agreement/").content.decode()
     assert 'data-testid="stage-empty-full_text"' in html
     assert "100% of 0 records" not in html
+
+
+def test_an_empty_work_list_says_where_to_go_next(review, bob, make_records, cast):
+    from django.test import Client
+
+    (record,) = make_records(1)
+    cast(bob, record, "exclude")
+    client = Client()
+    client.force_login(bob)
+    html = client.get(f"/reviews/{review.slug}/screening/screen/title_abstract/").content.decode()
+    after = html.split('data-testid="queue-empty-next"')[1].split("</p>")[0]
+    assert f"/reviews/{review.slug}/screening/screen/full_text/" in after
+    assert f'href="/reviews/{review.slug}/"' in after  # the overview's next tasks
+    html = client.get(f"/reviews/{review.slug}/screening/screen/full_text/").content.decode()
+    assert "your next tasks" in html.split('data-testid="queue-empty-next"')[1].split("</p>")[0]
