@@ -592,17 +592,13 @@ SWEEP_SETS = ("copper", "tafenoquine")
 _DUPLICATE_CAPTION = re.compile(r"<caption>(?:<style[^>]*>)?\s*Duplicate", re.IGNORECASE)
 
 
-def sweep_set(name: str) -> dict:
-    """Score one dedupe-sweep library. Its label marks every member of some duplicate set (caption
-    "Duplicate") without saying which set, so: a merge touching an unmarked record is a false merge; a
-    marked record left in no merged group is a miss (a lower bound on misses: two marked records of
-    different sets merged together would go unseen)."""
+def sweep_records(name: str) -> tuple[list, list[DedupRecord]]:
+    """The dedupe-sweep EndNote library `name`: the parsed records and the same as DedupRecords."""
     from reviewapp.importers import endnote_xml
 
     path = SWEEP / f"{name}.xml"
     with path.open(encoding="utf-8-sig") as handle:
         parsed = list(endnote_xml.parse(handle, filename=str(path)))
-    marked = {n for n, p in enumerate(parsed) if _DUPLICATE_CAPTION.search(p.raw)}
     records = [
         DedupRecord(
             id=n,
@@ -620,6 +616,16 @@ def sweep_set(name: str) -> dict:
         )  # fmt: skip
         for n, p in enumerate(parsed)
     ]
+    return parsed, records
+
+
+def sweep_set(name: str) -> dict:
+    """Score one dedupe-sweep library. Its label marks every member of some duplicate set (caption
+    "Duplicate") without saying which set, so: a merge touching an unmarked record is a false merge; a
+    marked record left in no merged group is a miss (a lower bound on misses: two marked records of
+    different sets merged together would go unseen)."""
+    parsed, records = sweep_records(name)
+    marked = {n for n, p in enumerate(parsed) if _DUPLICATE_CAPTION.search(p.raw)}
     found = find_duplicates(records)
     auto = [(c.a, c.b) for c in found if c.decision == AUTO]
     grouped = {rid for group in clusters(auto) for rid in group}

@@ -42,31 +42,6 @@ def _records(name: str, stressed: bool) -> list:
     return bench.perturb(records, seed=name) if stressed else records
 
 
-def _sweep_records(name: str) -> list:
-    from reviewapp.importers import endnote_xml
-
-    path = bench.SWEEP / f"{name}.xml"
-    with path.open(encoding="utf-8-sig") as handle:
-        parsed = list(endnote_xml.parse(handle, filename=str(path)))
-    return [
-        bench.DedupRecord(
-            id=n,
-            title=p.title,
-            authors=tuple(p.authors),
-            year=p.year,
-            journal=p.journal,
-            volume=p.volume,
-            issue=p.issue,
-            pages=p.pages,
-            doi=p.doi,
-            pmid=p.pmid,
-            registry_ids=tuple(p.registry_ids),
-            abstract=p.abstract,
-        )  # fmt: skip
-        for n, p in enumerate(parsed)
-    ]
-
-
 def snapshot(names: list[str], grid: bool) -> dict:
     out: dict = {}
     runs = [(n, False) for n in names] + [(n, True) for n in names]
@@ -87,7 +62,7 @@ def snapshot(names: list[str], grid: bool) -> dict:
             out[key]["compared"] = len(evidence)
             out[key]["grid"] = [_digest(_rows(decide_all(compared, t))) for t in bench.GRID]
     for name in bench.SWEEP_SETS:
-        rows = _rows(find_duplicates(_sweep_records(name)))
+        rows = _rows(find_duplicates(bench.sweep_records(name)[1]))
         out["sweep:" + name] = {"candidates": rows, "digest": _digest(rows)}
         print(f"{'sweep:' + name:<24} {len(rows):>6} candidates", file=sys.stderr)
     return out
