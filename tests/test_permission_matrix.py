@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -306,8 +307,10 @@ synthesis:run-status         GET    members                    analysis
 synthesis:run-plot           GET    members                    analysis
 """
 
-# Pages outside any review: anyone signed in (`anyone`: a redirect that shows nothing, to the home page).
+# Pages outside any review: anyone signed in (`anyone`: a redirect that shows nothing, to the home page;
+# `static`: a redirect to a static file, for everyone, signed in or not).
 PUBLIC_PAGES = """
+favicon                      GET    static
 home                         GET    signed-in
 review-new                   GET    signed-in
 review-new                   POST   signed-in
@@ -764,6 +767,10 @@ def test_pages_outside_reviews_need_only_a_sign_in(world, db, key):
     name, method = key
     url = _url(PAGE_ROUTES[name], {"token": world["invitation_token"]})
     anonymous = _call(_browser(None), method, url)
+    if PUBLIC_ROWS[key] == "static":
+        for caller in (anonymous, _call(_browser("outsider"), method, url)):
+            assert caller.status_code == 302 and caller["Location"].startswith(settings.STATIC_URL)
+        return
     target = "/" if PUBLIC_ROWS[key] == "anyone" else "/accounts/login/"
     assert anonymous.status_code == 302 and anonymous["Location"].split("?")[0] == target
     assert _outcome(_call(_browser("outsider"), method, url).status_code) == "ok"

@@ -375,3 +375,34 @@ def test_an_empty_work_list_says_where_to_go_next(review, bob, make_records, cas
     assert f'href="/reviews/{review.slug}/"' in after  # the overview's next tasks
     html = client.get(f"/reviews/{review.slug}/screening/screen/full_text/").content.decode()
     assert "your next tasks" in html.split('data-testid="queue-empty-next"')[1].split("</p>")[0]
+
+
+def _tag(html: str, testid: str) -> str:
+    """The opening tag of the element with this data-testid."""
+    before, _, after = html.partition(f'data-testid="{testid}"')
+    assert after, f"no {testid} on the page"
+    return before[before.rindex("<") :] + after.split(">", 1)[0]
+
+
+def test_undo_is_disabled_with_a_reason_until_i_have_voted_at_the_stage(browser, bob, records, cast):
+    client = browser(bob)
+    html = client.get(PAGES + "/screen/title_abstract/").content.decode()
+    assert " disabled" in _tag(html, "vote-undo")
+    assert "No vote of yours to undo" in html.split('data-testid="vote-undo-why"')[1].split("</span>")[0]
+    cast(bob, records[0], "include")
+    html = client.get(PAGES + "/screen/title_abstract/").content.decode()
+    assert " disabled" not in _tag(html, "vote-undo")
+    assert 'data-testid="vote-undo-why"' not in html
+    # my votes at the other stage do not make this one's undo live
+    html = client.get(PAGES + "/screen/full_text/").content.decode()
+    assert " disabled" in _tag(html, "vote-undo")
+
+
+def test_progress_with_nothing_to_screen_is_an_empty_state_not_a_full_bar(browser, bob, records):
+    html = browser(bob).get(PAGES + "/screen/full_text/progress/").content.decode()  # nothing up at full text
+    assert "Nothing to screen for you at this stage." in html
+    assert 'data-testid="progress-mine-done"' not in html
+    assert "width: 100%" not in html
+    html = browser(bob).get(PAGES + "/screen/title_abstract/progress/").content.decode()
+    assert 'data-testid="progress-mine-empty"' not in html
+    assert _tag(html, "progress-mine-remaining") and f">{len(records)}</strong> left for you" in html
