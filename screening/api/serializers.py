@@ -1,8 +1,8 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviewapp.api.fields import IdField
+from reviewapp.jobs import JobStatus
 from reviewapp.models import CITATION_FIELDS, Record, Study
 from reviewapp.uploads import API_FILE_ERRORS
 
@@ -469,11 +469,12 @@ class PrioritySettingsSerializer(serializers.ModelSerializer):
     def get_saved(self, row) -> bool:
         return row.pk is not None
 
+    @extend_schema_field(serializers.ChoiceField(choices=JobStatus.choices, allow_null=True))
     def get_training(self, row) -> str | None:
         run = self.context.get("ranking")
         return run.status if run is not None else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_model_trained_at(self, row) -> str | None:
         model = self.context.get("model")
         return serializers.DateTimeField().to_representation(model.finished_at) if model else None
@@ -481,7 +482,9 @@ class PrioritySettingsSerializer(serializers.ModelSerializer):
 
 class AutomationStopSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
-    undone_by = serializers.CharField(source="undone_by.username", read_only=True, default=None)
+    undone_by = serializers.CharField(
+        source="undone_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = AutomationStop
