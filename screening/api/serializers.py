@@ -456,6 +456,7 @@ class PrioritySettingsSerializer(serializers.ModelSerializer):
         model = PrioritySettings
         fields = [*PRIORITY_FIELDS, "votes_since_training", "saved", "training", "model_trained_at"]
         read_only_fields = ["votes_since_training"]
+        extra_kwargs = {"streak": {"max_value": 2**31 - 1}}  # the column's range on every database
 
     def validate(self, attrs):
         known = set(self.fields)

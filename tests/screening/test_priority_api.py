@@ -60,6 +60,7 @@ def test_turning_ranking_on_queues_a_training(api, alice, review, records):
         ({"recall_target": 1.5}, "recall_target"),
         ({"confidence": 1.0}, "confidence"),
         ({"streak": 0}, "streak"),
+        ({"streak": 2**40}, "streak"),
         ({"rank_by_relevance": "maybe"}, "rank_by_relevance"),
         ({"recall": 0.9}, "recall"),
     ],
