@@ -120,6 +120,11 @@ screening-pilot-next               GET     reviewer                    pilot
 screening-pilot-vote               POST    reviewer                    pilot
 screening-agreement                GET     members
 screening-progress                 GET     members
+screening-priority                 GET     members
+screening-priority                 PATCH   owner
+screening-stopping                 GET     members
+screening-stopping-stop            POST    owner
+screening-stopping-undo            POST    owner
 extraction-form-list               GET     members
 extraction-form-list               POST    owner
 extraction-form-import-form        POST    owner

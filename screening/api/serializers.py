@@ -1,24 +1,29 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviewapp.api.fields import IdField
+from reviewapp.jobs import JobStatus
 from reviewapp.models import CITATION_FIELDS, Record, Study
 from reviewapp.uploads import API_FILE_ERRORS
 
 from .. import selectors
 from ..models import (
     Assignment,
+    AutomationStop,
     Conflict,
     ConflictStatus,
     Decision,
     ExclusionReason,
     Label,
     Pilot,
+    PrioritySettings,
     Stage,
     Verdict,
     VerdictDecision,
     Vote,
 )
 from ..services.pilot import MAX_PILOT
+from ..services.ranking import PRIORITY_FIELDS
 
 
 class ScreeningRecordSerializer(serializers.ModelSerializer):
@@ -430,3 +435,102 @@ class PilotNextSerializer(serializers.Serializer):
     pilot = IdField()
     record = ScreeningRecordSerializer(allow_null=True, help_text="null when you have screened them all")
     left = serializers.IntegerField()
+
+
+# --- prioritised screening: the owner's settings, the stopping rule, stop / undo -------------------------
+
+
+class PrioritySettingsSerializer(serializers.ModelSerializer):
+    """The prioritised-screening settings (the defaults until the owner first saves them). PATCH any of the
+    writable fields; a field this API does not know is refused, not ignored."""
+
+    saved = serializers.SerializerMethodField(help_text="false while the review uses the defaults")
+    training = serializers.SerializerMethodField(
+        help_text="Status of the latest training (queued, running, succeeded, failed); null if none yet"
+    )
+    model_trained_at = serializers.SerializerMethodField(
+        help_text="When the model the work lists follow was trained; null while there is none"
+    )
+
+    class Meta:
+        model = PrioritySettings
+        fields = [*PRIORITY_FIELDS, "votes_since_training", "saved", "training", "model_trained_at"]
+        read_only_fields = ["votes_since_training"]
+        extra_kwargs = {"streak": {"max_value": 2**31 - 1}}  # the column's range on every database
+
+    def validate(self, attrs):
+        known = set(self.fields)
+        unknown = sorted(str(key) for key in getattr(self, "initial_data", {}) if key not in known)
+        if unknown:
+            raise serializers.ValidationError(
+                {key: ["Not a prioritised-screening setting."] for key in unknown}
+            )
+        return attrs
+
+    def get_saved(self, row) -> bool:
+        return row.pk is not None
+
+    @extend_schema_field(serializers.ChoiceField(choices=JobStatus.choices, allow_null=True))
+    def get_training(self, row) -> str | None:
+        run = self.context.get("ranking")
+        return run.status if run is not None else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_model_trained_at(self, row) -> str | None:
+        model = self.context.get("model")
+        return serializers.DateTimeField().to_representation(model.finished_at) if model else None
+
+
+class AutomationStopSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    undone_by = serializers.CharField(
+        source="undone_by.username", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = AutomationStop
+        fields = [
+            "id",
+            "created_at",
+            "created_by",
+            "records_count",
+            "p_value",
+            "recall_estimate",
+            "recall_target",
+            "confidence",
+            "screened",
+            "undone_at",
+            "undone_by",
+        ]
+        extra_kwargs = {
+            "records_count": {"help_text": "Records nobody had voted on, marked ineligible by automation"},
+            "p_value": {"help_text": "The stopping test's p-value when stopped"},
+        }
+
+
+class StoppingSerializer(serializers.Serializer):
+    """The stopping panel (selectors.stopping_state): the hypergeometric test on the title/abstract
+    screening so far (Callaghan & Müller-Hansen 2020), the "N irrelevant in a row" heuristic beside it."""
+
+    p_value = serializers.FloatField(
+        source="test.p_value", help_text="For the hypothesis recall < target; 1.0 before any vote"
+    )
+    recall_estimate = serializers.FloatField(source="test.recall_estimate")
+    recall_lower_bound = serializers.FloatField(
+        source="test.recall_lower_bound", help_text="Recall is at least this at the confidence"
+    )
+    recall_target = serializers.FloatField(source="test.recall_target")
+    confidence = serializers.FloatField(source="test.confidence")
+    stop_advised = serializers.BooleanField(
+        source="test.stop", help_text="p < 1 - confidence: recall below the target is ruled out"
+    )
+    screened = serializers.IntegerField(source="test.n_seen", help_text="Records with a title/abstract vote")
+    relevant = serializers.IntegerField(source="test.r_seen", help_text="Of them, relevant")
+    records = serializers.IntegerField(source="test.n_total", help_text="Records the test counts in all")
+    unscreened = serializers.IntegerField(help_text="Records nobody has voted on (what a stop would exclude)")
+    irrelevant_in_a_row = serializers.IntegerField(source="streak")
+    streak_flag = serializers.IntegerField(
+        source="settings.streak", help_text="The 'irrelevant in a row' count the owner flags at"
+    )
+    streak_reached = serializers.BooleanField()
+    stop = AutomationStopSerializer(allow_null=True, help_text="The active stop; null while not stopped")

@@ -29,4 +29,24 @@ urlpatterns = [
         views.ProgressView.as_view(),
         name="screening-progress",
     ),
+    path(
+        "reviews/<slug:review_slug>/screening/priority/",
+        views.PriorityView.as_view(),
+        name="screening-priority",
+    ),
+    path(
+        "reviews/<slug:review_slug>/screening/stopping/",
+        views.StoppingView.as_view(),
+        name="screening-stopping",
+    ),
+    path(
+        "reviews/<slug:review_slug>/screening/stopping/stop/",
+        views.StopView.as_view(),
+        name="screening-stopping-stop",
+    ),
+    path(
+        "reviews/<slug:review_slug>/screening/stopping/undo/",
+        views.StopUndoView.as_view(),
+        name="screening-stopping-undo",
+    ),
 ]

@@ -22,7 +22,9 @@ from ..models import Assignment, Conflict, ExclusionReason, Label, Pilot, PilotS
 from ..offers import settings_of
 from ..services import fulltext as fulltext_services
 from ..services import pilot as pilot_services
+from ..services import ranking as ranking_services
 from ..services import setup as setup_services
+from ..services import stopping as stopping_services
 from ..services import votes as vote_services
 from . import filters, serializers
 
@@ -655,3 +657,67 @@ class ProgressView(ScreeningScoped, APIView):
         if self.member.is_reviewer:
             mine = selectors.my_progress(self.review, stage, request.user, team=team)
         return Response({"stage": stage, "mine": mine, "team": team})
+
+
+# --- prioritised screening: settings, the stopping rule, the owner's stop / undo ------------------------
+
+
+class PriorityView(ScreeningScoped, APIView):
+    """Prioritised title/abstract screening: ranking by predicted relevance on or off, retrain every K
+    votes, the stopping test's recall target and confidence, the "irrelevant in a row" flag. Any member
+    reads them; the owner changes them (turning ranking on queues a first training; off puts the work
+    lists back in the stable random order)."""
+
+    def _answer(self, row):
+        context = {
+            "ranking": selectors.latest_ranking(self.review),
+            "model": selectors.current_model(self.review),
+        }
+        return Response(serializers.PrioritySettingsSerializer(row, context=context).data)
+
+    @extend_schema(responses=serializers.PrioritySettingsSerializer)
+    def get(self, request, review_slug=None):
+        return self._answer(selectors.priority_settings(self.review))
+
+    @extend_schema(
+        request=serializers.PrioritySettingsSerializer, responses=serializers.PrioritySettingsSerializer
+    )
+    def patch(self, request, review_slug=None):
+        """Change some settings (the others keep their values); 400 names each bad field."""
+        current = selectors.priority_settings(self.review)
+        data = serializers.PrioritySettingsSerializer(current, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        row = ranking_services.priority_settings_update(
+            review=self.review, actor=request.user, **data.validated_data
+        )
+        return self._answer(row)
+
+
+class StoppingView(ScreeningScoped, APIView):
+    """When to stop title/abstract screening: the live statistics of the stopping panel, and the active
+    stop if the owner stopped. Only reads."""
+
+    @extend_schema(responses=serializers.StoppingSerializer)
+    def get(self, request, review_slug=None):
+        return Response(serializers.StoppingSerializer(selectors.stopping_state(self.review)).data)
+
+
+class StopView(ScreeningScoped, APIView):
+    """The owner stops title/abstract screening: every record nobody has voted on is marked ineligible by
+    automation tools (its own PRISMA box); records with a vote still get all their votes. 400 while
+    screening is already stopped or nothing is left unscreened (nothing changes)."""
+
+    @extend_schema(request=None, responses={201: serializers.AutomationStopSerializer})
+    def post(self, request, review_slug=None):
+        stop = stopping_services.screening_stop(review=self.review, actor=request.user)
+        return Response(serializers.AutomationStopSerializer(stop).data, status=status.HTTP_201_CREATED)
+
+
+class StopUndoView(ScreeningScoped, APIView):
+    """The owner undoes the active stop: its records go back into screening and the work lists. 400 when
+    screening is not stopped (nothing changes)."""
+
+    @extend_schema(request=None, responses=serializers.AutomationStopSerializer)
+    def post(self, request, review_slug=None):
+        stop = stopping_services.screening_stop_undo(review=self.review, actor=request.user)
+        return Response(serializers.AutomationStopSerializer(stop).data)

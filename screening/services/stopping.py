@@ -84,12 +84,18 @@ def _batch(review: Review, stop: AutomationStop):
 
 
 @transaction.atomic
-def screening_stop_undo(*, review: Review, actor, stop_id: int) -> AutomationStop:
-    """Put the stop's records back into screening (and the work lists)."""
+def screening_stop_undo(*, review: Review, actor, stop_id: int | None = None) -> AutomationStop:
+    """Put the stop's records back into screening (and the work lists); `stop_id` None: the active stop."""
     _require_owner(review, actor)
-    stop = AutomationStop.objects.select_for_update().filter(review=review, pk=stop_id).first()
-    if stop is None:
-        raise ValidationError({"stop": f"No stop {stop_id} in this review."})
+    stops = AutomationStop.objects.select_for_update().filter(review=review)
+    if stop_id is None:
+        stop = stops.filter(undone_at__isnull=True).first()
+        if stop is None:
+            raise ValidationError("Screening is not stopped: there is no stop to undo.")
+    else:
+        stop = stops.filter(pk=stop_id).first()
+        if stop is None:
+            raise ValidationError({"stop": f"No stop {stop_id} in this review."})
     if stop.undone_at is not None:
         raise ValidationError("This stop was already undone.")
     restored = _batch(review, stop).update(removed_reason="", removed_note="")
