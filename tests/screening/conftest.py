@@ -89,3 +89,14 @@ def retrieved(review, alice, bob, carol, cast):
         return record
 
     return make
+
+
+@pytest.fixture
+def screened(make_records, bob, carol, cast):
+    """30 records: the first 12 screened by both (2 included), 18 nobody has voted on."""
+    records = make_records(30)
+    for i, record in enumerate(records[:12]):
+        decision = "include" if i in (0, 3) else "exclude"
+        cast(bob, record, decision)
+        cast(carol, record, decision)
+    return records

@@ -23,17 +23,6 @@ def browser(client):
     return client_for
 
 
-@pytest.fixture
-def screened(make_records, bob, carol, cast):
-    """30 records: the first 12 screened by both (2 included), 18 nobody has voted on."""
-    records = make_records(30)
-    for i, record in enumerate(records[:12]):
-        decision = "include" if i in (0, 3) else "exclude"
-        cast(bob, record, decision)
-        cast(carol, record, decision)
-    return records
-
-
 def test_the_sequence_follows_first_votes_and_verdicts(review, screened, bob, cast):
     cast(bob, screened[20], "maybe")  # one vote, no verdict: maybe counts as relevant
     sequence = selectors.screening_sequence(review)
