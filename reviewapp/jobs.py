@@ -221,9 +221,11 @@ def job_fail(job: Job, error: str, **values: Any) -> None:
     _LOCAL.forget(type(job), job.pk)
 
 
-def job_fail_stale(model: type[Job], **scope: Any) -> int:
+def job_fail_stale(model: type[Job], *, queued: bool = False, **scope: Any) -> int:
     """Fail the running jobs (within `scope`, e.g. review=...) whose heartbeat is older than the lease:
-    their process is gone. Jobs this process is running are never stale. Returns how many were failed."""
+    their process is gone. Jobs this process is running are never stale. With `queued`, also the jobs
+    queued for longer than the lease (their task message was lost: only for jobs a worker always takes
+    up within the lease). Returns how many were failed."""
     now = timezone.now()
     stale = (
         model.objects.filter(status=JobStatus.RUNNING, **scope)
@@ -231,8 +233,10 @@ def job_fail_stale(model: type[Job], **scope: Any) -> int:
         .filter(last_sign__lt=now - lease())
     )
     stale = stale.exclude(pk__in=_LOCAL.running(model))
+    waiting = model.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - lease(), **scope)
+    failed = {"status": JobStatus.FAILED, "error": STALE_ERROR, "finished_at": now, "updated_at": now}
     try:
-        return stale.update(status=JobStatus.FAILED, error=STALE_ERROR, finished_at=now, updated_at=now)
+        return stale.update(**failed) + (waiting.update(**failed) if queued else 0)
     except DatabaseError:  # SQLite busy with the very job's transaction: look again next time
         log.warning("could not check %s for stale jobs", model.__name__)
         return 0

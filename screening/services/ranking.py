@@ -24,10 +24,8 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from reviewapp import jobs
-from reviewapp.jobs import JobStatus
 from reviewapp.models import Review
 from reviewapp.services.audit import model_update
 
@@ -94,18 +92,19 @@ def ranking_vote_counted(*, review: Review) -> RankingRun | None:
     counted = PrioritySettings.objects.filter(review=review, rank_by_relevance=True)
     if not counted.update(votes_since_training=F("votes_since_training") + 1):
         return None
-    if _fail_lost_runs(review):
-        return ranking_request(review=review)
+    lost = _fail_lost_runs(review)
     row = counted.values("votes_since_training", "retrain_every").first()
-    if row is None or row["votes_since_training"] < row["retrain_every"]:
+    if not lost and (row is None or row["votes_since_training"] < row["retrain_every"]):
         return None
-    return ranking_request(review=review)
+    return ranking_request(review=review, checked=True)
 
 
-def ranking_request(*, review: Review) -> RankingRun | None:
+def ranking_request(*, review: Review, checked: bool = False) -> RankingRun | None:
     """Queue a training after the caller's transaction commits; None if one is already queued or running
-    (its result will include the votes so far, and the counter keeps counting towards the next)."""
-    _fail_lost_runs(review)
+    (its result will include the votes so far, and the counter keeps counting towards the next).
+    `checked`: the caller has just failed the lost runs."""
+    if not checked:
+        _fail_lost_runs(review)
     try:
         with transaction.atomic():
             run = RankingRun.objects.create(review=review)
@@ -120,14 +119,7 @@ def _fail_lost_runs(review: Review) -> int:
     """Fail the review's training that lost its worker: running without a heartbeat for the job lease,
     or queued for longer than the lease (the task message was lost). A late task then finds its run
     taken (the claim) and does nothing. Returns how many were failed."""
-    failed = jobs.job_fail_stale(RankingRun, review=review)
-    now = timezone.now()
-    waiting = RankingRun.objects.filter(
-        review=review, status=JobStatus.QUEUED, created_at__lt=now - jobs.lease()
-    )
-    return failed + waiting.update(
-        status=JobStatus.FAILED, error=jobs.STALE_ERROR, finished_at=now, updated_at=now
-    )
+    return jobs.job_fail_stale(RankingRun, queued=True, review=review)
 
 
 # --- training (the task) -------------------------------------------------------------------------------
