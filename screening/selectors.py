@@ -166,6 +166,14 @@ def _on_eligible(review: Review, stage: str) -> Q:
     return Q(record__in=eligible_records(review, stage))
 
 
+def progress_of(review: Review, stage: str, user, member: Membership) -> tuple[dict | None, dict]:
+    """(mine, team) at `stage`: the user's own progress if their membership reviews (else None) and the
+    team's, the team's counts computed once for both."""
+    team = team_progress(review, stage)
+    mine = my_progress(review, stage, user, team=team) if member.is_reviewer else None
+    return mine, team
+
+
 def team_progress(review: Review, stage: str) -> dict:
     """Records up for this stage and how many of them are decided, in conflict or still being voted on:
     three counts (the records up for title/abstract: once per version of the review's records)."""

@@ -119,10 +119,10 @@ def screen(request, slug: str, stage: str):
     context = _panel_context(review, member, stage, record)
     if request.htmx:
         return render(request, "screening/_panel.html", context)
-    team = selectors.team_progress(review, stage)
+    mine, team = selectors.progress_of(review, stage, request.user, member)
     context.update(
         nav=f"screen-{stage}",
-        mine=selectors.my_progress(review, stage, request.user, team=team),
+        mine=mine,
         team=team,
         pilot_left=selectors.pilot_left_for(review, request.user) if stage == Stage.TITLE_ABSTRACT else 0,
     )
@@ -222,8 +222,7 @@ def prepare(request, slug: str, stage: str):
 @require_GET
 def progress(request, slug: str, stage: str):
     review, member = member_or_404(request.user, slug)
-    team = selectors.team_progress(review, stage)
-    mine = selectors.my_progress(review, stage, request.user, team=team) if member.is_reviewer else None
+    mine, team = selectors.progress_of(review, stage, request.user, member)
     return render(
         request, "screening/_progress.html", {"review": review, "stage": stage, "mine": mine, "team": team}
     )

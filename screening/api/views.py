@@ -652,10 +652,7 @@ class ProgressView(ScreeningScoped, APIView):
     @extend_schema(parameters=[STAGE_PARAM], responses=serializers.ProgressSerializer)
     def get(self, request, review_slug=None):
         stage = self.stage_param()
-        team = selectors.team_progress(self.review, stage)
-        mine = None
-        if self.member.is_reviewer:
-            mine = selectors.my_progress(self.review, stage, request.user, team=team)
+        mine, team = selectors.progress_of(self.review, stage, request.user, self.member)
         return Response({"stage": stage, "mine": mine, "team": team})
 
 
