@@ -140,7 +140,8 @@ def my_progress(review: Review, stage: str, reviewer, *, team: dict | None = Non
         "done": done,
         "remaining": remaining,
         "total": done + remaining,
-        "percent": round(100 * done / (done + remaining)) if done + remaining else 100,
+        # nothing done and nothing left is not "100 % done" (the team's percent says the same)
+        "percent": round(100 * done / (done + remaining)) if done + remaining else 0,
     }
 
 

@@ -549,6 +549,12 @@ def test_progress_counts_mine_and_the_team(api, bob, carol, records, cast):
     assert data["team"]["total"] == 5 and data["team"]["decided"] == 1 and data["team"]["awaiting_votes"] == 4
 
 
+def test_progress_with_nothing_up_is_zero_percent_not_a_hundred(api, bob, records):
+    data = api(bob).get(BASE + "/progress/?stage=full_text").json()  # nothing has reached full text
+    assert data["mine"] == {"worklist": "ready", "done": 0, "remaining": 0, "total": 0, "percent": 0}
+    assert data["team"]["total"] == 0 and data["team"]["percent"] == 0
+
+
 def test_the_schema_stays_valid_and_lists_screening(api, alice):
     response = api(alice).get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
