@@ -3,7 +3,11 @@ than the screen (no sideways scrolling of the whole page, no card cut off at the
 
 import pytest
 
-from ..factories import ImportBatchFactory
+from reviewapp.models import Membership
+from screening.services.votes import vote_cast
+
+from ..factories import ImportBatchFactory, RecordFactory
+from ..screening.conftest import imported
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,3 +35,32 @@ def test_the_overview_home_and_sources_fit_a_phone_and_tables_scroll_in_their_ca
     assert scroller.evaluate("e => getComputedStyle(e).overflowX") == "auto"
     box = scroller.bounding_box()
     assert box is not None and box["x"] + box["width"] <= WIDTH
+
+
+def test_a_record_the_conflicts_and_the_report_pages_fit_a_phone(login, review, alice, bob):
+    Membership.objects.filter(user=alice).update(is_reviewer=True)
+    record = RecordFactory(
+        review=review,
+        batch__source__review=review,
+        title="Umbilical cord mesenchymal stromal cells for type 2 diabetes: a randomised controlled trial",
+        keywords=["Mesenchymal Stem Cell Transplantation/*methods", "Diabetes Mellitus, Type 2/*therapy"] * 4,
+        doi="10.1186/s13287-021-02345-6-a-very-long-suffix-without-any-break",
+    )
+    imported(review)
+    for user, decision in ((alice, "include"), (bob, "exclude")):  # one conflict for the conflicts list
+        vote_cast(review=review, actor=user, record_id=record.pk, stage="title_abstract", decision=decision)
+    page = login(alice)
+    page.set_viewport_size({"width": WIDTH, "height": 768})
+    for path in (
+        f"/reviews/{review.slug}/records/{record.pk}/",
+        f"/reviews/{review.slug}/screening/conflicts/",
+        f"/reviews/{review.slug}/synthesis/exports/",
+        f"/reviews/{review.slug}/synthesis/report/",
+        f"/reviews/{review.slug}/synthesis/prisma/",
+    ):
+        page.goto(path)
+        assert page.evaluate(OVERFLOW, WIDTH) == {"page": WIDTH, "cards": []}, path
+    page.goto(f"/reviews/{review.slug}/records/{record.pk}/")
+    label, value = page.locator("dl.fields dt").first, page.locator("dl.fields dd").first
+    label_box, value_box = label.bounding_box(), value.bounding_box()
+    assert label_box and value_box and value_box["y"] >= label_box["y"] + label_box["height"] - 1  # stacked
