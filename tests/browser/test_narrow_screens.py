@@ -2,9 +2,14 @@
 than the screen (no sideways scrolling of the whole page, no card cut off at the right edge)."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from extraction.models import Extraction
+from reviewapp import registry
 from reviewapp.models import Membership
 from screening.services.votes import vote_cast
+from synthesis.demo import seed_review_build
+from synthesis.models import Analysis
 
 from ..factories import ImportBatchFactory, RecordFactory
 from ..screening.conftest import imported
@@ -64,3 +69,32 @@ def test_a_record_the_conflicts_and_the_report_pages_fit_a_phone(login, review, 
     label, value = page.locator("dl.fields dt").first, page.locator("dl.fields dd").first
     label_box, value_box = label.bounding_box(), value.bounding_box()
     assert label_box and value_box and value_box["y"] >= label_box["y"] + label_box["height"] - 1  # stacked
+
+
+def test_the_seed_reviews_analysis_extraction_and_report_pages_fit_a_phone_and_a_small_laptop(login):
+    review = seed_review_build()
+    for slug, step in registry.DEMO_REVIEW_STEPS:  # what load_demo adds: extraction, tables, the analysis
+        if slug == review.slug:
+            step(review=review)
+    owner = get_user_model().objects.get(username="owner")
+    owner.set_password("pw-for-tests-1")
+    owner.save()
+    analysis = Analysis.objects.filter(review=review).first()
+    extraction = Extraction.objects.filter(form__review=review).first()
+    assert analysis is not None and extraction is not None
+    paths = [
+        f"/reviews/{review.slug}/synthesis/analyses/{analysis.pk}/",
+        f"/reviews/{review.slug}/extraction/x/{extraction.pk}/view/",
+        f"/reviews/{review.slug}/synthesis/report/",
+    ]
+    page = login(owner)
+    for width in (WIDTH, 1024):
+        page.set_viewport_size({"width": width, "height": 768})
+        for path in paths:
+            page.goto(path)
+            assert page.evaluate(OVERFLOW, width) == {"page": width, "cards": []}, (width, path)
+    page.set_viewport_size({"width": WIDTH, "height": 768})
+    page.goto(paths[0])
+    delete = page.get_by_role("button", name="Delete")  # an outlined danger button: red on white
+    colours = delete.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    assert colours == ["rgb(179, 38, 30)", "rgb(255, 255, 255)"]  # --bad (#b3261e) on white
