@@ -224,6 +224,9 @@ def tiny_review(n_records: int = 20):
         )
         for i in range(1, n_records + 1)
     )
+    from screening.services.worklist import worklist_build
+
+    worklist_build(review_id=review.pk)  # what an import does (as a task) once its records are stored
     return review, tokens
 
 

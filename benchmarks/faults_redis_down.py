@@ -1,5 +1,6 @@
 """Fault: Redis (the Celery broker) goes down and comes back. Expected: screening keeps working (pages and
-votes), every page says background work is paused, starting an import answers 202 and the import is
+votes, progress: the cache on that Redis misses instead of failing), every page says background work is
+paused, starting an import answers 202 and the import is
 failed at once with that explanation (never a 500, never a job stuck in "queued"), and once Redis is back
 the banner goes and imports run again.
 
@@ -26,6 +27,8 @@ CHECK_EVERY = 16  # the banner trusts a broker answer for 15 s (reviewapp.jobs.B
 
 def _look(base, page, api, n: int) -> dict:
     screen = page.get(f"{base}/reviews/faults/screening/screen/title_abstract/")
+    progress = api.get(f"{base}/api/v1/reviews/faults/screening/progress/")  # the cache is on that Redis too
+    fragment = page.get(f"{base}/reviews/faults/screening/screen/title_abstract/progress/")
     nxt = api.get(f"{base}/api/v1/reviews/faults/screening/queue/next/").json()["record"]
     vote = api.post(
         f"{base}/api/v1/reviews/faults/screening/votes/",
@@ -44,6 +47,8 @@ def _look(base, page, api, n: int) -> dict:
     return {
         "screening_page": screen.status_code,
         "banner": 'data-testid="background-paused"' in screen.text,
+        "progress_api": progress.status_code,
+        "progress_page": fragment.status_code,
         "vote": vote.status_code,
         "import_answer": upload.status_code,
         "import_status": batch["status"],
@@ -94,6 +99,7 @@ def main() -> None:
         up, down, back = summary["up"], summary["down"], summary["back"]
         summary["contract_held"] = (
             up["screening_page"] == down["screening_page"] == back["screening_page"] == 200
+            and all(look[k] == 200 for look in (up, down, back) for k in ("progress_api", "progress_page"))
             and not up["banner"]
             and down["banner"]
             and not back["banner"]

@@ -217,7 +217,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 
 REDIS_URL = os.environ.get("REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Recomputable values only: while Redis is unreachable reads miss and writes are skipped (reviewapp.cache)
+    _redis_timeout = float(os.environ.get("REDIS_CACHE_TIMEOUT", "0.5"))
+    CACHES = {
+        "default": {
+            "BACKEND": "reviewapp.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

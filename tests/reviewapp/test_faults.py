@@ -7,6 +7,7 @@ benchmarks/faults_*.py (they start and kill real processes; see the README)."""
 
 import pytest
 from celery import current_app
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.test import Client
@@ -14,7 +15,9 @@ from rest_framework.test import APIClient
 
 from reviewapp import jobs
 from reviewapp.models import ImportBatch, Record
+from screening.services.worklist import worklist_build
 from tests.factories import RecordFactory
+from tests.screening.conftest import imported
 
 pytestmark = pytest.mark.django_db
 GONE = OperationalError("server closed the connection unexpectedly")
@@ -56,8 +59,16 @@ def test_other_errors_stay_a_500(monkeypatch, review, alice):
 
 @pytest.fixture
 def redis_down(settings, monkeypatch):
-    """Celery mode with a broker on a port where nothing listens."""
+    """Celery mode with a broker on a port where nothing listens, and the cache on that Redis (as
+    settings make it when REDIS_URL or a redis:// broker is set)."""
     settings.TASKS_MODE = "celery"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "reviewapp.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
     monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(current_app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(jobs, "_broker_seen", {"at": 0.0, "up": True})
@@ -72,6 +83,25 @@ def test_without_redis_screening_works_and_says_background_work_is_paused(redis_
     assert page.status_code == 200
     assert b'data-testid="background-paused"' in page.content
     assert b"Background work is paused" in page.content
+
+
+def test_without_redis_the_cache_misses_and_progress_next_record_and_votes_still_answer(
+    redis_down, api, client, review, bob
+):
+    records = [RecordFactory(batch__source__review=review) for _ in range(3)]
+    imported(review)
+    worklist_build(review_id=review.pk)
+    cache.set("k", 1)  # skipped, not raised
+    assert cache.get("k", "missed") == "missed" and cache.add("k", 1) is False
+    base = f"/api/v1/reviews/{review.slug}/screening"
+    progress = api(bob).get(base + "/progress/")
+    assert progress.status_code == 200 and progress.json()["team"]["total"] == 3
+    head = api(bob).get(base + "/queue/next/").json()["record"]
+    assert head["id"] in {r.pk for r in records}
+    vote = api(bob).post(base + "/votes/", {"record": head["id"], "decision": "include"}, format="json")
+    assert vote.status_code == 201
+    client.force_login(bob)
+    assert client.get(f"/reviews/{review.slug}/screening/screen/title_abstract/progress/").status_code == 200
 
 
 def test_with_the_task_queue_up_there_is_no_banner(client, review, bob):
