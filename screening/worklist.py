@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 
 from reviewapp.models import Record, Review
 
+from .claims import claim_last_vote
 from .models import (
     Conflict,
     ConflictStatus,
@@ -224,18 +225,34 @@ def interleave_takes_started(reviewer_id: int, started_id: int, fresh_id: int) -
 
 def next_record(review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...]) -> Record | None:
     """The head of the reviewer's queue: the fresh pool's head or the started pool's, interleaved. One
-    statement: the head of every pool (votes so far = 0, 1, ... N-1), each from the queue_next index."""
-    heads = {row.pool_votes: row for row in _pool_heads(review, stage, reviewer_id, fields)}
-    fresh = heads.pop(0, None)
-    started = heads[max(heads)] if heads else None  # nearest to complete first
-    if fresh is None or started is None:
-        return fresh or started
-    return started if interleave_takes_started(reviewer_id, started.pk, fresh.pk) else fresh
+    statement: the first two rows of every pool (votes so far = 0, 1, ... N-1), from the queue_next index.
+
+    A record offered for its last vote is claimed for the reviewer (:mod:`.claims`); while another
+    reviewer is reading it, the reviewer is offered the other pool's head, or the next row of a pool."""
+    pools: dict[int, list[Record]] = {}
+    for row in sorted(
+        _pool_heads(review, stage, reviewer_id, fields), key=lambda r: (r.pool_votes, r.pool_key)
+    ):
+        pools.setdefault(row.pool_votes, []).append(row)
+    fresh = pools.pop(0, [])
+    started = pools[max(pools)] if pools else []  # nearest to complete first
+    if fresh and started and interleave_takes_started(reviewer_id, started[0].pk, fresh[0].pk):
+        chosen, other = started, fresh
+    else:
+        chosen, other = (fresh, started) if fresh else (started, fresh)
+    if not chosen:
+        return None
+    last = max(review.votes_required, 1) - 1
+    for record in (*chosen[:1], *other[:1], *chosen[1:2], *other[1:2]):
+        if record.pool_votes != last or claim_last_vote(review, stage, record.pk, reviewer_id):
+            return record
+    return chosen[0]  # everything near is claimed by others: a claim is a hint, never a dead end
 
 
 def _pool_heads(review: Review, stage: str, reviewer_id: int, fields: tuple[str, ...]) -> list[Record]:
-    """The first row of each pool of the reviewer's queue, skipping rows a concurrent change has made stale
-    (and records removed or merged since the last build, so a queue awaiting its rebuild stays safe).
+    """The first two rows of each pool of the reviewer's queue (``pool_key``: their place in it), skipping
+    rows a concurrent change has made stale (and records removed or merged since the last build, so a queue
+    awaiting its rebuild stays safe).
 
     The hot path of screening, so one hand-written statement (portable SQL): the ORM would spend more time
     compiling its NOT EXISTS than the database spends answering them from the queue_next index.
@@ -244,7 +261,7 @@ def _pool_heads(review: Review, stage: str, reviewer_id: int, fields: tuple[str,
     tables = {model: quote(model._meta.db_table) for model in (QueueItem, Record, Vote, Verdict, Conflict)}
     columns = ", ".join(f"r.{quote(Record._meta.get_field(name).column)}" for name in fields)
     one = f"""
-        SELECT {columns}, q.votes_so_far AS pool_votes
+        SELECT {columns}, q.votes_so_far AS pool_votes, q.sort_key AS pool_key
         FROM {tables[QueueItem]} q JOIN {tables[Record]} r ON r.id = q.record_id
         WHERE q.review_id = %s AND q.stage = %s AND q.reviewer_id = %s AND q.votes_so_far = %s
           AND r.duplicate_of_id IS NULL AND r.removed_reason = ''
@@ -253,7 +270,7 @@ def _pool_heads(review: Review, stage: str, reviewer_id: int, fields: tuple[str,
           AND NOT EXISTS (SELECT 1 FROM {tables[Verdict]} d WHERE d.record_id = q.record_id AND d.stage = %s)
           AND NOT EXISTS (SELECT 1 FROM {tables[Conflict]} c
                           WHERE c.record_id = q.record_id AND c.stage = %s AND c.status = %s)
-        ORDER BY {_order_sql("q")} LIMIT 1"""  # noqa: S608 - names and the order come from the models
+        ORDER BY {_order_sql("q")} LIMIT 2"""  # noqa: S608 - names and the order come from the models
     pools = range(max(review.votes_required, 1))
     sql = " UNION ALL ".join(f"SELECT * FROM ({one}) AS pool{v}" for v in pools)  # noqa: S608
     params: list = []

@@ -1,0 +1,106 @@
+"""Soft claims: a record offered for its last vote is not offered to a second reviewer at the same time."""
+
+import pytest
+from django.core.cache import cache
+
+from reviewapp.models import Membership
+from screening import claims, selectors
+from screening.models import Stage
+from screening.services import worklist as worklist_services
+from tests.screening.conftest import in_reviewer_order
+
+TA = Stage.TITLE_ABSTRACT
+
+
+def _next(review, user):
+    review.refresh_from_db()
+    worklist_services.worklist_ensure_synced(review=review, stage=TA, reviewer=user)
+    return selectors.next_record(review, TA, user)
+
+
+@pytest.fixture
+def helpers(review, alice, bob):
+    Membership.objects.filter(user=alice).update(is_reviewer=True)
+    return alice, bob
+
+
+def _both_heads_on(review, records, carol, dave, cast, helpers, size):
+    """Leave open only records that bob voted on, chosen so that carol's and dave's queues both start with
+    the same record X, followed by `size - 1` more (in both orders); the rest are decided by alice + bob.
+    Returns X and the open records."""
+    alice, bob = helpers
+    carol_order, dave_order = (
+        in_reviewer_order(review, carol, records),
+        in_reviewer_order(review, dave, records),
+    )
+    for head in carol_order:
+        after = [
+            r
+            for r in dave_order[dave_order.index(head) + 1 :]
+            if carol_order.index(r) > carol_order.index(head)
+        ]
+        if len(after) >= size - 1:
+            open_records = [head, *after[: size - 1]]
+            break
+    else:
+        pytest.skip("no such arrangement in these orders")
+    for record in records:
+        cast(bob, record, "include")
+        if record not in open_records:
+            cast(alice, record, "include")  # decided: it leaves every queue
+    return open_records[0], open_records
+
+
+def test_a_record_being_read_for_its_last_vote_is_not_offered_to_a_second_reviewer(
+    review, make_records, carol, dave, cast, helpers
+):
+    Membership.objects.filter(user=dave).update(is_reviewer=True)
+    records = make_records(8)
+    head, open_records = _both_heads_on(review, records, carol, dave, cast, helpers, size=3)
+    assert _next(review, carol).pk == head.pk
+    offered = _next(review, dave)
+    assert offered.pk != head.pk and offered.pk in {r.pk for r in open_records}
+    assert claims.claim_holder(review, TA, head.pk) == carol.pk
+    assert claims.claim_holder(review, TA, offered.pk) == dave.pk
+    # the same page again shows each of them the same record
+    assert _next(review, carol).pk == head.pk and _next(review, dave).pk == offered.pk
+
+
+def test_when_everything_near_is_claimed_the_record_is_still_offered(
+    review, make_records, carol, dave, cast, helpers
+):
+    Membership.objects.filter(user=dave).update(is_reviewer=True)
+    records = make_records(4)
+    head, _ = _both_heads_on(review, records, carol, dave, cast, helpers, size=1)
+    assert _next(review, carol).pk == head.pk
+    assert _next(review, dave).pk == head.pk  # a claim is a hint, never a dead end
+    assert claims.claim_holder(review, TA, head.pk) == carol.pk
+
+
+def test_an_expired_claim_lets_the_record_go_to_the_next_reviewer(
+    review, make_records, carol, dave, cast, helpers
+):
+    Membership.objects.filter(user=dave).update(is_reviewer=True)
+    records = make_records(8)
+    head, _ = _both_heads_on(review, records, carol, dave, cast, helpers, size=3)
+    assert _next(review, carol).pk == head.pk
+    cache.delete(claims._key(review, TA, head.pk))  # what CLAIM_SECONDS does
+    assert _next(review, dave).pk == head.pk
+    assert claims.claim_holder(review, TA, head.pk) == dave.pk
+
+
+def test_a_record_offered_for_a_first_vote_is_not_claimed(review, make_records, bob):
+    records = make_records(3)  # two votes each: nobody's first vote completes a record
+    offered = _next(review, bob)
+    assert offered is not None
+    assert all(claims.claim_holder(review, TA, r.pk) is None for r in records)
+
+
+def test_with_one_vote_per_record_every_offer_is_claimed(review, make_records, bob, carol):
+    review.votes_required = 1
+    review.save()
+    make_records(3)
+    worklist_services.worklist_build(review_id=review.pk)
+    first = _next(review, bob)
+    assert claims.claim_holder(review, TA, first.pk) == bob.pk
+    assert _next(review, carol).pk != first.pk
