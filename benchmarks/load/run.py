@@ -11,7 +11,10 @@ and PostgreSQL, driven by locust (headless, 127.0.0.1 only); then the checks. Pr
    PRISMA 2020 boxes add up (PrismaCounts.check()).
 
     .venv/bin/python benchmarks/load/run.py [--pg postgres://postgres@127.0.0.1:5432] [--records 100000]
-        [--minutes 5] [--port 8399] [--workers 3] [--db ra_load]
+        [--minutes 5] [--port 8399] [--workers 3] [--db ra_load] [--redis redis://127.0.0.1:6379/7]
+
+--redis is the cache the gunicorn workers share, as in production (the soft claims on a record being read
+for its last vote live there); '' leaves each worker its own memory cache.
 
 --db names the database (and the /tmp files of the run), so two people on one machine can each run it.
 """
@@ -53,6 +56,9 @@ def _use_database(name: str) -> None:
     )
 
 
+REDIS = {"url": ""}
+
+
 def _env(pg: str) -> dict:
     return dict(
         os.environ,
@@ -66,6 +72,7 @@ def _env(pg: str) -> dict:
         DJANGO_HSTS_SECONDS="0",
         TASKS_MODE="eager",
         CELERY_BROKER_URL="",
+        REDIS_URL=REDIS["url"],  # the cache the gunicorn workers share (as in production), or none
     )
 
 
@@ -298,12 +305,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8399)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--db", default=DB)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7", help="the shared cache; '' for none")
     args = parser.parse_args()
     _use_database(args.db)
+    REDIS["url"] = args.redis
+    if args.redis:
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()  # its own database number: no claims from an earlier run
     summary = {"setup": setup(args.pg, args.records)}
     summary["requests"] = serve_and_load(args.pg, args.port, args.workers, args.minutes)
     summary["checks"] = verify()
     summary["minutes"] = args.minutes
+    summary["cache"] = args.redis or "per-process memory"
     print(json.dumps(summary, indent=1, default=str))
     ok = (
         summary["checks"]["every_vote_stored_exactly_once"]
