@@ -213,6 +213,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# Housekeeping for `celery beat` (docker-compose runs it; without Celery run the management commands by cron)
+CELERY_BEAT_SCHEDULE = {
+    "clean-fulltext-staging": {"task": "screening.clean_fulltext_staging", "schedule": 6 * 3600.0},
+}
 CELERY_ACCEPT_CONTENT = ["json"]
 
 REDIS_URL = os.environ.get("REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")

@@ -5,6 +5,7 @@ Services queue these by name (reviewapp.jobs.job_enqueue), so they never import 
 
 from celery import shared_task
 
+from .services.fulltext import STAGING_MAX_AGE, staging_clean
 from .services.ranking import ranking_train
 from .services.worklist import worklist_build
 
@@ -20,3 +21,9 @@ def worklist_build_task(review_id: int, reviewer_id: int | None = None) -> int:
 def ranking_train_task(run_id: int) -> int | None:
     run = ranking_train(run_id=run_id)
     return run.n_ranked if run else None
+
+
+@shared_task(name="screening.clean_fulltext_staging")
+def clean_fulltext_staging_task() -> int:
+    """Celery beat runs this every few hours (settings.CELERY_BEAT_SCHEDULE): stale bulk uploads go."""
+    return staging_clean(older_than=STAGING_MAX_AGE)

@@ -218,6 +218,20 @@ def test_stale_staged_uploads_are_removed_by_the_command_and_fresh_ones_kept(bob
         call_command("clean_fulltext_staging", "--hours", "-1")
 
 
+def test_celery_beat_runs_the_staging_cleanup_task(bob, review, sought):
+    from django.conf import settings as django_settings
+
+    from reviewapp.celery import app
+
+    client = logged_in(bob)
+    old = client.post(f"{PAGES}/bulk/", {"files": [pdf("old.pdf")]})["Location"].rstrip("/").rsplit("/", 1)[1]
+    _age(review, old, 25)
+    entry = django_settings.CELERY_BEAT_SCHEDULE["clean-fulltext-staging"]
+    app.loader.import_default_modules()  # what a worker does when it starts: autodiscover the tasks
+    assert app.tasks[entry["task"]].apply().get() == 1  # the task the schedule names, run by that name
+    assert staged_files(review) == set()
+
+
 def test_a_new_bulk_upload_cleans_its_reviews_stale_batches(bob, review, sought):
     client = logged_in(bob)
     old = client.post(f"{PAGES}/bulk/", {"files": [pdf("old.pdf")]})["Location"].rstrip("/").rsplit("/", 1)[1]
