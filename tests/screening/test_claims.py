@@ -19,45 +19,45 @@ def _next(review, user):
 
 
 @pytest.fixture
-def helpers(review, alice, bob):
-    Membership.objects.filter(user=alice).update(is_reviewer=True)
-    return alice, bob
+def carol_reads(review, make_records, alice, bob, carol, dave, cast):
+    """carol opens the next record, X, which needs one more vote, and dave's queue starts with X too.
 
+    Only records bob voted on stay open, chosen so that carol's and dave's queues both start with X,
+    followed by `size - 1` more in both orders; the rest are decided by alice + bob. Returns X and the
+    open records."""
+    Membership.objects.filter(user__in=[alice, dave]).update(is_reviewer=True)
 
-def _both_heads_on(review, records, carol, dave, cast, helpers, size):
-    """Leave open only records that bob voted on, chosen so that carol's and dave's queues both start with
-    the same record X, followed by `size - 1` more (in both orders); the rest are decided by alice + bob.
-    Returns X and the open records."""
-    alice, bob = helpers
-    carol_order, dave_order = (
-        in_reviewer_order(review, carol, records),
-        in_reviewer_order(review, dave, records),
-    )
-    for head in carol_order:
-        after = [
-            r
-            for r in dave_order[dave_order.index(head) + 1 :]
-            if carol_order.index(r) > carol_order.index(head)
-        ]
-        if len(after) >= size - 1:
-            open_records = [head, *after[: size - 1]]
-            break
-    else:
-        pytest.skip("no such arrangement in these orders")
-    for record in records:
-        cast(bob, record, "include")
-        if record not in open_records:
-            cast(alice, record, "include")  # decided: it leaves every queue
-    return open_records[0], open_records
+    def read(n_records, size):
+        records = make_records(n_records)
+        carol_order, dave_order = (
+            in_reviewer_order(review, carol, records),
+            in_reviewer_order(review, dave, records),
+        )
+        for head in carol_order:
+            after = [
+                r
+                for r in dave_order[dave_order.index(head) + 1 :]
+                if carol_order.index(r) > carol_order.index(head)
+            ]
+            if len(after) >= size - 1:
+                open_records = [head, *after[: size - 1]]
+                break
+        else:
+            pytest.skip("no such arrangement in these orders")
+        for record in records:
+            cast(bob, record, "include")
+            if record not in open_records:
+                cast(alice, record, "include")  # decided: it leaves every queue
+        assert _next(review, carol).pk == head.pk
+        return head, open_records
+
+    return read
 
 
 def test_a_record_being_read_for_its_last_vote_is_not_offered_to_a_second_reviewer(
-    review, make_records, carol, dave, cast, helpers
+    review, carol, dave, carol_reads
 ):
-    Membership.objects.filter(user=dave).update(is_reviewer=True)
-    records = make_records(8)
-    head, open_records = _both_heads_on(review, records, carol, dave, cast, helpers, size=3)
-    assert _next(review, carol).pk == head.pk
+    head, open_records = carol_reads(8, size=3)
     offered = _next(review, dave)
     assert offered.pk != head.pk and offered.pk in {r.pk for r in open_records}
     assert claims.claim_holder(review, TA, head.pk) == carol.pk
@@ -66,24 +66,14 @@ def test_a_record_being_read_for_its_last_vote_is_not_offered_to_a_second_review
     assert _next(review, carol).pk == head.pk and _next(review, dave).pk == offered.pk
 
 
-def test_when_everything_near_is_claimed_the_record_is_still_offered(
-    review, make_records, carol, dave, cast, helpers
-):
-    Membership.objects.filter(user=dave).update(is_reviewer=True)
-    records = make_records(4)
-    head, _ = _both_heads_on(review, records, carol, dave, cast, helpers, size=1)
-    assert _next(review, carol).pk == head.pk
+def test_when_everything_near_is_claimed_the_record_is_still_offered(review, carol, dave, carol_reads):
+    head, _ = carol_reads(4, size=1)
     assert _next(review, dave).pk == head.pk  # a claim is a hint, never a dead end
     assert claims.claim_holder(review, TA, head.pk) == carol.pk
 
 
-def test_an_expired_claim_lets_the_record_go_to_the_next_reviewer(
-    review, make_records, carol, dave, cast, helpers
-):
-    Membership.objects.filter(user=dave).update(is_reviewer=True)
-    records = make_records(8)
-    head, _ = _both_heads_on(review, records, carol, dave, cast, helpers, size=3)
-    assert _next(review, carol).pk == head.pk
+def test_an_expired_claim_lets_the_record_go_to_the_next_reviewer(review, dave, carol_reads):
+    head, _ = carol_reads(8, size=3)
     cache.delete(claims._key(review, TA, head.pk))  # what CLAIM_SECONDS does
     assert _next(review, dave).pk == head.pk
     assert claims.claim_holder(review, TA, head.pk) == dave.pk
