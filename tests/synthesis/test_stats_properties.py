@@ -129,3 +129,74 @@ def test_random_effects_with_one_study_is_refused_by_the_model():
 def test_se_from_a_95_percent_ci():
     assert math.isclose(sei_from_ci(-1.0, 1.0), 1 / 1.959963984540054)
     assert math.isclose(sei_from_ci(0.5, 2.0, log_scale=True), math.log(4) / (2 * 1.959963984540054))
+
+
+def _assert_coherent(res, method: str) -> None:
+    """The properties every pooled result keeps: study weights (percent) sum to 100, the CI contains the
+    estimate, tau² >= 0, I² in [0, 100]."""
+    weights = [s.weight for s in res.studies if s.weight is not None]
+    assert weights and math.isclose(sum(weights), 100.0, rel_tol=1e-9)
+    assert all(w >= 0 for w in weights)
+    assert res.ci_lb <= res.estimate <= res.ci_ub
+    assert res.tau2 >= 0
+    assert 0 <= res.I2 <= 100
+    assert 0 <= res.Q_p <= 1
+    if method in ("MH", "PETO", "EE"):
+        assert res.tau2 == 0
+
+
+two_by_two = st.lists(
+    st.tuples(st.integers(0, 40), st.integers(1, 40), st.integers(0, 40), st.integers(1, 40)),
+    min_size=2,
+    max_size=15,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tables=two_by_two,
+    measure_method=st.sampled_from(
+        [(m, method) for m in ("RR", "OR", "RD") for method in ("MH", *METHODS)] + [("OR", "PETO")]
+    ),
+)
+def test_any_valid_set_of_2x2_tables_gives_a_coherent_result(tables, measure_method):
+    measure, method = measure_method
+    ai = [min(a, n) for a, n, _, _ in tables]
+    ci = [min(c, n) for _, _, c, n in tables]
+    data = StudyData(
+        labels=tuple(str(i) for i in range(len(tables))),
+        tables=Tables.from_counts(ai, [n for _, n, _, _ in tables], ci, [n for _, _, _, n in tables]),
+    )
+    try:
+        res = pool(data, Spec(measure=measure, method=method))
+    except (ConvergenceError, StatsInputError):
+        return  # refused with a reason (e.g. no study with an estimable effect), never a wrong number
+    _assert_coherent(res, method)
+
+
+arm_data = st.integers(min_value=2, max_value=15).flatmap(
+    lambda k: st.lists(
+        st.tuples(
+            st.floats(-50, 50, allow_nan=False),
+            st.floats(0.1, 20, allow_nan=False),
+            st.integers(2, 300),
+            st.floats(-50, 50, allow_nan=False),
+            st.floats(0.1, 20, allow_nan=False),
+            st.integers(2, 300),
+        ),
+        min_size=k,
+        max_size=k,
+    )
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(arms=arm_data, measure=st.sampled_from(["MD", "SMD"]), method=st.sampled_from(METHODS))
+def test_any_valid_arm_data_gives_a_coherent_result(arms, measure, method):
+    columns = tuple(np.array(column, dtype=float) for column in zip(*arms))
+    data = StudyData(labels=tuple(str(i) for i in range(len(arms))), arms=columns)
+    try:
+        res = pool(data, Spec(measure=measure, method=method))
+    except ConvergenceError:
+        return
+    _assert_coherent(res, method)
