@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from .forms_schema import KEY_RE, FieldType
 from .models import FormKind
@@ -44,6 +46,19 @@ class NewFormForm(forms.Form):
 class ImportFormForm(forms.Form):
     file = forms.FileField(help_text="A form exported as JSON from this or another review")
     title = forms.CharField(max_length=200, required=False)
+
+    def clean_file(self):
+        """A form definition is a few kilobytes: refuse a file larger than a JSON request body may be
+        (DATA_UPLOAD_MAX_MEMORY_SIZE, which bounds the API's import) before anything reads it."""
+        upload = self.cleaned_data["file"]
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and upload.size > limit:
+            raise forms.ValidationError(
+                f"{upload.name} is {filesizeformat(upload.size)}, larger than the limit of "
+                f"{filesizeformat(limit)} for a form file.",
+                code="too_large",
+            )
+        return upload
 
 
 class SectionForm(forms.Form):

@@ -103,7 +103,8 @@ def form_import(request, slug):
     review, _ = member_or_404(request.user, slug, role=Role.OWNER)
     upload = ImportFormForm(request.POST, request.FILES)
     if not upload.is_valid():
-        messages.error(request, "Choose a JSON file to import.")
+        too_large = upload.has_error("file", "too_large")
+        messages.error(request, upload.errors["file"][0] if too_large else "Choose a JSON file to import.")
         return redirect("extraction:forms", slug=slug)
     try:
         form = form_services.form_import(

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from extraction.models import Consensus, Extraction, ExtractionConflict, FormVersion, TableLayout
+from extraction.models import Consensus, Extraction, ExtractionConflict, Form, FormVersion, TableLayout
 from extraction.services import extractions as extraction_services
 from extraction.services import tables as table_services
 
@@ -401,3 +401,32 @@ def test_a_third_reviewer_is_not_offered_a_settled_study(browser, review, bob, c
     board = browser(erin).get(f"{PAGES}/forms/{form.pk}/studies/").content.decode()
     row = board.split(f'data-study="{studies[0].pk}"')[1].split("</tr>")[0]
     assert 'data-testid="settled"' in row and f"start-{studies[0].pk}" not in row
+
+
+def _json_upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("form.json", data, content_type="application/json")
+
+
+def test_a_form_file_is_imported_from_the_page(browser, alice, form):
+    exported = browser(alice).get(f"{PAGES}/forms/{form.pk}/json/").content
+    upload = {"file": _json_upload(exported), "title": "Copy"}
+    response = browser(alice).post(f"{PAGES}/forms/import/", upload)
+    assert response.status_code == 302
+    assert Form.objects.filter(review=form.review, title="Copy").exists()
+
+
+def test_a_form_file_over_the_size_limit_is_refused_unread(browser, alice, form, settings, monkeypatch):
+    from extraction.services import forms as form_services
+
+    exported = browser(alice).get(f"{PAGES}/forms/{form.pk}/json/").content
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(exported) + 10  # the limit JSON request bodies have
+    monkeypatch.setattr(form_services, "form_import", lambda **kw: pytest.fail("an oversized file was read"))
+    padded = exported + b" " * 20
+    response = browser(alice).post(
+        f"{PAGES}/forms/import/", {"file": _json_upload(padded), "title": "Big"}, follow=True
+    )
+    text = response.content.decode()
+    assert "larger than the limit" in text
+    assert not Form.objects.filter(review=form.review, title="Big").exists()
