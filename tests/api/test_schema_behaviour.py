@@ -117,3 +117,13 @@ def test_review_keywords_in_a_form_are_words_never_null(api, alice, review):
 def test_review_keywords_are_a_list_of_words(api, alice, review):
     response = api(alice).patch(f"{BASE}/", {"include_keywords": ["umbilical", "HbA1c"]}, format="json")
     assert response.status_code == 200 and response.json()["include_keywords"] == ["umbilical", "HbA1c"]
+
+
+def test_the_schema_these_tests_and_the_contract_tests_read_is_the_one_api_schema_serves(client, alice):
+    """The contract tests generate the schema in-process (no request): it must be what clients get."""
+    from .contract import load_schema
+
+    client.force_login(alice)
+    served = client.get("/api/schema/?format=json")
+    assert served.status_code == 200
+    assert served.json() == load_schema().raw_schema
