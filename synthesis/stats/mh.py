@@ -131,16 +131,30 @@ def _mh_rr(
     S = float((c * (n1 / N)).sum())
     if a.sum() == 0 or c.sum() == 0:
         raise StatsInputError("Mantel-Haenszel RR is not estimable (no events in one arm of every study)")
-    se = math.sqrt(float(((n1 / N) * (n2 / N) * (a + c) - (a / N) * c).sum()) / (R * S))
+    plus, minus = (n1 / N) * (n2 / N) * (a + c), (a / N) * c
+    se = _se("RR", float((plus - minus).sum()), float((plus + minus).sum()), R * S)
     return math.log(R / S), se, (c / N) * (a + b)
 
 
 def _mh_rd(a: Array, c: Array, n1: Array, n2: Array, N: Array) -> tuple[float, float, Array]:
     denom = float((n1 * (n2 / N)).sum())
     beta = float((a * (n2 / N) - c * (n1 / N)).sum()) / denom
-    num = beta * float((c * (n1 / N) ** 2 - a * (n2 / N) ** 2 + (n1 / N) * (n2 / N) * (n2 - n1) / 2).sum())
-    num += float((a * (n2 - c) / N + c * (n1 - a) / N).sum()) / 2
-    return beta, math.sqrt(num / denom**2), (n1 / N) * n2
+    x = c * (n1 / N) ** 2 - a * (n2 / N) ** 2 + (n1 / N) * (n2 / N) * (n2 - n1) / 2
+    y = a * (n2 - c) / N + c * (n1 - a) / N
+    num = beta * float(x.sum()) + float(y.sum()) / 2
+    scale = abs(beta) * float(np.abs(x).sum()) + float(np.abs(y).sum()) / 2
+    return beta, _se("RD", num, scale, denom**2), (n1 / N) * n2
+
+
+def _se(measure: str, numerator: float, scale: float, denominator: float) -> float:
+    """sqrt(numerator / denominator), refusing a variance that is zero: `scale` (the size of the terms
+    summed into `numerator`) tells rounding below or just above 0 from a real, small variance."""
+    if not numerator > 1e-12 * scale or not math.isfinite(numerator / denominator):
+        raise StatsInputError(
+            f"Mantel-Haenszel {measure} has no variance: in every study each arm had the event in all or "
+            "none of its participants, so no confidence interval can be given"
+        )
+    return math.sqrt(numerator / denominator)
 
 
 def peto(

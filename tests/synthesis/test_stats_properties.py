@@ -174,6 +174,25 @@ def test_any_valid_set_of_2x2_tables_gives_a_coherent_result(tables, measure_met
     _assert_coherent(res, method)
 
 
+@pytest.mark.parametrize(
+    ("measure", "counts"),
+    [
+        # study 2: every participant of both arms had the event (the first has none): variance exactly 0
+        ("RR", ([0, 2], [2, 2], [0, 1], [2, 1])),
+        ("RD", ([0, 2], [2, 2], [0, 1], [2, 1])),
+        # the same, where rounding makes the variance a hair below 0 (sqrt of a negative)
+        ("RR", ([1, 2, 0], [1, 2, 1], [3, 3, 0], [3, 3, 1])),
+        ("RD", ([3, 1], [3, 1], [0, 0], [2, 1])),  # risk 1 against 0 in every study
+    ],
+)
+def test_mantel_haenszel_without_variance_is_refused_with_a_reason(measure, counts):
+    """Found by the property test above: these crashed the analysis (ZeroDivisionError, math domain
+    error) instead of saying why no confidence interval can be given."""
+    data = StudyData(labels=("a", "b", "c")[: len(counts[0])], tables=Tables.from_counts(*counts))
+    with pytest.raises(StatsInputError, match="variance"):
+        pool(data, Spec(measure=measure, method="MH"))
+
+
 arm_data = st.integers(min_value=2, max_value=15).flatmap(
     lambda k: st.lists(
         st.tuples(
