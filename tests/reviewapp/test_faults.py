@@ -28,6 +28,16 @@ def _down(*args, **kwargs):
     raise GONE
 
 
+@pytest.fixture(autouse=True)
+def _views_imported():
+    """Load every view module before a selector is patched: one imported meanwhile (the URLconf loads
+    them at the first request of the process) would keep the patched function for good, and a later
+    test elsewhere would meet the "unreachable database"."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf and with it every view
+
+
 def test_the_api_answers_503_json_while_the_database_is_unreachable(monkeypatch, review, alice):
     monkeypatch.setattr("reviewapp.api.views.selectors.records_of", _down)
     client = APIClient(raise_request_exception=False)
