@@ -117,3 +117,16 @@ def test_review_keywords_in_a_form_are_words_never_null(api, alice, review):
 def test_review_keywords_are_a_list_of_words(api, alice, review):
     response = api(alice).patch(f"{BASE}/", {"include_keywords": ["umbilical", "HbA1c"]}, format="json")
     assert response.status_code == 200 and response.json()["include_keywords"] == ["umbilical", "HbA1c"]
+
+
+def test_every_jobs_status_is_one_enum_named_for_jobs(schema):
+    components = schema["components"]["schemas"]
+    assert "ImportStatusEnum" not in components  # a ranking's status is not an import's
+    assert components["JobStatusEnum"]["enum"] == ["queued", "running", "succeeded", "failed"]
+    users = {
+        name
+        for name, component in components.items()
+        for field in component.get("properties", {}).values()
+        if "JobStatusEnum" in str(field)
+    }
+    assert {"ImportBatch", "DedupRun", "Run"} <= users
