@@ -263,7 +263,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ImportStatusEnum": "reviewapp.models.ImportStatus",
+        "JobStatusEnum": "reviewapp.jobs.JobStatus",  # every job: imports, analyses, rankings, ...
         "AnalysisRunKindEnum": "synthesis.models.RunKind",
         "CandidateStatusEnum": "reviewapp.models.CandidateStatus",
         "SourceKindEnum": "reviewapp.models.SourceKind",

@@ -127,3 +127,16 @@ def test_the_schema_these_tests_and_the_contract_tests_read_is_the_one_api_schem
     served = client.get("/api/schema/?format=json")
     assert served.status_code == 200
     assert served.json() == load_schema().raw_schema
+
+
+def test_every_jobs_status_is_one_enum_named_for_jobs(schema):
+    components = schema["components"]["schemas"]
+    assert "ImportStatusEnum" not in components  # a ranking's status is not an import's
+    assert components["JobStatusEnum"]["enum"] == ["queued", "running", "succeeded", "failed"]
+    users = {
+        name
+        for name, component in components.items()
+        for field in component.get("properties", {}).values()
+        if "JobStatusEnum" in str(field)
+    }
+    assert {"ImportBatch", "DedupRun", "Run"} <= users
