@@ -51,6 +51,7 @@ __all__ = [
     "class_weights",
     "cold_start_key",
     "double_balance",
+    "ratio_balance",
     "explain",
     "model_train",
     "rank",
@@ -58,7 +59,7 @@ __all__ = [
 
 RecordId = Hashable
 MODELS = ("logistic", "svm", "nb", "cnb", "sgd", "nb+logistic")
-BALANCES = ("class", "double")
+BALANCES = ("class", "double", "ratio")
 _KNOBS = {"logistic": 0.5, "svm": 0.1, "nb": 0.1, "cnb": 0.1, "sgd": 1e-4, "nb+logistic": 1.0}
 
 
@@ -66,7 +67,8 @@ _KNOBS = {"logistic": 0.5, "svm": 0.1, "nb": 0.1, "cnb": 0.1, "sgd": 1e-4, "nb+l
 class ModelSpec:
     """Which linear model, its one regularisation knob (C for logistic/svm, alpha for nb/cnb/sgd) and how
     the two classes are weighted (``balance``: "class" gives both classes the same total weight, "double"
-    is ASReview's double balance, see :func:`double_balance`).
+    is ASReview's double balance, see :func:`double_balance`; "ratio" is ASReview 3's "balanced" sample
+    weights, the includes ``ratio`` times the excludes' total weight, see :func:`ratio_balance`).
 
     ``"nb+logistic"``: the mean of the two models' scores, each standardised over the corpus (a linear
     model again, so the terms behind a score still explain it); ``strength`` is logistic's C, NB's alpha
@@ -77,6 +79,7 @@ class ModelSpec:
     strength: float | None = None
     balance: str = "double"
     nb_alpha: float = 0.1
+    ratio: float = 9.8
 
     def __post_init__(self) -> None:
         if self.name not in MODELS:
@@ -86,7 +89,8 @@ class ModelSpec:
 
     def version(self) -> str:
         name = f"nb{self.nb_alpha:g}+logistic" if self.name == "nb+logistic" else self.name
-        return f"{name}-{self.knob():g}" + ("-db" if self.balance == "double" else "")
+        suffix = {"class": "", "double": "-db", "ratio": f"-r{self.ratio:g}"}[self.balance]
+        return f"{name}-{self.knob():g}{suffix}"
 
     def knob(self) -> float:
         return self.strength if self.strength is not None else _KNOBS[self.name]
@@ -150,14 +154,33 @@ def double_balance(n_one: int, n_zero: int) -> tuple[float, float]:
     return n_one_train, n - n_one_train
 
 
-def class_weights(y: np.ndarray, balance: str = "class") -> tuple[float, float]:
+def ratio_balance(n_one: int, n_zero: int, ratio: float = 9.8) -> tuple[float, float]:
+    """ASReview 3's "balanced" sample weights (``asreview.models.balancers.Balanced``; ratio 9.8 in its
+    default model "ELAS u4"): ``(w_zero, w_one)`` per record.
+
+    An include weighs 1 and an exclude ``n_one / (ratio * n_zero)``, so the includes together weigh
+    ``ratio`` times the excludes together; then both are scaled so the weights sum to ``n_one + n_zero``.
+    """
+    if n_one < 1 or n_zero < 1:
+        raise ValueError("ratio balance needs at least one include and one exclude")
+    if ratio <= 0:
+        raise ValueError("the ratio must be positive")
+    w_zero = n_one / (ratio * n_zero)
+    scale = (n_one + n_zero) / (n_one + n_zero * w_zero)
+    return w_zero * scale, scale
+
+
+def class_weights(y: np.ndarray, balance: str = "class", ratio: float = 9.8) -> tuple[float, float]:
     """Per-record weight of an exclude and of an include. "class": each class weighs n/2 in all (what
-    scikit-learn's ``class_weight="balanced"`` does); "double": :func:`double_balance`."""
+    scikit-learn's ``class_weight="balanced"`` does); "double": :func:`double_balance`; "ratio":
+    :func:`ratio_balance`."""
     n_one = int(y.sum())
     n_zero = len(y) - n_one
     if balance == "double":
         n_one_train, n_zero_train = double_balance(n_one, n_zero)
         return n_zero_train / n_zero, n_one_train / n_one
+    if balance == "ratio":
+        return ratio_balance(n_one, n_zero, ratio)
     return len(y) / (2.0 * n_zero), len(y) / (2.0 * n_one)
 
 
@@ -186,11 +209,11 @@ def model_train(
         raise ValueError("training needs at least one include and one exclude")
     matrix = _sorted(matrix)
     knob = spec.knob()
-    w0, w1 = class_weights(y, spec.balance)
+    w0, w1 = class_weights(y, spec.balance, spec.ratio)
     if spec.name == "nb+logistic":
         parts = [
             LinearModel(_nb_coef(matrix, y, spec.nb_alpha, w0, w1), 0.0, spec),
-            model_train(matrix, y, ModelSpec("logistic", knob, spec.balance), seed),
+            model_train(matrix, y, ModelSpec("logistic", knob, spec.balance, ratio=spec.ratio), seed),
         ]
         over = matrix if corpus_matrix is None else corpus_matrix
         coef, intercept = np.zeros(matrix.shape[1]), 0.0
