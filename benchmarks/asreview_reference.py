@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -76,8 +77,7 @@ def run_one(path: Path, labels: np.ndarray, seed: int, n_query: int) -> dict:
     theirs = df.get("included")
     if theirs is not None and theirs.notna().all() and not np.array_equal(theirs.to_numpy(np.int8), labels):
         raise RuntimeError(f"{path.name}: ASReview's labels differ from ours")
-    meta = get_ai_config()["value"]
-    meta.n_query = n_query
+    meta = dataclasses.replace(get_ai_config()["value"], n_query=n_query)  # not the module's own copy
     cycles = [
         ActiveLearningCycle(querier=TopDown(), stopper=IsFittable()),
         ActiveLearningCycle.from_meta(meta),

@@ -67,7 +67,7 @@ def test_double_balance_pulls_the_model_towards_the_includes():
     # more weight on the includes moves every score up (the intercept absorbs most of it)
     assert double.intercept > plain.intercept
     assert ModelSpec("logistic", 1.0, balance="double").version() == "logistic-1-db"
-    assert ModelSpec().version() == "logistic-0.5-db"  # the default chosen on the tuning sets
+    assert ModelSpec("logistic", 0.5).version() == "logistic-0.5-r9.8"  # the default balance is "ratio"
     with pytest.raises(ValueError, match="unknown balance 'triple'"):
         ModelSpec(balance="triple")
 
@@ -105,6 +105,7 @@ def test_the_asreview_svm_is_linear_svc_with_those_sample_weights():
     )
     assert ours.scores(x) == pytest.approx(ref.decision_function(x), abs=1e-4)
     assert ModelSpec("svm", 0.11, "ratio").version() == "svm-0.11-r9.8"
+    assert ModelSpec().version() == "svm-0.11-r9.8"  # the default: ASReview 3.0.8's
     # more weight on the includes than class balance gives: every score moves up
     plain = model_train(x, y, ModelSpec("svm", 0.11, "class"))
     assert ours.intercept > plain.intercept
