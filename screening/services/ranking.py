@@ -7,10 +7,11 @@ request path while reviewers keep the previous ranking.
   `ranking_request`, which creates a RankingRun (at most one queued or running per review: a database
   constraint, so a second request meanwhile is a no-op) and the task `screening.ranking_train`.
 - `ranking_train` (the task): claims the run (a redelivered task finds it taken and does nothing), fits
-  TF-IDF + logistic regression (screening.ranking, pure) on the verdicts and single votes, then in one
-  transaction replaces the review's RankPosition rows (those of records nobody voted on: a voted record
-  keeps its pre-vote place, so its score never hints at the vote) and re-keys the work lists. Until
-  that commits, every reviewer keeps walking the previous ranking: the queue never waits for training.
+  TF-IDF + linear SVM (screening.ranking, pure; ASReview 3.0.8's default model) on the verdicts and
+  single votes, then in one transaction replaces the review's RankPosition rows (those of records nobody
+  voted on: a voted record keeps its pre-vote place, so its score never hints at the vote) and re-keys
+  the work lists. Until that commits, every reviewer keeps walking the previous ranking: the queue never
+  waits for training.
   The writing is set-based SQL from a temporary table (`_store_ranking`), about 2 s of PostgreSQL time
   at 100,000 records and two reviewers (benchmarks/ranking_live_bench.py).
 """
