@@ -6,8 +6,10 @@ dropped, as in ranking_speed_bench.py), loaded with COPY. bob and carol agree on
 bob has voted alone on 500 more (single votes count as labels). Both have their work lists built. Then:
 
 - the first training (vectorising the corpus, which the worker then keeps in memory) and
-- retrain + re-rank with the corpus cached: `ranking_train` end to end, i.e. labels read, model fitted,
-  100,000 records scored, RankPosition rows replaced and both work lists re-keyed, in one transaction;
+- retrain + re-rank with the corpus cached, after 10 more records were labelled (both votes and a verdict,
+  so the model and the ranking change as they do between two retrains in the app): `ranking_train` end to
+  end, i.e. labels read, model fitted, 100,000 records scored, RankPosition rows replaced and both work
+  lists re-keyed, in one transaction;
 - next record for bob with the ranking on (the selector the page and API use, and GET queue/next/ through
   Django's test client).
 
@@ -37,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+NEW_LABELS = 10  # records labelled between two retrains (the app retrains every K = 10 votes)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -88,7 +91,34 @@ def _load(n_records: int, seed: int = 0) -> dict:
     _votes(review, users, ids, labels, now)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"review": review, "users": users}
+    return {"review": review, "users": users, "ids": ids, "labels": labels}
+
+
+def _new_labels(review, users, ids, labels, start: int, n: int = NEW_LABELS) -> None:
+    """What happens between two retrains in the app: `n` more records get both votes and a verdict, so the
+    model and the whole ranking change (retraining on unchanged labels would re-key nothing)."""
+    from screening.models import Verdict, Vote
+
+    votes, verdicts = [], []
+    for k in range(start, start + n):
+        decision = "include" if labels[k] else "exclude"
+        for name in ("bob", "carol"):
+            votes.append(
+                Vote(
+                    review=review,
+                    record_id=ids[k],
+                    stage="title_abstract",
+                    reviewer=users[name],
+                    decision=decision,
+                )
+            )
+        verdicts.append(
+            Verdict(
+                review=review, record_id=ids[k], stage="title_abstract", decision=decision, method="agreement"
+            )
+        )
+    Vote.objects.bulk_create(votes)
+    Verdict.objects.bulk_create(verdicts)
 
 
 def _votes(review, users, ids, labels, now) -> None:
@@ -249,7 +279,8 @@ def main() -> None:
     PrioritySettings.objects.create(review=review, rank_by_relevance=True)
     first = _train(review)  # vectorises the corpus (kept in memory for the next ones)
     retrains, vacuumed = [], False
-    for _ in range(args.repeat):
+    for repeat in range(args.repeat):
+        _new_labels(review, users, loaded["ids"], loaded["labels"], start=2_500 + repeat * NEW_LABELS)
         vacuumed = _vacuum_if_no_autovacuum() or vacuumed
         retrains.append(_train(review))
     load_avg = os.getloadavg()[0]
