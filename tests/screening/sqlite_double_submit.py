@@ -8,7 +8,6 @@ Prints one JSON object: the status codes (or errors) of every request, and what 
 
 import json
 import sys
-import threading
 
 import django
 from django.conf import settings
@@ -27,6 +26,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from reviewapp.models import AuditEvent, Membership  # noqa: E402
 from screening.models import Vote  # noqa: E402
 from screening.services.worklist import worklist_build  # noqa: E402
+from tests.concurrency import at_once  # noqa: E402
 from tests.factories import ImportBatchFactory, RecordFactory, ReviewFactory, UserFactory  # noqa: E402
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
@@ -58,23 +58,10 @@ def main() -> None:
     rounds = []
     for record in records:
         calls = [lambda r=record.pk: vote(r), lambda r=record.pk: vote(r), read, read]
-        barrier = threading.Barrier(len(calls))
-        results: list = [None] * len(calls)
-
-        def run(i, call, barrier=barrier, results=results):
-            try:
-                barrier.wait(timeout=10)
-                results[i] = call()
-            except Exception as error:  # noqa: BLE001 - reported to the test as the result
-                results[i] = f"{type(error).__name__}: {error}"
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = [
+            result if isinstance(result, int) else f"{type(result).__name__}: {result}"
+            for result in at_once(*calls, timeout=60)
+        ]
         rounds.append(results)
 
     print(

@@ -3,13 +3,12 @@
 Each thread has its own database connection; a barrier releases them at the same instant.
 """
 
-import threading
-
 import pytest
 from django.db import connection
 
 from reviewapp.models import AuditEvent
 from screening.models import Conflict, ConflictStatus, Verdict, VerdictMethod, Vote
+from tests.concurrency import at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 BASE = "/api/v1/reviews/perinatal-msc/screening"
@@ -19,28 +18,6 @@ BASE = "/api/v1/reviews/perinatal-msc/screening"
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL (set DATABASE_URL)")
-
-
-def _at_once(*calls):
-    """Run the calls in parallel threads released together; returns their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as error:  # noqa: BLE001 - reported to the test as the result
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def _vote(api, user, record, decision):
@@ -58,7 +35,7 @@ def _vote(api, user, record, decision):
 @pytest.mark.parametrize("round_", range(5))
 def test_two_reviewers_voting_at_the_same_instant_open_one_conflict(api, bob, carol, records, round_):
     record = records[round_]
-    assert _at_once(_vote(api, bob, record, "include"), _vote(api, carol, record, "exclude")) == [201, 201]
+    assert at_once(_vote(api, bob, record, "include"), _vote(api, carol, record, "exclude")) == [201, 201]
     assert Vote.objects.filter(record=record).count() == 2
     assert Conflict.objects.filter(record=record, status=ConflictStatus.OPEN).count() == 1
     assert not Verdict.objects.filter(record=record).exists()
@@ -67,7 +44,7 @@ def test_two_reviewers_voting_at_the_same_instant_open_one_conflict(api, bob, ca
 @pytest.mark.parametrize("round_", range(5))
 def test_two_reviewers_agreeing_at_the_same_instant_give_one_verdict(api, bob, carol, records, round_):
     record = records[round_]
-    assert _at_once(_vote(api, bob, record, "maybe"), _vote(api, carol, record, "include")) == [201, 201]
+    assert at_once(_vote(api, bob, record, "maybe"), _vote(api, carol, record, "include")) == [201, 201]
     verdict = Verdict.objects.get(record=record)
     assert (verdict.decision, verdict.method) == ("include", VerdictMethod.AGREEMENT)
     assert not Conflict.objects.filter(record=record).exists()
@@ -76,7 +53,7 @@ def test_two_reviewers_agreeing_at_the_same_instant_give_one_verdict(api, bob, c
 @pytest.mark.parametrize("round_", range(5))
 def test_a_double_submitted_vote_is_stored_once(api, bob, records, round_):
     record = records[round_]
-    statuses = _at_once(_vote(api, bob, record, "exclude"), _vote(api, bob, record, "exclude"))
+    statuses = at_once(_vote(api, bob, record, "exclude"), _vote(api, bob, record, "exclude"))
     assert sorted(statuses) == [200, 201]
     assert Vote.objects.filter(record=record).count() == 1
     assert AuditEvent.objects.filter(record=record, verb="vote.cast").count() == 1
@@ -96,7 +73,7 @@ def test_an_arbiter_resolving_while_a_reviewer_changes_the_vote_ends_consistent(
         )
         return answer.status_code
 
-    statuses = _at_once(resolve, _vote(api, bob, record, "exclude"))
+    statuses = at_once(resolve, _vote(api, bob, record, "exclude"))
     verdict = Verdict.objects.get(record=record)
     conflict.refresh_from_db()
     assert conflict.status == ConflictStatus.RESOLVED

@@ -1,7 +1,6 @@
 """Reads never write: the services that change the data build the work lists; pages and the API only read."""
 
 import re
-import threading
 
 import pytest
 from django.db import connection
@@ -12,6 +11,7 @@ from reviewapp.services import duplicates as duplicate_services
 from reviewapp.services import reviews as review_services
 from reviewapp.services.imports import import_file_now
 from screening.models import QueueItem, QueueSync, Stage
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 
 from ..conftest import shared
@@ -113,21 +113,5 @@ def test_concurrent_reads_by_one_reviewer_all_succeed(api, bob, records):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL (set DATABASE_URL)")
     paths = [BASE + "/queue/next/", BASE + "/progress/"] * 4
-    barrier = threading.Barrier(len(paths))
-    codes = [None] * len(paths)
-
-    def read(i, path):
-        try:
-            barrier.wait(timeout=10)
-            codes[i] = api(bob).get(path).status_code
-        except Exception as error:  # noqa: BLE001 - reported to the test as the result
-            codes[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=read, args=(i, p)) for i, p in enumerate(paths)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    codes = at_once(*(lambda p=p: api(bob).get(p).status_code for p in paths))
     assert codes == [200] * len(paths)
