@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .features import Corpus
 from .model import ModelSpec, _cap_training_set, _int_seed, _key_int, _split_labels, model_train
@@ -61,9 +62,7 @@ def score_all(
     ids = corpus.record_ids
     keys = np.fromiter((_key_int(rid, seed) for rid in ids), dtype=np.uint64, count=len(ids))
     order = np.lexsort((keys, -scores))
-    positive = np.flatnonzero(model.coef > 0)
-    best = positive[np.argsort(-model.coef[positive], kind="stable")[:n_top_terms]]
-    terms = tuple((str(corpus.terms[j]), round(float(model.coef[j]), 4)) for j in best)
+    terms = _explaining_terms(corpus, model.coef, n_top_terms)
     return LiveRanking(
         order=tuple(ids[i] for i in order),
         scores=tuple(float(scores[i]) for i in order),
@@ -73,6 +72,21 @@ def score_all(
         n_excluded=n_exc,
         cold_start=False,
     )
+
+
+def _explaining_terms(corpus: Corpus, coef: np.ndarray, n: int) -> tuple[tuple[str, float], ...]:
+    """The model's ``n`` most positive terms that say something to a reader: terms made only of English
+    stop words ("to", "in", "of the") can carry weight in the model (it keeps them, as ASReview's does) but
+    explain nothing, so they are left out of "why it ranks high"; the scores are unchanged."""
+    positive = np.flatnonzero(coef > 0)
+    found: list[tuple[str, float]] = []
+    for j in positive[np.argsort(-coef[positive], kind="stable")]:
+        term = str(corpus.terms[j])
+        if any(word not in ENGLISH_STOP_WORDS for word in term.split()):
+            found.append((term, round(float(coef[j]), 4)))
+            if len(found) == n:
+                break
+    return tuple(found)
 
 
 def _grams(text: str, ngram_max: int = 2) -> set[str]:

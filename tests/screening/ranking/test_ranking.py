@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from screening.ranking.features import FeatureSpec, corpus_build, record_text
+from screening.ranking.live import score_all
 from screening.ranking.model import MODELS, ModelSpec, cold_start_key, rank
 
 RELEVANT = "Umbilical cord mesenchymal stromal cells for type 2 diabetes: HbA1c and insulin dose"
@@ -102,3 +103,21 @@ def test_the_ranking_package_imports_without_django():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_live_explanation_leaves_out_terms_made_only_of_stop_words():
+    # the includes share "are in to" (stop words) and "stromal"; the model weighs both, only one explains
+    texts = [
+        (1, "stromal cells are in to diabetes"),
+        (2, "stromal cells are in to insulin"),
+        (3, "bone fracture surgery outcomes"),
+        (4, "hip fracture rehabilitation outcomes"),
+        (5, "stromal therapy are in to glucose"),
+        (6, "knee surgery pain outcomes"),
+    ]
+    corpus = corpus_build(texts, FeatureSpec(min_df=1, max_df=1.0))
+    result = score_all(corpus, [(1, True), (2, True), (3, False), (4, False)])
+    terms = [term for term, _ in result.top_terms]
+    assert "stromal" in terms
+    assert not {"are", "in", "to", "are in", "in to"} & set(terms)
+    assert result.order[0] in (1, 2, 5)  # the ranking itself is the model's, stop words included
