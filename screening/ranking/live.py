@@ -75,14 +75,16 @@ def score_all(
 
 
 def _explaining_terms(corpus: Corpus, coef: np.ndarray, n: int) -> tuple[tuple[str, float], ...]:
-    """The model's ``n`` most positive terms that say something to a reader: terms made only of English
-    stop words ("to", "in", "of the") can carry weight in the model (it keeps them, as ASReview's does) but
-    explain nothing, so they are left out of "why it ranks high"; the scores are unchanged."""
+    """The model's ``n`` most positive terms that say something to a reader. Terms that begin or end with
+    an English stop word ("to", "of the", "harm and", "to gambling") can carry weight in the model (it keeps
+    them, as ASReview's does) but read as noise, so "why it ranks high" shows content words and phrases of
+    content words only ("gambling", "gambling industry"); the scores are unchanged."""
     positive = np.flatnonzero(coef > 0)
     found: list[tuple[str, float]] = []
     for j in positive[np.argsort(-coef[positive], kind="stable")]:
         term = str(corpus.terms[j])
-        if any(word not in ENGLISH_STOP_WORDS for word in term.split()):
+        words = term.split()
+        if words[0] not in ENGLISH_STOP_WORDS and words[-1] not in ENGLISH_STOP_WORDS:
             found.append((term, round(float(coef[j]), 4)))
             if len(found) == n:
                 break
