@@ -49,7 +49,9 @@ class ImportFormForm(forms.Form):
 
     def clean_file(self):
         """A form definition is a few kilobytes: refuse a file larger than a JSON request body may be
-        (DATA_UPLOAD_MAX_MEMORY_SIZE, which bounds the API's import) before anything reads it."""
+        (DATA_UPLOAD_MAX_MEMORY_SIZE, which bounds the API's import) before the import parses it into
+        memory. Django has spooled the upload to a temporary file by then: the size of a request body as
+        such is bounded by the proxy in front (client_max_body_size), as for every upload."""
         upload = self.cleaned_data["file"]
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and upload.size > limit:

@@ -9,7 +9,10 @@ record meanwhile (the next one of their own queue). The claim is only a hint:
 - it lives in the cache, never in the database, so showing the next record stays a read (a GET writes no
   row); a lost claim (cache cleared, Redis away) only means the old refusal can happen again;
 - it never blocks: a reviewer whose only record is claimed by someone else is still offered it;
-- the vote itself is decided by the row lock in the vote service, as always.
+- the vote itself is decided by the row lock in the vote service, as always;
+- taking one is not atomic (add, else read and renew): in the instant a claim expires two reviewers can
+  both take it, and a record opened by its own address (a link, Previous/Next) is shown without one --
+  both only mean the old refusal is possible again in that rare case.
 
 Keys carry the review's seed (random per review), so two databases sharing one Redis (tests, staging) do
 not see each other's claims.

@@ -229,7 +229,7 @@ def next_record(review: Review, stage: str, reviewer_id: int, fields: tuple[str,
 
     A record offered for its last vote is claimed for the reviewer (:mod:`.claims`); while another
     reviewer is reading it, the reviewer is offered the other pool's head, or the next row of a pool."""
-    pools: dict[int, list[Record]] = {}
+    pools: dict[int, list[Record]] = {}  # pool_key is worklist_order()'s one column: ascending sort_key
     for row in sorted(
         _pool_heads(review, stage, reviewer_id, fields), key=lambda r: (r.pool_votes, r.pool_key)
     ):

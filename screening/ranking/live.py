@@ -14,7 +14,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .features import Corpus
 from .model import ModelSpec, _cap_training_set, _int_seed, _key_int, _split_labels, model_train
@@ -23,6 +22,18 @@ __all__ = ["LiveRanking", "score_all", "terms_present"]
 
 RecordId = Hashable
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+# English function words (articles, prepositions, conjunctions, pronouns, auxiliaries, a few adverbs): words
+# that explain nothing on their own. Not scikit-learn's stop list, which also holds content words a review
+# needs to see ("side effects", "immune system", "conflict of interest", "full").
+FUNCTION_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be been before being below
+    between both but by can could did do does doing down during each either few for from had has have
+    having he her here hers herself him himself his how however if in into is it its itself may me might
+    more most must my myself neither no nor not of off on once only or other our ours ourselves out over
+    own same shall she should so some such than that the their theirs them themselves then there these
+    they this those through thus to too under until up upon us very via was we were what when where which
+    while who whom whose why will with within without would yet you your yours yourself yourselves""".split()  # noqa: SIM905 - a word list reads better as text
+)
 
 
 @dataclass(frozen=True)
@@ -76,15 +87,15 @@ def score_all(
 
 def _explaining_terms(corpus: Corpus, coef: np.ndarray, n: int) -> tuple[tuple[str, float], ...]:
     """The model's ``n`` most positive terms that say something to a reader. Terms that begin or end with
-    an English stop word ("to", "of the", "harm and", "to gambling") can carry weight in the model (it keeps
-    them, as ASReview's does) but read as noise, so "why it ranks high" shows content words and phrases of
-    content words only ("gambling", "gambling industry"); the scores are unchanged."""
+    a function word (``FUNCTION_WORDS``: "to", "of the", "harm and", "to gambling") can carry weight in the
+    model (it keeps them, as ASReview's does) but read as noise, so "why it ranks high" shows content words
+    and phrases of content words only ("gambling", "gambling industry"); the scores are unchanged."""
     positive = np.flatnonzero(coef > 0)
     found: list[tuple[str, float]] = []
     for j in positive[np.argsort(-coef[positive], kind="stable")]:
         term = str(corpus.terms[j])
         words = term.split()
-        if words[0] not in ENGLISH_STOP_WORDS and words[-1] not in ENGLISH_STOP_WORDS:
+        if words[0] not in FUNCTION_WORDS and words[-1] not in FUNCTION_WORDS:
             found.append((term, round(float(coef[j]), 4)))
             if len(found) == n:
                 break

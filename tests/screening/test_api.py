@@ -409,17 +409,18 @@ def test_attaching_a_pdf_stores_it_and_serves_it_to_members_only(
 def test_stored_uploads_are_never_served_by_path_only_through_the_member_views(
     api, client, settings, alice, bob, carol, records, cast
 ):
-    from reviewapp.models import ImportBatch
-
+    """Guards against a Django route serving MEDIA_URL being added (what a web server in front serves is
+    the deployment's: README, production); the PDF is stored, yet its path answers 404, even to the owner,
+    while the member view serves it."""
     cast(bob, records[0], "include")
     cast(carol, records[0], "include")
     api(bob).post(f"{BASE}/retrievals/{records[0].pk}/attach/", {"file": _pdf()}, format="multipart")
     stored = Retrieval.objects.get(record=records[0]).file
     assert stored.storage.exists(stored.name)
     client.force_login(alice)  # the owner, even
-    for name in (stored.name, ImportBatch.objects.first().file.name or "imports/x.ris"):
-        response = client.get(f"{settings.MEDIA_URL}{name}")
-        assert response.status_code == 404 and PDF not in response.content
+    response = client.get(f"{settings.MEDIA_URL}{stored.name}")
+    assert response.status_code == 404 and PDF not in response.content
+    assert client.get(f"{BASE}/retrievals/{records[0].pk}/pdf/").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -122,3 +122,16 @@ def test_the_live_explanation_leaves_out_terms_that_begin_or_end_with_a_stop_wor
     assert not {"are", "in", "to", "are in", "in to", "to diabetes", "cells are"} & set(terms)
     assert all(term.split()[0] not in {"are", "in", "to"} for term in terms)
     assert result.order[0] in (1, 2, 5)  # the ranking itself is the model's, stop words included
+
+
+def test_the_live_explanation_keeps_content_words_some_stop_lists_hold():
+    texts = [
+        (1, "side effects of the immune system"),
+        (2, "side effects in the immune system response"),
+        (3, "bone fracture surgery outcomes"),
+        (4, "hip fracture rehabilitation outcomes"),
+    ]
+    corpus = corpus_build(texts, FeatureSpec(min_df=1, max_df=1.0))
+    terms = {term for term, _ in score_all(corpus, [(1, True), (2, True), (3, False), (4, False)]).top_terms}
+    assert {"side effects", "immune system", "side", "system"} <= terms
+    assert not {"of", "the", "of the", "effects of", "in the"} & terms
