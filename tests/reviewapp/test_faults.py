@@ -15,7 +15,6 @@ from rest_framework.test import APIClient
 
 from reviewapp import jobs
 from reviewapp.models import ImportBatch, Record
-from screening.services.worklist import worklist_build
 from tests.factories import RecordFactory
 from tests.screening.conftest import imported
 
@@ -100,7 +99,6 @@ def test_without_redis_the_cache_misses_and_progress_next_record_and_votes_still
 ):
     records = [RecordFactory(batch__source__review=review) for _ in range(3)]
     imported(review)
-    worklist_build(review_id=review.pk)
     cache.set("k", 1)  # skipped, not raised
     assert cache.get("k", "missed") == "missed" and cache.add("k", 1) is False
     base = f"/api/v1/reviews/{review.slug}/screening"

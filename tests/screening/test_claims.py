@@ -91,7 +91,6 @@ def test_with_one_vote_per_record_every_offer_is_claimed(review, make_records, a
     review.save()
     Membership.objects.filter(user=alice).update(is_reviewer=True)
     records = make_records(6)
-    worklist_services.worklist_build(review_id=review.pk)
     bob_order, carol_order = (
         in_reviewer_order(review, bob, records),
         in_reviewer_order(review, carol, records),
