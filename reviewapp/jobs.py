@@ -13,16 +13,20 @@ A job is a row of a model that inherits `Job` (ImportBatch, DedupRun, ...). Its 
 - `job_progress(job, ...)` keeps progress and the heartbeat in the job's row, where every web process sees
   it. Inside a long transaction (an all-or-nothing import) it writes through a second, autocommit
   connection on PostgreSQL, so the progress is visible before the import commits.
+- `job_watch(callback)` lets this process follow every progress report as it happens (the management
+  commands print it on the console).
 - A running job whose heartbeat is older than JOB_LEASE_SECONDS lost its process (SIGKILL, OOM, a worker
   restart): `job_fail_stale` marks it failed on the next look, so it no longer blocks later runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -185,6 +189,8 @@ def job_progress(job: Job, **progress: Any) -> None:
     """Record progress (e.g. done=, total=, records=) and a heartbeat; throttled to one write per
     HEARTBEAT_EVERY seconds. Visible to every web process, also from inside a long transaction."""
     _LOCAL.progress(type(job), job.pk, progress)
+    for watcher in tuple(_WATCHERS):
+        watcher(job, progress)
     if not _LOCAL.due(type(job), job.pk):
         return
     now = timezone.now()
@@ -195,6 +201,20 @@ def job_progress(job: Job, **progress: Any) -> None:
     # Outside a transaction, on SQLite (writers are serialised; the embedded server also reads this
     # process's copy, _LOCAL), or when the job's row was claimed in this very transaction.
     type(job).objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(progress=progress, heartbeat_at=now)
+
+
+_WATCHERS: list[Callable[[Job, dict], None]] = []
+
+
+@contextlib.contextmanager
+def job_watch(callback: Callable[[Job, dict], None]) -> Iterator[None]:
+    """Call ``callback(job, progress)`` on every progress report made in this process while the block
+    runs, unthrottled (the caller throttles), from whichever thread reports it."""
+    _WATCHERS.append(callback)
+    try:
+        yield
+    finally:
+        _WATCHERS.remove(callback)
 
 
 def job_succeed(job: J, **values: Any) -> bool:

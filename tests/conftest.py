@@ -4,6 +4,7 @@ vera views it, and mallory belongs to no review."""
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from reviewapp.models import Membership
@@ -13,6 +14,13 @@ from .factories import ReviewFactory, UserFactory
 SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 if not os.path.isdir(SHARED_DATA):
     SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "../shared/data"))
+
+# CI runs every property test on the same examples (a fixed seed per test), so a run on a clean clone is
+# reproducible and a failure there is a failure of the change; on a developer's machine each run draws new
+# examples and keeps finding new cases (`HYPOTHESIS_PROFILE=ci` pins them there too).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "") == "ci":
+    hypothesis_settings.load_profile("ci")
 
 
 def shared(*parts: str) -> str:

@@ -114,3 +114,50 @@ def test_load_demo_is_idempotent_and_prints_logins(capsys):
     assert Conflict.objects.filter(status="open", **demo).count() == 6  # the arbiter has work waiting
     assert Verdict.objects.filter(stage="title_abstract", **demo).count() == 10
     assert ExclusionReason.objects.filter(stage="full_text", **demo).count() == 4
+
+
+def test_long_commands_print_their_progress_on_stderr_and_keep_json_on_stdout(capsys, monkeypatch):
+    from reviewapp.services import imports
+
+    UserFactory(username="owner")
+    run(capsys, "create_review", "msc", "--title", "MSC review", "--owner", "owner")
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 5)
+    path = shared("formats", "ris_by_database", "citesource_WoS_79.ris")
+    call_command("import_records", "msc", path, "--source", "WoS", "--json")
+    out, err = capsys.readouterr()
+    assert json.loads(out)["records"] == 79  # stdout: the one JSON line only
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("Importing citesource_WoS_79.ris: 5 records read (")
+    shares = [int(line.rsplit("(", 1)[1].split("%")[0]) for line in lines if "records read" in line]
+    # a line when the share read passes the next 10 % (the parser reads this small file in two chunks)
+    assert len(shares) == len({s // 10 for s in shares}) >= 2 and shares == sorted(shares)
+
+    call_command("find_duplicates", "msc", "--json")
+    out, err = capsys.readouterr()
+    assert json.loads(out)["records_checked"] == 79
+    assert "Finding duplicates: " in err and err.strip().splitlines()[-1].endswith("%")
+
+    call_command("find_duplicates", "msc", "--json", "--verbosity", "0")
+    assert capsys.readouterr().err == ""
+
+
+def test_on_a_terminal_progress_rewrites_one_line_and_ends_on_the_last_state():
+    import io
+
+    from django.core.management.base import OutputWrapper
+
+    from reviewapp.management.base import ProgressPrinter
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    printer = ProgressPrinter(
+        OutputWrapper(screen), "Finding duplicates", lambda job, p: (p["f"], f"{p['f']:.0%}")
+    )
+    for f in (0.0, 0.5, 1.0):  # faster than the 0.2 s between redraws: only the first is drawn at once
+        printer(None, {"f": f})
+    printer.close()
+    assert screen.getvalue() == "\rFinding duplicates: 0%\033[K\rFinding duplicates: 100%\033[K\n"
+    assert "\n" not in screen.getvalue()[:-1]  # one line, rewritten in place

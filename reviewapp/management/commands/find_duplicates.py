@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import CommandError
 
+from ... import jobs
 from ...services.duplicates import dedup_run_now
 from ..base import ReviewCommand
 
@@ -16,7 +17,8 @@ class Command(ReviewCommand):
     def handle(self, *args, **options):
         review = self.review(options["slug"])
         started = time.perf_counter()
-        run = dedup_run_now(review=review, actor=self.owner_of(review))
+        with self.progress(options, "Finding duplicates", _described):
+            run = dedup_run_now(review=review, actor=self.owner_of(review))
         if not run.is_finished:
             raise CommandError(
                 f"A duplicate search of '{review.slug}' is already {run.status}; try again later."
@@ -35,3 +37,8 @@ class Command(ReviewCommand):
             f"Checked {run.records_checked} records: {run.auto_merged} merged automatically, "
             f"{run.queued_for_review} pairs queued for a decision.",
         )
+
+
+def _described(job, progress: dict) -> tuple[float | None, str]:
+    fraction = jobs.fraction(progress.get("done"), progress.get("total"))
+    return fraction, f"{fraction:.0%}"

@@ -2,6 +2,7 @@ import os
 
 from django.core.management.base import CommandError
 
+from ... import jobs
 from ...importers.base import FORMATS
 from ...models import ImportStatus
 from ...services.imports import import_file_now
@@ -29,14 +30,15 @@ class Command(ReviewCommand):
             raise CommandError(f"{path}: no such file.")
         actor = self.owner_of(review)
         source = source_get_or_create(review=review, actor=actor, name=options["source"])
-        batch = import_file_now(
-            review=review,
-            source=source,
-            actor=actor,
-            path=path,
-            fmt=options["format"],
-            force=options["force"],
-        )
+        with self.progress(options, f"Importing {os.path.basename(path)}", _described):
+            batch = import_file_now(
+                review=review,
+                source=source,
+                actor=actor,
+                path=path,
+                fmt=options["format"],
+                force=options["force"],
+            )
         if batch.status == ImportStatus.FAILED:
             raise CommandError(batch.error)
         summary = {
@@ -55,3 +57,13 @@ class Command(ReviewCommand):
             f"Imported {batch.records_count} records from {batch.file_name} ({batch.format}) into "
             f"'{source.name}'.",
         )
+
+
+def _described(batch, progress: dict) -> tuple[float | None, str]:
+    """Records read so far and the share of the file; the duplicate check that follows, as a percent."""
+    if "records" in progress:
+        fraction = jobs.fraction(progress.get("bytes"), batch.size) if batch.size else None
+        share = f" ({fraction:.0%} of the file)" if fraction is not None else ""
+        return fraction, f"{progress['records']:,} records read{share}"
+    fraction = jobs.fraction(progress.get("done"), progress.get("total"))
+    return fraction, f"checking for duplicates {fraction:.0%}"
