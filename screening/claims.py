@@ -10,9 +10,9 @@ record meanwhile (the next one of their own queue). The claim is only a hint:
   row); a lost claim (cache cleared, Redis away) only means the old refusal can happen again;
 - it never blocks: a reviewer whose only record is claimed by someone else is still offered it;
 - the vote itself is decided by the row lock in the vote service, as always;
-- taking one is not atomic (add, else read and renew): in the instant a claim expires two reviewers can
-  both take it, and a record opened by its own address (a link, Previous/Next) is shown without one --
-  both only mean the old refusal is possible again in that rare case.
+- a claim is taken with the cache's atomic ``add`` and renewed with ``touch``, so of two reviewers
+  reaching a free or just-expired claim one gets it; a record opened by its own address (a link,
+  Previous/Next) is shown without one, which only means the old refusal is possible again there.
 
 Keys carry the review's seed (random per review), so two databases sharing one Redis (tests, staging) do
 not see each other's claims.
@@ -32,14 +32,23 @@ def _key(review: Review, stage: str, record_id: int) -> str:
 
 
 def claim_last_vote(review: Review, stage: str, record_id: int, reviewer_id: int) -> bool:
-    """Claim the record for `reviewer_id` (or renew their claim). False when another reviewer holds it."""
+    """Claim the record for `reviewer_id` (or renew their claim). False when another reviewer holds it.
+
+    Only atomic cache operations decide between two reviewers: ``add`` (which one cache call answers for
+    both) takes a free claim, also one that expired between our ``add`` and ``get``; a held claim is only
+    renewed (``touch``), never overwritten. When the cache holds nothing at all (Redis away: every ``add``
+    fails and every ``get`` misses) the reviewer is given the record, as without claims."""
     key = _key(review, stage, record_id)
     if cache.add(key, reviewer_id, CLAIM_SECONDS):
         return True
     holder = cache.get(key)
-    if holder is None or holder == reviewer_id:  # expired meanwhile, or mine: (re)take it
-        cache.set(key, reviewer_id, CLAIM_SECONDS)
+    if holder == reviewer_id and cache.touch(key, CLAIM_SECONDS):
         return True
+    if holder is None or holder == reviewer_id:  # it expired meanwhile: free again, to whoever adds first
+        if cache.add(key, reviewer_id, CLAIM_SECONDS):
+            return True
+        holder = cache.get(key)
+        return holder is None or holder == reviewer_id
     return False
 
 

@@ -112,3 +112,48 @@ def test_with_one_vote_per_record_every_offer_is_claimed(review, make_records, a
     assert claims.claim_holder(review, TA, head.pk) == bob.pk
     offered = _next(review, carol)
     assert offered.pk != head.pk and offered.pk in {r.pk for r in later}
+
+
+def test_a_claim_expiring_between_two_calls_goes_to_one_reviewer(review, carol, dave, monkeypatch):
+    """carol holds the claim; it expires just after dave's add failed, and carol's renewal lands before
+    dave's next call: dave must not take it too (a plain set there would leave both believing they hold
+    it)."""
+    assert claims.claim_last_vote(review, TA, 1, carol.pk)
+
+    class ExpiresOnDavesGet:
+        expired = False
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get(self, key, *args):
+            if not self.expired:
+                self.expired = True
+                cache.delete(key)  # expired
+                assert claims.claim_last_vote(review, TA, 1, carol.pk)  # carol's next poll takes it again
+                return None  # what dave's get saw: nothing
+            return cache.get(key, *args)
+
+    monkeypatch.setattr(claims, "cache", ExpiresOnDavesGet())
+    assert not claims.claim_last_vote(review, TA, 1, dave.pk)
+    assert claims.claim_holder(review, TA, 1) == carol.pk
+    assert claims.claim_last_vote(review, TA, 1, carol.pk)  # and carol still holds it
+
+
+def test_with_no_cache_at_all_every_reviewer_is_given_the_record(review, carol, dave, monkeypatch):
+    class Away:  # what the tolerant cache does with Redis away: nothing stored, nothing found
+        def add(self, *args, **kwargs):
+            return False
+
+        def get(self, *args, **kwargs):
+            return None
+
+        def touch(self, *args, **kwargs):
+            return False
+
+        def set(self, *args, **kwargs):
+            return None
+
+    monkeypatch.setattr(claims, "cache", Away())
+    assert claims.claim_last_vote(review, TA, 1, carol.pk)
+    assert claims.claim_last_vote(review, TA, 1, dave.pk)
