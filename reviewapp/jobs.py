@@ -90,14 +90,15 @@ def _task(name: str):
 
 
 def _run_in_thread(name: str, args: tuple) -> None:
-    from django.db import close_old_connections
-
+    """One task on the pool's thread. Its database connections are closed at the end, also the persistent
+    ones (CONN_MAX_AGE): a task is long and rare, and an idle pool thread holding a connection would keep it
+    open for the life of the process (a test run's database could not be dropped)."""
     try:
         _task(name)(*args)
     except Exception:  # the task records its own failure; this only keeps the thread alive
         log.exception("background task %s failed", name)
     finally:
-        close_old_connections()
+        connections.close_all()
 
 
 PAUSED_ERROR = (

@@ -166,3 +166,28 @@ def test_another_web_process_sees_an_imports_progress_before_it_commits(review, 
         )
     assert import_run(batch_id=batch.pk).records_count == 10
     assert seen[-1][0] == "running" and seen[-1][1]["records"] == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_background_thread_closes_its_database_connection_when_its_task_ends(settings, monkeypatch):
+    """TASKS_MODE=thread (the embedded server): the pool thread outlives the task; a connection it kept
+    (CONN_MAX_AGE) would stay open for the life of the process."""
+    from django.db import connections
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory SQLite test database is one connection shared by every thread")
+    settings.TASKS_MODE = "thread"
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 600)
+    seen, done = [], threading.Event()
+
+    def task(*args):
+        here = connections["default"]  # this thread's own connection
+        here.ensure_connection()
+        seen.append(here)
+        done.set()
+
+    monkeypatch.setattr(jobs, "_task", lambda name: task)
+    jobs.job_enqueue("reviewapp.anything", 1)
+    assert done.wait(10)
+    jobs._executor.submit(lambda: None).result(timeout=10)  # the task's thread has finished it
+    assert seen[0] is not connections["default"] and seen[0].connection is None
