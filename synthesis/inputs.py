@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .stats import EffectSizes, StudyData, Tables, binary, continuous
+
+Array = npt.NDArray[np.float64]
 
 BINARY = ("RR", "OR", "RD")
 CONTINUOUS = ("MD", "SMD")
@@ -168,7 +171,7 @@ def select_inputs(
             owner = sid in d.excluded and reason.startswith("excluded by the owner")
             out.append({**entry, "used": False, "reason": reason, "owner_excluded": owner})
         else:
-            out.append({**entry, "used": True, "reason": "", **(usable or {})})
+            out.append({**entry, "used": True, "reason": "", **(usable if isinstance(usable, dict) else {})})
     return out
 
 
@@ -218,12 +221,20 @@ def study_data(inputs: list[dict], measure: str) -> StudyData:
     return StudyData(labels=labels, effects=effects, groups=groups)
 
 
-def _arm_arrays(used: list[dict]) -> tuple[np.ndarray, ...]:
+def _arm_arrays(used: list[dict]) -> tuple[Array, Array, Array, Array, Array, Array]:
+    """m1, sd1, n1 (treatment), m2, sd2, n2 (control)."""
     cols = [(e["treatment"], e["control"]) for e in used]
-    return tuple(
-        np.array([float(pair[side][name]) for pair in cols])
-        for side in (0, 1)
-        for name in ("mean", "sd", "n")
+
+    def column(side: int, name: str) -> Array:
+        return np.array([float(pair[side][name]) for pair in cols], dtype=np.float64)
+
+    return (
+        column(0, "mean"),
+        column(0, "sd"),
+        column(0, "n"),
+        column(1, "mean"),
+        column(1, "sd"),
+        column(1, "n"),
     )
 
 
