@@ -21,7 +21,7 @@ def may_settle(review: Review, member: Membership | None) -> bool:
 
 def may_read_extractions(member: Membership | None) -> bool:
     """Individual extractions are for the team (blinding applies); viewers see consensus data only."""
-    return member is not None and (member.is_owner or member.is_reviewer or member.is_arbiter)
+    return member is not None and member.is_team
 
 
 def require(review: Review, actor, role: str, message: str) -> Membership:

@@ -191,7 +191,10 @@ def job_progress(job: Job, **progress: Any) -> None:
     HEARTBEAT_EVERY seconds. Visible to every web process, also from inside a long transaction."""
     _LOCAL.progress(type(job), job.pk, progress)
     for watcher in tuple(_WATCHERS):
-        watcher(job, progress)
+        try:
+            watcher(job, progress)
+        except Exception:  # a console gone away (BrokenPipe) must not fail the job it watches
+            log.warning("progress watcher %r failed; the job goes on", watcher, exc_info=True)
     if not _LOCAL.due(type(job), job.pk):
         return
     now = timezone.now()
@@ -210,7 +213,9 @@ _WATCHERS: list[Callable[[Job, dict], None]] = []
 @contextlib.contextmanager
 def job_watch(callback: Callable[[Job, dict], None]) -> Iterator[None]:
     """Call ``callback(job, progress)`` on every progress report made in this process while the block
-    runs, unthrottled (the caller throttles), from whichever thread reports it."""
+    runs, unthrottled (the caller throttles), from whichever thread reports it (so the callback must be
+    thread-safe). An exception from the callback is logged and does not reach the job. Meant for the
+    admin commands, one job at a time; a web process does not watch."""
     _WATCHERS.append(callback)
     try:
         yield

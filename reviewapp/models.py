@@ -103,6 +103,12 @@ class Membership(TimeStamped):
     def has(self, role: str) -> bool:
         return bool(getattr(self, f"is_{role}"))
 
+    @property
+    def is_team(self) -> bool:
+        """Owner, reviewer or arbiter: the people who do the review's work and may see each other's
+        individual work once blinding allows; a viewer only reads its settled results."""
+        return self.is_owner or self.is_reviewer or self.is_arbiter
+
 
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -25,19 +26,25 @@ class ProgressPrinter:
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.last_at, self.last_fraction = 0.0, -1.0
         self.latest = self.written = ""
+        self.lock = threading.Lock()  # reports may come from a task's thread
 
     def _write(self, text: str, ending: str | None = None) -> None:
         self.stream.write(text, style_func=lambda plain: plain, ending=ending)  # progress, not an error
         self.stream.flush()
 
     def __call__(self, job, progress: dict) -> None:
-        fraction, text = self.describe(job, progress)
+        with self.lock:
+            self._report(*self.describe(job, progress))
+
+    def _report(self, fraction: float | None, text: str) -> None:
         self.latest, now = text, time.monotonic()
         if self.tty:
             if now - self.last_at >= 0.2:
                 self._write(f"\r{self.label}: {text}\033[K", ending="")
                 self.written, self.last_at = text, now
             return
+        if fraction is not None and fraction < self.last_fraction:  # the job's next phase starts from 0
+            self.last_fraction = -1.0
         step = fraction is not None and int(fraction * 10) > int(self.last_fraction * 10)
         if step or (fraction is None and now - self.last_at >= 10):
             self._write(f"{self.label}: {text}")
@@ -45,6 +52,10 @@ class ProgressPrinter:
             self.last_fraction = fraction if fraction is not None else self.last_fraction
 
     def close(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
         if not self.tty or not self.latest:
             return
         if self.latest != self.written:

@@ -51,11 +51,14 @@ def import_progress(batch: ImportBatch) -> dict:
     if batch.status == JobStatus.FAILED:
         return {"status": batch.status, "fraction": 0.0, "records": 0, "error": batch.error}
     live = jobs.progress_of(batch)
-    return {
+    shown = {
         "status": batch.status,
         "fraction": jobs.fraction(live.get("bytes", 0), batch.size),
         "records": live.get("records", 0),
     }
+    if "total" in live:  # an update round: the file is read, its records are being compared
+        shown["comparing"] = jobs.fraction(live.get("done"), live["total"])
+    return shown
 
 
 def _require_within_limit(fileobj: BinaryIO, file_name: str) -> None:
@@ -206,7 +209,7 @@ def _import_all_or_nothing(batch: ImportBatch) -> int:
             count = write_records(batch, _tracked(records, counted))
         if count == 0:
             raise ParseError("the file contains no records", filename=batch.file_name)
-        dedup = _deduplicate_update(batch)
+        dedup = _deduplicate_update(batch, count)
         progress = {"bytes": batch.size, "records": count, **dedup}
         if not jobs.job_succeed(batch, records_count=count, progress=progress):
             raise _Superseded(f"{batch.file_name}: the import took longer than its lease; nothing was added.")
@@ -225,14 +228,18 @@ def _import_all_or_nothing(batch: ImportBatch) -> int:
     return count
 
 
-def _deduplicate_update(batch: ImportBatch) -> dict:
+def _deduplicate_update(batch: ImportBatch, count: int) -> dict:
     """An update's records are compared with everything already in the review (screened records
     included) in the import's own transaction, so a record already in the review never reaches a
     screening queue: it is merged onto the record that is there (which keeps its votes), or waits for a
     person among the pairs to decide. The first round's imports wait for "Find duplicates" as before."""
     if batch.round is None or not batch.round.is_update:
         return {}
-    found = duplicates_find(review=batch.review, actor=batch.created_by)
+
+    def progress(done: int, total: int) -> None:
+        jobs.job_progress(batch, bytes=batch.size, records=count, done=done, total=total)
+
+    found = duplicates_find(review=batch.review, actor=batch.created_by, progress=progress)
     return {"duplicates_merged": found["auto_merged"], "pairs_to_decide": found["queued_for_review"]}
 
 

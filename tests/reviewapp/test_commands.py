@@ -129,8 +129,8 @@ def test_long_commands_print_their_progress_on_stderr_and_keep_json_on_stdout(ca
     lines = err.strip().splitlines()
     assert lines[0].startswith("Importing citesource_WoS_79.ris: 5 records read (")
     shares = [int(line.rsplit("(", 1)[1].split("%")[0]) for line in lines if "records read" in line]
-    # a line when the share read passes the next 10 % (the parser reads this small file in two chunks)
-    assert len(shares) == len({s // 10 for s in shares}) >= 2 and shares == sorted(shares)
+    # lines as the share read grows (the parser reads this small file in two chunks), not one per report
+    assert 2 <= len(shares) <= 11 and shares == sorted(shares) and len(lines) < 79 / 5
 
     call_command("find_duplicates", "msc", "--json")
     out, err = capsys.readouterr()
@@ -141,23 +141,69 @@ def test_long_commands_print_their_progress_on_stderr_and_keep_json_on_stdout(ca
     assert capsys.readouterr().err == ""
 
 
-def test_on_a_terminal_progress_rewrites_one_line_and_ends_on_the_last_state():
-    import io
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
 
+    def __call__(self):
+        return self.now
+
+
+def _printer(stream, monkeypatch):
     from django.core.management.base import OutputWrapper
 
-    from reviewapp.management.base import ProgressPrinter
+    from reviewapp.management import base
+
+    clock = _Clock()
+    monkeypatch.setattr(base.time, "monotonic", clock)
+    describe = lambda job, p: (p["f"], f"{p['f']:.1%}")  # noqa: E731
+    return base.ProgressPrinter(OutputWrapper(stream), "Finding duplicates", describe), clock
+
+
+def test_off_a_terminal_progress_prints_a_line_each_time_the_next_tenth_is_passed(monkeypatch):
+    import io
+
+    log = io.StringIO()
+    printer, clock = _printer(log, monkeypatch)
+    for f in (0.0, 0.05, 0.096, 0.1, 0.15, 0.31, 0.99, 1.0):
+        clock.now += 0.01
+        printer(None, {"f": f})
+    # a job's next phase (an update import's comparison after the file is read) starts again from 0
+    for f in (0.0, 0.02, 0.5):
+        printer(None, {"f": f})
+    printer.close()
+    shown = [line.split(": ")[1] for line in log.getvalue().splitlines()]
+    assert shown == ["0.0%", "10.0%", "31.0%", "99.0%", "100.0%", "0.0%", "50.0%"]
+
+
+def test_a_broken_console_does_not_fail_the_job_it_watches(review, alice, caplog):
+    from reviewapp import jobs
+    from reviewapp.models import DedupRun
+
+    run = jobs.job_claim(DedupRun, DedupRun.objects.create(review=review, created_by=alice).pk)
+
+    def gone(job, progress):
+        raise BrokenPipeError("stderr closed")
+
+    with jobs.job_watch(gone):
+        jobs.job_progress(run, done=1, total=2)
+    assert jobs.progress_of(run) == {"done": 1, "total": 2}
+    assert "progress watcher" in caplog.text
+
+
+def test_on_a_terminal_progress_rewrites_one_line_and_ends_on_the_last_state(monkeypatch):
+    import io
 
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
     screen = Terminal()
-    printer = ProgressPrinter(
-        OutputWrapper(screen), "Finding duplicates", lambda job, p: (p["f"], f"{p['f']:.0%}")
-    )
-    for f in (0.0, 0.5, 1.0):  # faster than the 0.2 s between redraws: only the first is drawn at once
+    printer, clock = _printer(screen, monkeypatch)
+    for step, f in ((0.0, 0.0), (0.1, 0.3), (0.2, 0.6), (0.1, 1.0)):  # redrawn at most every 0.2 s
+        clock.now += step
         printer(None, {"f": f})
-    printer.close()
-    assert screen.getvalue() == "\rFinding duplicates: 0%\033[K\rFinding duplicates: 100%\033[K\n"
+    printer.close()  # draws the last state, 1.0, skipped above, and ends the line
+    drawn = "".join(f"\rFinding duplicates: {p}\033[K" for p in ("0.0%", "60.0%", "100.0%"))
+    assert screen.getvalue() == drawn + "\n"
     assert "\n" not in screen.getvalue()[:-1]  # one line, rewritten in place

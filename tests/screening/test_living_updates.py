@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 
 from reviewapp.models import AuditEvent, CandidateStatus, DuplicateCandidate, Record, ReviewRound
 from reviewapp.services.duplicates import BOTH_SCREENED, candidate_merge, duplicates_find
@@ -144,3 +145,30 @@ def test_starting_an_update_needs_a_label_a_date_after_the_last_round_and_import
     assert AuditEvent.objects.filter(verb="round.started", data__round=2).exists()
     with pytest.raises(ValidationError, match="Round 2 .* no imports yet"):
         round_start(review=review, actor=alice, label="Another", date=first.date)
+
+
+def test_an_update_imports_comparison_with_the_review_shows_as_progress(
+    review, alice, screened_first_round, importer
+):
+    from reviewapp import jobs
+    from reviewapp.services.imports import import_progress
+
+    round_start(review=review, actor=alice, label="Update 2026")
+    seen: list[dict] = []
+    with jobs.job_watch(lambda job, progress: seen.append(dict(progress))):
+        batch = importer(
+            "update.ris", [("Exosomes from cord blood protect the kidney", "Haddad", "10.5/b", "")]
+        )
+    comparing = [p for p in seen if "total" in p]
+    assert comparing and all(p["records"] == 1 and p["bytes"] == batch.size for p in comparing)
+    assert comparing[-1]["done"] == comparing[-1]["total"]  # the search reports its end
+    # while it runs, the page shows the comparison, not a file read to 100 % with nothing happening
+    batch.status, batch.progress = "running", comparing[0]
+    jobs._LOCAL.forget(type(batch), batch.pk)
+    shown = import_progress(batch)
+    assert "comparing" in shown and shown["records"] == 1 and shown["fraction"] == 1.0
+    page = render_to_string(
+        "reviewapp/_import_progress.html", {"review": review, "batch": batch, "progress": shown}
+    )
+    assert "comparing them with every record already in the review" in page
+    assert "% of the file read" not in page

@@ -1,12 +1,15 @@
 """No dead ends: on the seed review as `load_demo` builds it, every link a page shows a person leads to a page
-that person may open (no 403, 404 or 500 behind a link), for each of the demo's roles."""
+that person may open (no 403, 404 or 500 behind a link, no redirect to the login page), for each of the demo's
+roles."""
 
 from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -56,7 +59,9 @@ def _dead_links(client: Client, start: str) -> tuple[list, Counter]:
         if response.status_code in (301, 302):  # a way on (e.g. to the next record): follow it
             target = urlparse(urljoin(url, response["Location"]))
             link = target.path + (f"?{target.query}" if target.query else "")
-            if link not in linked_from and link.startswith("/reviews/"):
+            if target.path == resolve_url(settings.LOGIN_URL):  # sent to log in again: a dead end too
+                dead.append((url, f"{response.status_code} to {link}", "linked from", linked_from[url]))
+            elif link not in linked_from and link.startswith("/reviews/"):
                 linked_from[link] = url
                 todo.append(link)
             continue
@@ -88,3 +93,5 @@ def test_every_link_on_the_seed_review_opens_for_the_person_shown_it():
         dead, views = _dead_links(client, f"/reviews/{review.slug}/")
         assert len(views) > 15, username  # the crawl reached the review's pages, not only the overview
         assert dead == [], f"{username} is shown links that do not open: {dead}"
+    dead, _ = _dead_links(Client(), f"/reviews/{review.slug}/")  # logged out: the crawl sees the bounce
+    assert dead and "to /accounts/login/" in dead[0][1]

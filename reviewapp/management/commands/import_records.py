@@ -60,10 +60,12 @@ class Command(ReviewCommand):
 
 
 def _described(batch, progress: dict) -> tuple[float | None, str]:
-    """Records read so far and the share of the file; the duplicate check that follows, as a percent."""
-    if "records" in progress:
-        fraction = jobs.fraction(progress.get("bytes"), batch.size) if batch.size else None
-        share = f" ({fraction:.0%} of the file)" if fraction is not None else ""
-        return fraction, f"{progress['records']:,} records read{share}"
-    fraction = jobs.fraction(progress.get("done"), progress.get("total"))
-    return fraction, f"checking for duplicates {fraction:.0%}"
+    """Records read so far and the share of the file; in an update round, then the comparison with the
+    records already in the review, as a percent."""
+    if "total" in progress:
+        fraction = jobs.fraction(progress.get("done"), progress["total"])
+        records = progress.get("records", 0)
+        return fraction, f"{records:,} records read; comparing with the review {fraction:.0%}"
+    fraction = jobs.fraction(progress.get("bytes"), batch.size) if batch.size else None
+    share = f" ({fraction:.0%} of the file)" if fraction is not None else ""
+    return fraction, f"{progress.get('records', 0):,} records read{share}"
