@@ -37,6 +37,15 @@ def test_the_panel_shows_the_test_the_streak_and_the_stop_button(review, alice, 
     assert 'data-testid="stop-screening"' in html and "exclude 18 unscreened records" in html
 
 
+def test_with_every_record_voted_on_the_owner_is_told_there_is_nothing_to_stop(
+    review, alice, make_records, bob, cast, browser
+):
+    for record in make_records(5):
+        cast(bob, record, "exclude")  # one vote each: not unscreened, though the pairs are not complete
+    html = browser(alice).get(PAGES + "/agreement/").content.decode()
+    assert 'data-testid="nothing-to-stop"' in html and 'data-testid="stop-screening"' not in html
+
+
 def test_a_reviewer_sees_the_panel_but_no_stop_button(review, bob, screened, browser):
     html = browser(bob).get(PAGES + "/agreement/").content.decode()
     assert 'data-testid="stopping-test"' in html and 'data-testid="stop-screening"' not in html
