@@ -3,8 +3,10 @@ review backup. Only owners export (other members 403, non-members 404); every do
 
 from __future__ import annotations
 
+import tempfile
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_GET
 
 from reviewapp.api.filters import RecordFilter
@@ -64,6 +66,12 @@ def backup_download(request, slug: str):
     except BackupError as exc:
         return HttpResponse(str(exc), status=500, content_type="text/plain")
     ext, kind = ("zip", "application/zip") if backup.is_zip else ("json", "application/json")
-    response = HttpResponse(backup.content(), content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="{review.slug}-backup.{ext}"'
-    return response
+    # the files are streamed into it, and from it to the client; FileResponse closes it
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        backup.write(handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return FileResponse(handle, as_attachment=True, filename=f"{review.slug}-backup.{ext}", content_type=kind)

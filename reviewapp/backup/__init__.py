@@ -8,14 +8,16 @@ target first; a key to the model itself is set in a second pass). A model that r
 neither registered nor skipped on purpose (`registry.backup_skip`, for derived tables such as the screening
 work list) makes every backup fail, so a new model cannot be left out silently.
 
-Format: a JSON document (`backup.json`), or a zip holding it and the files under `files/`. Rows keep their
-old ids; a restore writes new rows (new ids) and renumbers every reference: foreign keys, the integer id
-columns registered with `ids=`, and the audit-event data keys of `registry.backup_event_ids`. Users are
-matched by username; a user missing from the database is created inactive, with no usable password, so an
-owner must reactivate them (`manage.py changepassword`). Timestamps (created_at, updated_at, ...) are kept.
+Format: a JSON document (`backup.json`), or a zip holding it and the files under `files/`. Stored files
+are streamed in chunks (from storage into the zip; checked, then restored, from the zip), never held in
+memory whole; the JSON document is. Rows keep their old ids; a restore writes new rows (new ids) and
+renumbers every reference: foreign keys, the integer id columns registered with `ids=`, and the
+audit-event data keys of `registry.backup_event_ids`. Users are matched by username; a user missing from
+the database is created inactive, with no usable password, so an owner must reactivate them
+(`manage.py changepassword`). Timestamps (created_at, updated_at, ...) are kept.
 """
 
-from .archive import Backup, backup_build, backup_read, review_backup
+from .archive import Backup, backup_build, backup_read, backup_save, review_backup
 from .plan import BackupError, ModelPlan, backup_plan, coverage_problems, reaches_review
 from .restore import review_restore
 
@@ -26,6 +28,7 @@ __all__ = [
     "backup_build",
     "backup_plan",
     "backup_read",
+    "backup_save",
     "coverage_problems",
     "reaches_review",
     "review_backup",

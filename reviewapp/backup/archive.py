@@ -1,15 +1,25 @@
-"""Writing a review backup (JSON, or a zip with the stored files) and reading and checking one."""
+"""Writing a review backup (JSON, or a zip with the stored files) and reading and checking one.
+
+Stored files never sit in memory whole: a `Backup` names them and opens them when written (from storage)
+or restored (from the zip), and every copy and checksum goes through `CHUNK`-sized reads. The JSON part
+(rows, users, checksums) is held in memory.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
+import os
+import shutil
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -30,6 +40,11 @@ from .plan import (
     backup_plan,
 )
 
+CHUNK = 1024 * 1024  # bytes read at a time when copying or checksumming a stored file
+
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
+Source = str | os.PathLike[str] | IO[bytes]
+
 
 def _dump(value: Any) -> Any:
     if isinstance(value, models.fields.files.FieldFile):
@@ -47,23 +62,49 @@ def _row(obj: models.Model, plan: ModelPlan) -> dict:
 
 @dataclass
 class Backup:
+    """The backup's JSON document and its files: stored name -> how to open the file (from storage when
+    writing a backup, from the zip when restoring one), never the bytes."""
+
     data: dict
-    files: dict[str, bytes]
+    files: dict[str, Opener] = field(default_factory=dict)
 
     @property
     def is_zip(self) -> bool:
         return bool(self.files)
 
-    def content(self) -> bytes:
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        """`with backup.open(name) as handle:` reads one stored file."""
+        return self.files[name]()
+
+    def write(self, out: IO[bytes]) -> None:
+        """Write the backup to a binary file: the JSON, or a zip of it and the files copied in chunks."""
         text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if not self.files:
-            return text
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            out.write(text)
+            return
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(JSON_NAME, text)
-            for name, content in self.files.items():
-                archive.writestr(FILES_DIR + name, content)
-        return buffer.getvalue()
+            for name in self.files:
+                with self.open(name) as source, archive.open(FILES_DIR + name, "w") as member:
+                    shutil.copyfileobj(source, member, CHUNK)
+
+
+def backup_save(*, backup: Backup, path: str | os.PathLike[str]) -> None:
+    """Write the backup to `path` only when complete: into `path.part` (mode 0600, same directory), then
+    renamed onto `path`. On any error the part file is removed and `path` is left as it was."""
+    target = Path(path)
+    part = target.with_name(target.name + ".part")
+    part.unlink(missing_ok=True)  # a leftover of an interrupted run: recreated with our mode
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            backup.write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def backup_build(review: Review) -> Backup:
@@ -76,7 +117,7 @@ def backup_build(review: Review) -> Backup:
         for plan in plans:
             rows = plan.model._default_manager.filter(**{plan.review_path: review}).order_by("pk")
             tables[plan.label] = [_row(obj, plan) for obj in rows.iterator(2000)]
-        files, missing = _files(plans, tables)
+        files, digests, missing = _files(plans, tables)
         users = _users([review_plan, *plans], tables)
     data = {
         "format": FORMAT,
@@ -86,29 +127,42 @@ def backup_build(review: Review) -> Backup:
         "fields": {label: list(rows[0]) if rows else [] for label, rows in tables.items()},
         "counts": {label: len(rows) for label, rows in tables.items()},
         "users": users,
-        "files": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+        "files": digests,
         "missing_files": missing,
         "tables": tables,
     }
     return Backup(data=data, files=files)
 
 
-def _files(plans: list[ModelPlan], tables: dict) -> tuple[dict[str, bytes], list[str]]:
-    files: dict[str, bytes] = {}
+def _files(plans: list[ModelPlan], tables: dict) -> tuple[dict[str, Opener], dict[str, str], list[str]]:
+    """The stored files the rows name: how to open each, its checksum (read in chunks), and the names
+    whose file cannot be read (kept by name only)."""
+    files: dict[str, Opener] = {}
+    digests: dict[str, str] = {}
     missing: list[str] = []
     for plan in plans:
         for attname in plan.files:
             storage = plan.model._meta.get_field(attname).storage
             for row in tables[plan.label]:
                 name = row[attname]
-                if not name or name in files:
+                if not name or name in files or name in missing:
                     continue
+                opener = partial(storage.open, name, "rb")
                 try:
-                    with storage.open(name, "rb") as handle:
-                        files[name] = handle.read()
-                except (FileNotFoundError, OSError):
+                    with opener() as handle:
+                        digests[name] = _sha256(handle)
+                except OSError:
                     missing.append(name)
-    return files, missing
+                    continue
+                files[name] = opener
+    return files, digests, missing
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _users(plans: list[ModelPlan], tables: dict) -> list[dict]:
@@ -144,27 +198,71 @@ def review_backup(*, review: Review, actor=None) -> Backup:
 # --- reading and checking -----------------------------------------------------------------------------
 
 
-def backup_read(content: bytes) -> Backup:
-    """Parse and check a backup file's bytes; BackupError says what is wrong with it."""
-    files: dict[str, bytes] = {}
-    if content[:4] == b"PK\x03\x04":
+@contextmanager
+def backup_read(source: Source) -> Iterator[Backup]:
+    """Open and check a backup (a path, or a seekable binary file such as an upload's temporary file);
+    BackupError says what is wrong with it. A zip's files are checksummed in chunks here and opened from
+    the zip by the restore, so the source stays open inside the `with` block."""
+    with _opened(source) as handle:
+        handle.seek(0)
+        head = handle.read(4)
+        handle.seek(0)
+        if head != b"PK\x03\x04":
+            backup = Backup(data=_parse(handle.read()))
+            _check(backup)
+            yield backup
+            return
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                broken = archive.testzip()
-                if broken:
-                    raise BackupError(f"The zip is damaged: {broken} fails its checksum.")
-                if JSON_NAME not in archive.namelist():
-                    raise BackupError(f"Not a review backup: the zip has no {JSON_NAME}.")
-                text = archive.read(JSON_NAME)
-                for name in archive.namelist():
-                    if name.startswith(FILES_DIR) and not name.endswith("/"):
-                        files[name[len(FILES_DIR) :]] = archive.read(name)
+            with zipfile.ZipFile(handle) as archive:
+                backup = _read_zip(archive)
+                yield backup
         except zipfile.BadZipFile as exc:
             raise BackupError(f"The zip is damaged or truncated ({exc}).") from exc
+
+
+@contextmanager
+def _opened(source: Source) -> Iterator[IO[bytes]]:
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            yield handle
     else:
-        text = content
+        yield source  # the caller's file: the caller closes it
+
+
+def _read_zip(archive: zipfile.ZipFile) -> Backup:
+    names = set(archive.namelist())
+    if JSON_NAME not in names:
+        raise BackupError(f"Not a review backup: the zip has no {JSON_NAME}.")
+    with _member(archive, JSON_NAME) as member:
+        data = _parse(member.read())
+    # only the files the JSON lists: any other member of the zip is ignored
+    listed = data.get("files") if isinstance(data, dict) else None
+    files = {
+        name: partial(_member, archive, FILES_DIR + name)
+        for name in (listed if isinstance(listed, dict) else {})
+        if FILES_DIR + name in names
+    }
+    backup = Backup(data=data, files=files)
+    _check(backup)
+    return backup
+
+
+@contextmanager
+def _member(archive: zipfile.ZipFile, name: str) -> Iterator[IO[bytes]]:
+    """A member opened for reading; a CRC error while reading it is the zip's damage, named."""
     try:
-        data = json.loads(text.decode("utf-8"))
+        with archive.open(name) as member:
+            member.size = archive.getinfo(name).file_size  # type: ignore[attr-defined]  # for File.size
+            yield member
+    except zipfile.BadZipFile as exc:
+        if "CRC" not in str(exc):
+            raise
+        raise BackupError(f"The zip is damaged: {name} fails its checksum.") from exc
+
+
+def _parse(text: bytes) -> Any:
+    try:
+        return json.loads(text.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BackupError("Not a review backup: the file is neither a zip nor UTF-8 JSON.") from exc
     except json.JSONDecodeError as exc:
@@ -172,9 +270,6 @@ def backup_read(content: bytes) -> Backup:
             f"Not a complete backup: the JSON is invalid at line {exc.lineno}, column {exc.colno} "
             f"({exc.msg}) — a truncated or edited file?"
         ) from exc
-    backup = Backup(data=data, files=files)
-    _check(backup)
-    return backup
 
 
 def _check(backup: Backup) -> None:
@@ -203,11 +298,11 @@ def _check(backup: Backup) -> None:
     if len(tables[_label(Review)]) != 1:
         raise BackupError("The backup must hold exactly one review.")
     for name, digest in data["files"].items():
-        content = backup.files.get(name)
-        if content is None:
+        if name not in backup.files:
             raise BackupError(f"The file {name} is missing from the backup.")
-        if hashlib.sha256(content).hexdigest() != digest:
-            raise BackupError(f"The file {name} in the backup is damaged (checksum differs).")
+        with backup.open(name) as handle:
+            if _sha256(handle) != digest:
+                raise BackupError(f"The file {name} in the backup is damaged (checksum differs).")
 
 
 def _check_fields(label: str, names: list[str]) -> None:

@@ -7,13 +7,13 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import models, transaction
 
 from .. import registry
 from ..models import Review
 from ..services.audit import event_log
-from .archive import Backup, backup_read
+from .archive import Backup, Source, backup_read
 from .plan import EVENT_MODEL, USER_FIELDS, BackupError, ModelPlan, _label, backup_plan
 
 
@@ -48,9 +48,14 @@ def _thaw(switched) -> None:
         f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-def review_restore(*, content: bytes, slug: str | None = None, actor=None) -> Review:
-    """Restore a backup as a new review (slug: the backup's, or `slug`). All or nothing."""
-    backup = backup_read(content)
+def review_restore(*, source: Source, slug: str | None = None, actor=None) -> Review:
+    """Restore a backup (a path, or a seekable binary file such as an upload) as a new review (slug: the
+    backup's, or `slug`). All or nothing."""
+    with backup_read(source) as backup:
+        return _restore_checked(backup, slug, actor)
+
+
+def _restore_checked(backup: Backup, slug: str | None, actor) -> Review:
     plans = backup_plan()
     target = slug or backup.data["review"]
     if Review.objects.filter(slug=target).exists():
@@ -158,7 +163,9 @@ def _restore_files(plan: ModelPlan, attname: str, objs: list, backup: Backup, sa
         if not name or name not in backup.files:
             continue  # no file, or one already missing when the backup was made (kept by name)
         new_name = file_field.generate_filename(obj, os.path.basename(name))
-        stored = file_field.storage.save(new_name, ContentFile(backup.files[name]))
+        with backup.open(name) as member:
+            content = File(member, name=new_name)
+            stored = file_field.storage.save(new_name, content)  # copied in chunks
         saved.append((file_field.storage, stored))
         setattr(obj, attname, stored)
 

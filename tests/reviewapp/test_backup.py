@@ -3,15 +3,22 @@ is refused with a clear message, changing nothing. (Round trip: tests/synthesis/
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import stat
+import tempfile
+import tracemalloc
 import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from reviewapp import registry
 from reviewapp.backup import BackupError, backup_build, backup_plan, coverage_problems, review_restore
@@ -63,21 +70,27 @@ def _counts():
     return Review.objects.count(), Record.objects.count(), AuditEvent.objects.count(), User.objects.count()
 
 
+def _content(backup) -> bytes:
+    buffer = io.BytesIO()
+    backup.write(buffer)
+    return buffer.getvalue()
+
+
 def _refused(content: bytes, message: str):
     before = _counts()
     with pytest.raises(BackupError, match=message):
-        review_restore(content=content, slug="copy")
+        review_restore(source=io.BytesIO(content), slug="copy")
     assert _counts() == before
 
 
 def test_a_json_backup_restores_a_duplicate_pointing_at_its_restored_original(small):
-    copy = review_restore(content=backup_build(small).content(), slug="copy")
+    copy = review_restore(source=io.BytesIO(_content(backup_build(small))), slug="copy")
     duplicate = Record.objects.get(review=copy, title="Its duplicate")
     assert duplicate.duplicate_of.review == copy and duplicate.duplicate_of.title == "First"
 
 
 def test_a_truncated_json_backup_is_refused(small):
-    content = backup_build(small).content()
+    content = _content(backup_build(small))
     _refused(content[: len(content) // 2], "Not a complete backup: the JSON is invalid at line 1")
 
 
@@ -131,7 +144,7 @@ def test_a_restore_failing_after_its_files_were_written_removes_them(small, sett
     backup.data["tables"]["reviewapp.AuditEvent"].append(event)
     backup.data["counts"]["reviewapp.AuditEvent"] += 1
     files = _media_files(settings)
-    _refused(backup.content(), "names reviewapp.Record id 999999")
+    _refused(_content(backup), "names reviewapp.Record id 999999")
     assert _media_files(settings) == files
 
 
@@ -145,7 +158,14 @@ def test_a_damaged_zip_is_refused(small):
         for name in backup.files:
             archive.writestr("files/" + name, b"%PDF-1.4 changed")
     _refused(buffer.getvalue(), "is damaged \\(checksum differs\\)")
-    _refused(backup.content()[:-200], "zip is damaged or truncated")
+    _refused(_content(backup)[:-200], "zip is damaged or truncated")
+    stored = io.BytesIO()  # a member's bytes changed in place: its zip CRC no longer matches
+    with zipfile.ZipFile(stored, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("backup.json", json.dumps(backup.data))
+        for name in backup.files:
+            archive.writestr("files/" + name, b"%PDF-1.4 test")
+    flipped = stored.getvalue().replace(b"%PDF-1.4 test", b"%PDF-1.4 TEST")
+    _refused(flipped, "The zip is damaged: files/fulltext/.*\\.pdf fails its checksum\\.")
 
 
 def test_backup_and_import_commands_round_trip_a_zip(small, tmp_path, capsys):
@@ -164,3 +184,152 @@ def test_backup_and_import_commands_round_trip_a_zip(small, tmp_path, capsys):
     bad.write_text('{"format": "reviewapp-review-backup", "version": 1, "tab')
     with pytest.raises(CommandError, match="bad.json: Not a complete backup.*Nothing was changed"):
         call_command("import_review", str(bad))
+
+
+def test_a_zip_member_the_backup_does_not_list_is_ignored(small, settings):
+    _with_pdf(small)
+    other = Record.objects.filter(review=small).last()
+    lost = Retrieval(review=small, record=other, status=RetrievalStatus.RETRIEVED)
+    lost.file.save("lost.pdf", ContentFile(b"%PDF-1.4 lost"), save=False)
+    lost.save()
+    lost.file.storage.delete(lost.file.name)  # gone before the backup: kept by name only
+    backup = backup_build(small)
+    assert backup.data["missing_files"] == [lost.file.name]
+    buffer = io.BytesIO()
+    backup.write(buffer)
+    with zipfile.ZipFile(buffer, "a") as archive:  # members the backup's JSON does not list
+        archive.writestr("files/" + lost.file.name, b"%PDF-1.4 planted")
+        archive.writestr("files/retrievals/planted.pdf", b"%PDF-1.4 planted")
+        archive.writestr("../outside.txt", b"planted")
+    files = _media_files(settings)
+
+    copy = review_restore(source=io.BytesIO(buffer.getvalue()), slug="copy")
+
+    restored = Retrieval.objects.get(review=copy, record__title="First").file
+    assert _media_files(settings) - files == {restored.path}
+    assert restored.read() == b"%PDF-1.4 test"
+    assert Retrieval.objects.get(review=copy, record__title="Its duplicate").file.name == lost.file.name
+
+
+def _failing_after_first_read(monkeypatch):
+    """Storage files open normally the first time (the backup's checksum) and fail mid-copy after."""
+    original, opened = FileSystemStorage.open, []
+
+    class Failing(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell():
+                raise OSError(5, "Input/output error")
+            return super().read(4)
+
+    def open_(self, name, mode="rb"):
+        opened.append(name)
+        if len(opened) == 1:
+            return original(self, name, mode)
+        return File(Failing(b"%PDF-1.4 test"), name=name)
+
+    monkeypatch.setattr(FileSystemStorage, "open", open_)
+    return opened
+
+
+def test_a_backup_failing_while_written_leaves_the_previous_file_and_no_part_file(
+    small, tmp_path, monkeypatch
+):
+    _with_pdf(small)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "small.zip"
+    out.write_bytes(b"yesterday's backup")
+    opened = _failing_after_first_read(monkeypatch)
+
+    with pytest.raises(CommandError, match="small.zip: Input/output error"):
+        call_command("backup_review", small.slug, "--out", str(out))
+
+    assert len(opened) == 2  # it failed while copying the file into the zip
+    assert out.read_bytes() == b"yesterday's backup"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["small.zip"]
+
+
+@pytest.mark.parametrize("with_pdf", [False, True], ids=["json", "zip"])
+def test_the_backup_command_writes_a_file_only_its_owner_can_read(small, tmp_path, with_pdf):
+    if with_pdf:
+        _with_pdf(small)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / ("small.zip" if with_pdf else "small.json")
+    out.write_bytes(b"an older backup, readable by all")
+    out.chmod(0o644)
+
+    call_command("backup_review", small.slug, "--out", str(out))
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert zipfile.is_zipfile(out) == with_pdf
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
+
+
+def _summary(review) -> dict:
+    backup = backup_build(review)
+    records = Record.objects.filter(review=review).select_related("duplicate_of").order_by("title")
+    return {
+        "counts": backup.data["counts"],
+        "files": sorted(backup.data["files"].values()),
+        "records": [(r.title, r.duplicate_of.title if r.duplicate_of else None) for r in records],
+        "members": sorted(review.memberships.values_list("user__username", "is_owner")),
+        "verbs": list(review.events.order_by("id").values_list("verb", flat=True)),
+    }
+
+
+def test_a_restore_from_a_file_object_and_from_a_path_give_the_same_review(small, tmp_path):
+    _with_pdf(small)
+    path = tmp_path / "small.zip"
+    call_command("backup_review", small.slug, "--out", str(path))
+
+    from_path = review_restore(source=str(path), slug="from-path")
+    with path.open("rb") as handle:
+        from_file = review_restore(source=handle, slug="from-file")
+        assert not handle.closed  # the caller's file is the caller's to close
+
+    assert _summary(from_file) == _summary(from_path)
+    assert _summary(from_path)["records"] == [("First", None), ("Its duplicate", "First")]
+    assert Retrieval.objects.get(review=from_file).file.read() == b"%PDF-1.4 test"
+
+
+def test_backing_up_and_restoring_a_20_mb_file_never_holds_it_in_memory(small):
+    size = 20 * 1024 * 1024
+    review_restore(source=io.BytesIO(_content(backup_build(small))), slug="warm-up")  # imports its modules
+    record = Record.objects.filter(review=small).first()
+    retrieval = Retrieval(review=small, record=record, status=RetrievalStatus.RETRIEVED)
+    digest = hashlib.sha256()
+    with tempfile.TemporaryFile() as big:
+        for _ in range(size // (1024 * 1024)):
+            chunk = os.urandom(1024 * 1024)  # incompressible, so the zip holds all of it
+            digest.update(chunk)
+            big.write(chunk)
+        big.seek(0)
+        retrieval.file.save("big.pdf", File(big), save=False)
+    retrieval.save()
+
+    tracemalloc.start()
+    try:
+        with tempfile.TemporaryFile() as out:
+            backup_build(small).write(out)
+            written = out.tell()
+            out.seek(0)
+            copy = review_restore(source=out, slug="copy")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert written > size
+    with Retrieval.objects.get(review=copy).file.open("rb") as restored:
+        assert hashlib.sha256(restored.read()).hexdigest() == digest.hexdigest()
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_the_backup_download_streams_a_zip_that_restores(client, small, alice):
+    _with_pdf(small)
+    client.force_login(alice)
+
+    response = client.get(reverse("synthesis:backup-download", args=[small.slug]))
+
+    assert response.streaming and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == f'attachment; filename="{small.slug}-backup.zip"'
+    copy = review_restore(source=io.BytesIO(response.getvalue()), slug="copy")
+    assert Retrieval.objects.get(review=copy).file.read() == b"%PDF-1.4 test"

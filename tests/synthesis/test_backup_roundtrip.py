@@ -5,8 +5,6 @@ full text, studies, RoB Table 3) plus dual extraction, a conflict and a meta-ana
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -17,7 +15,7 @@ from django.db.models.functions import Concat
 from extraction.models import Consensus, Extraction, ExtractionConflict
 from extraction.rob.models import Assessment, ConsensusAssessment, RobItem
 from reviewapp import registry
-from reviewapp.backup import BackupError, backup_build, backup_plan, review_restore
+from reviewapp.backup import BackupError, backup_build, backup_plan, backup_save, review_restore
 from reviewapp.models import AuditEvent, Review, Study
 from screening.models import Retrieval, RetrievalStatus, Verdict, Vote
 from synthesis.demo import seed_review_build
@@ -94,11 +92,11 @@ def _canonical(review: Review) -> dict:
     out = {}
     for label, rows in tables.items():
         plan = plans.get(label)
-        out[label] = [_canonical_row(row, plan, position, backup.files) for row in rows]
+        out[label] = [_canonical_row(row, plan, position, backup.data["files"]) for row in rows]
     return out
 
 
-def _canonical_row(row: dict, plan, position: dict, files: dict) -> dict:
+def _canonical_row(row: dict, plan, position: dict, digests: dict) -> dict:
     row = dict(row)
     row["id"] = None
     if plan is None:  # the review itself
@@ -110,8 +108,7 @@ def _canonical_row(row: dict, plan, position: dict, files: dict) -> dict:
     for attname, target in plan.ids.items():
         row[attname] = position[target].get(row[attname], ("gone", row[attname]))
     for attname in plan.files:
-        content = files.get(row[attname])
-        row[attname] = hashlib.sha256(content).hexdigest() if content else row[attname]
+        row[attname] = digests.get(row[attname], row[attname])  # the content's sha256
     if plan.label == "reviewapp.AuditEvent":
         row["data"] = _canonical_event_data(row, position)
     for (label, attname), keys in registry.BACKUP_JSON_IDS.items():
@@ -180,7 +177,7 @@ def test_a_restored_backup_is_the_same_review_under_a_new_slug(rich, tmp_path):
     assert before["extraction.Consensus"] and before["extraction.ExtractionConflict"]
     assert before["synthesis.AnalysisRun"] and before["rob.ConsensusAssessment"]
 
-    copy = review_restore(content=out.read_bytes(), slug="seed-copy")
+    copy = review_restore(source=out, slug="seed-copy")
 
     assert copy.pk != rich.pk and copy.slug == "seed-copy" and copy.title == rich.title
     after = _canonical(copy)
@@ -223,13 +220,14 @@ def test_a_restored_backup_is_the_same_review_under_a_new_slug(rich, tmp_path):
     )
 
 
-def test_users_missing_from_the_database_are_created_inactive(rich):
-    content = backup_build(rich).content()
+def test_users_missing_from_the_database_are_created_inactive(rich, tmp_path):
+    saved = tmp_path / "seed.zip"
+    backup_save(backup=backup_build(rich), path=saved)
     usernames = set(rich.memberships.values_list("user__username", flat=True))
     User = get_user_model()
     User.objects.filter(username__in=["bob", "carol"]).update(username=Concat("username", Value("-old")))
 
-    copy = review_restore(content=content, slug="seed-elsewhere")
+    copy = review_restore(source=saved, slug="seed-elsewhere")
 
     assert set(copy.memberships.values_list("user__username", flat=True)) == usernames
     bob = User.objects.get(username="bob")
@@ -242,4 +240,4 @@ def test_users_missing_from_the_database_are_created_inactive(rich):
     bob_before = Extraction.objects.filter(review=rich, reviewer__username="bob-old").count()
     assert Extraction.objects.filter(review=copy, reviewer=bob).count() == bob_before >= 3
     with pytest.raises(BackupError, match="slug 'perinatal-msc-diabetes' exists already"):
-        review_restore(content=content)  # the backup's own slug is taken
+        review_restore(source=saved)  # the backup's own slug is taken

@@ -227,7 +227,8 @@ def test_the_backup_download_restores(client, screened, alice):
     client.force_login(alice)
     response = client.get(reverse("synthesis:backup-download", args=[review.slug]))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('-backup.json"')
-    copy = review_restore(content=response.content, slug="copy")
+    assert response["Content-Type"] == "application/json" and response.streaming
+    copy = review_restore(source=io.BytesIO(response.getvalue()), slug="copy")
     assert copy.records.count() == 4 and copy.votes.count() == review.votes.count()
     assert AuditEvent.objects.filter(review=review, verb="review.backed_up", actor=alice).exists()
 

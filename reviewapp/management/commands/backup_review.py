@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ...backup import BackupError, review_backup
+from ...backup import BackupError, backup_save, review_backup
 from ..base import ReviewCommand
 
 
@@ -13,7 +13,11 @@ class Command(ReviewCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("slug")
-        parser.add_argument("--out", required=True, help="Output file (.json, or .zip when files are stored)")
+        parser.add_argument(
+            "--out",
+            required=True,
+            help="Output file (.json, or .zip when files are stored), mode 0600, replaced only when complete",
+        )
 
     def handle(self, *args, **options):
         review = self.review(options["slug"])
@@ -27,10 +31,9 @@ class Command(ReviewCommand):
                 f"The review stores {len(backup.files)} files: name the output *.zip, not {out}."
             )
         try:
-            with open(out, "wb") as handle:
-                handle.write(backup.content())
+            backup_save(backup=backup, path=out)  # FILE.part (0600), renamed onto FILE when complete
         except OSError as exc:
-            raise CommandError(f"{out}: {exc.strerror}") from exc
+            raise CommandError(f"{exc.filename or out}: {exc.strerror}") from exc
         rows = sum(backup.data["counts"].values())
         summary = {"review": review.slug, "out": out, "rows": rows, "files": len(backup.files)}
         missing = backup.data["missing_files"]

@@ -17,12 +17,11 @@ class Command(ReviewCommand):
 
     def handle(self, *args, **options):
         try:
-            with open(options["file"], "rb") as handle:
-                content = handle.read()
+            review = review_restore(source=options["file"], slug=options["slug"])
         except OSError as exc:
-            raise CommandError(f"{options['file']}: {exc.strerror}") from exc
-        try:
-            review = review_restore(content=content, slug=options["slug"])
+            raise CommandError(
+                f"{exc.filename or options['file']}: {exc.strerror} Nothing was changed."
+            ) from exc
         except BackupError as exc:
             raise CommandError(f"{options['file']}: {exc} Nothing was changed.") from exc
         event = review.events.filter(verb="review.restored").latest("id")
