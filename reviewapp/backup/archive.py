@@ -85,7 +85,10 @@ class Backup:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(JSON_NAME, text)
             for name in self.files:
-                with self.open(name) as source, archive.open(FILES_DIR + name, "w") as member:
+                with (
+                    self.open(name) as source,
+                    archive.open(FILES_DIR + name, "w", force_zip64=True) as member,
+                ):
                     shutil.copyfileobj(source, member, CHUNK)
 
 
