@@ -55,6 +55,40 @@ class ReviewCreateForm(forms.Form):
         return data
 
 
+class RestoreForm(forms.Form):
+    backup = forms.FileField(
+        label="Backup file",
+        help_text="A review's backup: the .zip or .json its Exports page or `backup_review` writes.",
+    )
+    slug = forms.SlugField(
+        max_length=80,
+        required=False,
+        label="Slug of the restored review",
+        help_text="Leave empty to keep the backup's; it must not be in use on this server.",
+    )
+    join_as_owner = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Make me an owner of the restored review",
+        help_text="Otherwise only the members the backup lists can open it.",
+    )
+
+    def clean_backup(self):
+        upload = self.cleaned_data["backup"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name}: {filesizeformat(upload.size)}, over this server's limit of "
+                f"{filesizeformat(settings.IMPORT_MAX_BYTES)} (IMPORT_MAX_BYTES)."
+            )
+        return upload
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug and Review.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(f"A review with the slug '{slug}' exists already; choose another.")
+        return slug
+
+
 class ReviewSettingsForm(forms.Form):
     title = forms.CharField(max_length=500)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)

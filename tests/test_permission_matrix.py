@@ -313,12 +313,15 @@ synthesis:run-plot           GET    members                    analysis
 """
 
 # Pages outside any review: anyone signed in (`anyone`: a redirect that shows nothing, to the home page;
-# `static`: a redirect to a static file, for everyone, signed in or not).
+# `static`: a redirect to a static file, for everyone, signed in or not; `staff`: signed-in staff only, others
+# 403).
 PUBLIC_PAGES = """
 favicon                      GET    static
 home                         GET    signed-in
 review-new                   GET    signed-in
 review-new                   POST   signed-in
+review-restore               GET    staff
+review-restore               POST   staff
 review-list                  GET    anyone
 invitation                   GET    signed-in
 invitation                   POST   signed-in
@@ -792,4 +795,11 @@ def test_pages_outside_reviews_need_only_a_sign_in(world, db, key):
         return
     target = "/" if PUBLIC_ROWS[key] == "anyone" else "/accounts/login/"
     assert anonymous.status_code == 302 and anonymous["Location"].split("?")[0] == target
-    assert _outcome(_call(_browser("outsider"), method, url).status_code) == "ok"
+    outsider = _outcome(_call(_browser("outsider"), method, url).status_code)
+    if PUBLIC_ROWS[key] == "staff":
+        assert outsider == 403
+        staff = Client()
+        staff.force_login(User.objects.create(username="matrix-staff", is_staff=True))
+        assert _outcome(_call(staff, method, url).status_code) == "ok"
+        return
+    assert outsider == "ok"

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from .. import registry
 from ..models import Review
 from ..services.audit import event_log
+from ..services.reviews import member_set
 from .archive import Backup, Source, backup_read
 from .plan import EVENT_MODEL, USER_FIELDS, BackupError, ModelPlan, _label, backup_plan
 
@@ -48,18 +49,22 @@ def _thaw(switched) -> None:
         f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-def review_restore(*, source: Source, slug: str | None = None, actor=None) -> Review:
+def review_restore(
+    *, source: Source, slug: str | None = None, actor=None, join_as_owner: bool = False
+) -> Review:
     """Restore a backup (a path, or a seekable binary file such as an upload) as a new review (slug: the
-    backup's, or `slug`). All or nothing."""
+    backup's, or `slug`). All or nothing. With `join_as_owner`, the actor (the person restoring, e.g. an
+    administrator on the restore page) is made an owner of the restored review in the same transaction,
+    keeping any roles the backup gives them."""
     with backup_read(source) as backup:
-        return _restore_checked(backup, slug, actor)
+        return _restore_checked(backup, slug, actor, join_as_owner)
 
 
-def _restore_checked(backup: Backup, slug: str | None, actor) -> Review:
+def _restore_checked(backup: Backup, slug: str | None, actor, join_as_owner: bool = False) -> Review:
     plans = backup_plan()
     target = slug or backup.data["review"]
     if Review.objects.filter(slug=target).exists():
-        raise BackupError(f"A review with the slug '{target}' exists already; choose another with --slug.")
+        raise BackupError(f"A review with the slug '{target}' exists already; choose another slug.")
     saved: list[tuple[Any, str]] = []
     try:
         with transaction.atomic():
@@ -77,11 +82,19 @@ def _restore_checked(backup: Backup, slug: str | None, actor) -> Review:
                 rows=sum(backup.data["counts"].values()),
                 users_created=created_users,
             )
+            if join_as_owner and actor is not None:
+                _join_as_owner(review, actor)
     except Exception:
         for storage, name in saved:  # files written for rows that were rolled back
             storage.delete(name)
         raise
     return review
+
+
+def _join_as_owner(review: Review, actor) -> None:
+    member = review.memberships.filter(user=actor).first()
+    roles = {*(member.roles if member else []), "owner"}
+    member_set(review=review, actor=actor, user=actor, roles=sorted(roles))
 
 
 def _restore(backup: Backup, plans: list[ModelPlan], slug: str, saved: list) -> tuple[Review, list[str]]:

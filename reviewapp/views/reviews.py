@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import registry, selectors
-from ..forms import AccountCreateForm, InviteForm, MemberRolesForm, ReviewCreateForm, ReviewSettingsForm
+from ..backup import BackupError, review_restore
+from ..forms import (
+    AccountCreateForm,
+    InviteForm,
+    MemberRolesForm,
+    RestoreForm,
+    ReviewCreateForm,
+    ReviewSettingsForm,
+)
 from ..models import SourceKind
 from ..services import invitations
 from ..services import reviews as services
@@ -46,6 +54,44 @@ def review_new(request):
             return redirect("review-detail", review.slug)
     status = 400 if form.is_bound else 200
     return render(request, "reviewapp/review_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_restore_page(request):
+    """Staff only: restore a backup as a new review (a restore creates accounts, inactive, and members)."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
+    form = RestoreForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload, data = form.cleaned_data["backup"], form.cleaned_data
+        try:
+            review = review_restore(
+                source=upload,
+                slug=data["slug"] or None,
+                actor=request.user,
+                join_as_owner=data["join_as_owner"],
+            )
+        except BackupError as exc:
+            form.add_error(None, f"{upload.name}: {exc} Nothing was changed.")
+        else:
+            event = review.events.filter(verb="review.restored").latest("id")
+            created = event.data.get("users_created") or []
+            note = (
+                f" {len(created)} account(s) created inactive, without a password: {', '.join(created)}."
+                if created
+                else ""
+            )
+            messages.success(request, f"Restored '{review.title}' as {review.slug}.{note}")
+            if data["join_as_owner"]:
+                return redirect("review-detail", review.slug)
+            owners = ", ".join(
+                m.user.username for m in review.memberships.filter(is_owner=True).select_related("user")
+            )
+            messages.info(request, f"You are not a member of {review.slug}; its owners: {owners or 'none'}.")
+            return redirect("home")
+    status = 400 if form.is_bound else 200
+    return render(request, "reviewapp/review_restore.html", {"form": form}, status=status)
 
 
 @login_required

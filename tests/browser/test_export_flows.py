@@ -66,3 +66,34 @@ def test_a_reviewer_has_no_exports(login, listed, bob, review):
     assert page.get_by_test_id("records-export").count() == 0
     response = page.goto(f"/reviews/{review.slug}/synthesis/exports/")
     assert response.status == 403
+
+
+def test_a_backup_downloaded_by_the_owner_is_restored_by_staff_on_the_restore_page(
+    login, listed, alice, review
+):
+    from reviewapp.models import Record, Review
+
+    from ..factories import UserFactory
+
+    owner = login(alice)
+    owner.goto(f"/reviews/{review.slug}/synthesis/exports/")
+    with owner.expect_download() as info:
+        owner.get_by_role("link", name="Download backup").click()
+    assert info.value.suggested_filename.startswith(f"{review.slug}-backup.")
+    backup = info.value.path()
+
+    staff = login(UserFactory(username="root", is_staff=True))
+    staff.get_by_test_id("restore-link").click()
+    staff.set_input_files("input[name=backup]", backup)
+    staff.get_by_role("button", name="Restore").click()  # the backup's slug is taken here: refused
+    assert "exists already; choose another slug. Nothing was changed." in staff.inner_text(".messages")
+    staff.set_input_files("input[name=backup]", backup)
+    staff.fill("input[name=slug]", "msc-restored")
+    staff.get_by_role("button", name="Restore").click()
+    staff.wait_for_url("**/reviews/msc-restored/")
+    _shot(staff, "restored.png")
+    assert "Restored" in staff.inner_text(".messages")
+    copy = Review.objects.get(slug="msc-restored")
+    assert sorted(Record.objects.filter(review=copy).values_list("title", flat=True)) == sorted(
+        r.title for r in listed
+    )
