@@ -8,7 +8,7 @@ Viewers see consensus data only. Every read of extractions goes through `extract
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import BigIntegerField, Count, Exists, Max, OuterRef, Q, QuerySet
@@ -231,19 +231,36 @@ def cell(schema: FormSchema, answers: dict, path: str) -> str:
 @dataclass(frozen=True)
 class Table:
     title: str
-    columns: list[tuple[str, str]]  # (path, label), the study label first
+    columns: list[tuple[str, str]]  # (path, label), the study label first; flat files' headers
     rows: list[list[str]]
+    # (section title, field label) of each column after the study's, for pages: the sections in a header
+    # row above the fields ("" for a column whose field no version of the form has any more)
+    parts: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def sections(self) -> list[tuple[str, int]]:
+        """(section title, columns it spans) of neighbouring columns of one section, left to right."""
+        spans: list[tuple[str, int]] = []
+        for section, _label in self.parts:
+            if spans and spans[-1][0] == section:
+                spans[-1] = (section, spans[-1][1] + 1)
+            else:
+                spans.append((section, 1))
+        return spans
 
 
 def characteristics_table(layout: TableLayout) -> Table:
     """One row per study from its consensus record (or, if the layout allows, a submitted extraction)."""
     versions = {v.pk: v for v in FormVersion.objects.filter(form_id=layout.form_id)}
     latest = max(versions.values(), key=lambda v: v.number)
-    labels = dict(latest.schema.columns())
+    parts = {path: (section, label) for path, section, label in latest.schema.column_parts()}
     for version in versions.values():
-        for path, label in version.schema.columns():
-            labels.setdefault(path, label)
-    columns = [("study", "Study")] + [(p, labels.get(p, p)) for p in layout.columns]
+        for path, section, label in version.schema.column_parts():
+            parts.setdefault(path, (section, label))
+    shown = [parts.get(p, ("", p)) for p in layout.columns]
+    columns = [("study", "Study")] + [
+        (p, f"{section}: {label}" if section else label) for p, (section, label) in zip(layout.columns, shown)
+    ]
     sources: dict[int, tuple[Study, int, dict]] = {}
     records = Consensus.objects.filter(form_id=layout.form_id).select_related("study")
     for c in records:
@@ -260,7 +277,7 @@ def characteristics_table(layout: TableLayout) -> Table:
     for study, version_id, answers in sorted(sources.values(), key=lambda s: s[0].label):
         schema = versions[version_id].schema
         rows.append([study.label] + [cell(schema, answers, p) for p, _ in columns[1:]])
-    return Table(layout.title, columns, rows)
+    return Table(layout.title, columns, rows, shown)
 
 
 # --- outcome data for synthesis ------------------------------------------------------------------------

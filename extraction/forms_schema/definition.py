@@ -96,4 +96,8 @@ class FormSchema:
 
     def columns(self) -> list[tuple[str, str]]:
         """(path, label) of every field, "section.field", for table column pickers."""
-        return [(f"{s.key}.{f.key}", f"{s.title}: {f.label}") for s in self.sections for f in s.fields]
+        return [(path, f"{section}: {label}") for path, section, label in self.column_parts()]
+
+    def column_parts(self) -> list[tuple[str, str, str]]:
+        """(path, section title, field label) of every field, for tables with a header row per level."""
+        return [(f"{s.key}.{f.key}", s.title, f.label) for s in self.sections for f in s.fields]

@@ -295,6 +295,13 @@ def test_characteristics_table_html_csv_xlsx_neutralise_formulas(
     )
     page = browser(vera).get(f"{PAGES}/tables/{table.pk}/").content.decode()
     assert "Zang 2022" in page and "UC-MSC; Placebo" in page
+    # the page heads the fields with their sections (one cell spanning the section's columns), the flat
+    # files keep "Section: Field" in their one header row
+    head = page[page.index('data-testid="characteristics"') :].split("</thead>")[0]
+    assert '<th colspan="2" scope="colgroup" class="section-head">Design</th>' in head
+    assert '<th colspan="1" scope="colgroup" class="section-head">Arms</th>' in head
+    assert '<th scope="col">Study type</th><th scope="col">Country</th><th scope="col">Arm</th>' in head
+    assert "Design: " not in head
     csv = browser(vera).get(f"{PAGES}/tables/{table.pk}/csv/").content.decode("utf-8-sig")
     assert csv.splitlines()[0] == "Study,Design: Study type,Design: Country,Arms: Arm"
     assert "'=HYPERLINK" in csv
