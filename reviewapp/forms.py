@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 
 from .importers.base import FORMATS
-from .models import RemovalReason, Review, Role, SearchSource, SourceKind
+from .models import RESERVED_SLUGS, RemovalReason, Review, Role, SearchSource, SourceKind
 from .uploads import NO_FILE_WEB, upload_name
 
 User = get_user_model()
@@ -58,7 +58,7 @@ class ReviewCreateForm(forms.Form):
 class RestoreForm(forms.Form):
     backup = forms.FileField(
         label="Backup file",
-        help_text="A review's backup: the .zip or .json its Exports page or `backup_review` writes.",
+        help_text="A review's backup: the .zip or .json file from its Exports page or the backup_review command.",
     )
     slug = forms.SlugField(
         max_length=80,
@@ -84,6 +84,8 @@ class RestoreForm(forms.Form):
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(f"'{slug}' names a page of the site; choose another slug.")
         if slug and Review.objects.filter(slug=slug).exists():
             raise forms.ValidationError(f"A review with the slug '{slug}' exists already; choose another.")
         return slug

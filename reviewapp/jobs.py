@@ -194,7 +194,9 @@ def job_progress(job: Job, **progress: Any) -> None:
         try:
             watcher(job, progress)
         except Exception:  # a console gone away (BrokenPipe) must not fail the job it watches
-            log.warning("progress watcher %r failed; the job goes on", watcher, exc_info=True)
+            with contextlib.suppress(ValueError):  # nor be tried again on every report (once is enough)
+                _WATCHERS.remove(watcher)
+            log.warning("progress watcher %r failed and is dropped; the job goes on", watcher, exc_info=True)
     if not _LOCAL.due(type(job), job.pk):
         return
     now = timezone.now()
@@ -214,13 +216,14 @@ _WATCHERS: list[Callable[[Job, dict], None]] = []
 def job_watch(callback: Callable[[Job, dict], None]) -> Iterator[None]:
     """Call ``callback(job, progress)`` on every progress report made in this process while the block
     runs, unthrottled (the caller throttles), from whichever thread reports it (so the callback must be
-    thread-safe). An exception from the callback is logged and does not reach the job. Meant for the
+    thread-safe). A callback that raises is logged, dropped, and does not reach the job. Meant for the
     admin commands, one job at a time; a web process does not watch."""
     _WATCHERS.append(callback)
     try:
         yield
     finally:
-        _WATCHERS.remove(callback)
+        with contextlib.suppress(ValueError):  # dropped after it failed
+            _WATCHERS.remove(callback)
 
 
 def job_succeed(job: J, **values: Any) -> bool:

@@ -26,6 +26,10 @@ def _new_seed() -> int:
     return secrets.randbelow(2**31 - 1) + 1
 
 
+# Slugs that name pages beside the reviews under /reviews/ (reviews/new/, reviews/restore/): never a review's.
+RESERVED_SLUGS = frozenset({"new", "restore"})
+
+
 class Review(TimeStamped):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=500)

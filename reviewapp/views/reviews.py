@@ -62,8 +62,9 @@ def review_restore_page(request):
     """Staff only: restore a backup as a new review (a restore creates accounts, inactive, and members)."""
     if not request.user.is_staff:
         raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
-    form = RestoreForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"  # a POST without the file is bound, so its error shows
+    form = RestoreForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         upload, data = form.cleaned_data["backup"], form.cleaned_data
         try:
             review = review_restore(

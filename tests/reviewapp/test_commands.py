@@ -182,13 +182,17 @@ def test_a_broken_console_does_not_fail_the_job_it_watches(review, alice, caplog
 
     run = jobs.job_claim(DedupRun, DedupRun.objects.create(review=review, created_by=alice).pk)
 
+    calls = []
+
     def gone(job, progress):
+        calls.append(progress)
         raise BrokenPipeError("stderr closed")
 
     with jobs.job_watch(gone):
         jobs.job_progress(run, done=1, total=2)
-    assert jobs.progress_of(run) == {"done": 1, "total": 2}
-    assert "progress watcher" in caplog.text
+        jobs.job_progress(run, done=2, total=2)
+    assert jobs.progress_of(run) == {"done": 2, "total": 2}
+    assert len(calls) == 1 and caplog.text.count("progress watcher") == 1  # dropped after it failed
 
 
 def test_on_a_terminal_progress_rewrites_one_line_and_ends_on_the_last_state(monkeypatch):

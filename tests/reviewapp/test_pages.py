@@ -199,6 +199,14 @@ def test_any_user_can_create_a_review_and_becomes_its_owner_and_reviewer(client,
     assert Membership.objects.get(review=review, user=mallory).roles == ["owner", "reviewer"]
 
 
+@pytest.mark.parametrize("title", ["New", "Restore"])
+def test_a_slug_that_names_a_page_of_the_site_is_refused(client, review, mallory, title):
+    _login(client, mallory)  # reviews/new/ and reviews/restore/ come before reviews/<slug>/
+    response = client.post(reverse("review-new"), {"title": title, "slug": ""})
+    assert response.status_code == 400 and "names a page of the site" in response.content.decode()
+    assert Review.objects.count() == 1
+
+
 def test_a_taken_slug_is_shown_next_to_the_field_and_the_input_is_kept(client, review, mallory):
     _login(client, mallory)
     response = client.post(reverse("review-new"), {"title": "My own title", "slug": SLUG})

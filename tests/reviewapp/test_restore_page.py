@@ -73,23 +73,28 @@ def test_without_joining_the_staff_member_is_told_who_owns_it(admin, zipped):
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "reason"),
     [
-        (b"PK\x03\x04 cut short", "Nothing was changed."),
-        (json.dumps({"format": "something-else"}).encode(), "Nothing was changed."),
-        (b"%PDF-1.4 not a backup", "Nothing was changed."),
+        (b"PK\x03\x04 cut short", "The zip is damaged or truncated"),
+        (json.dumps({"format": "something-else"}).encode(), "has no reviewapp backup header"),
+        (b"%PDF-1.4 \xff\xfe not a backup", "the file is neither a zip nor UTF-8 JSON"),
     ],
 )
-def test_a_file_that_is_not_a_good_backup_is_refused_with_its_name(admin, review, content, message):
+def test_a_file_that_is_not_a_good_backup_is_refused_with_its_name_and_why(admin, review, content, reason):
     reviews, records = Review.objects.count(), Record.objects.count()
     response = admin.post(PAGE, {"backup": _upload(content, "odd.zip"), "slug": "msc-copy"})
     assert response.status_code == 400
     text = response.content.decode()
-    assert "odd.zip: " in text and message in text
+    assert "odd.zip: " in text and reason in text and "Nothing was changed." in text
     assert (Review.objects.count(), Record.objects.count()) == (reviews, records)
 
 
-def test_a_damaged_file_inside_the_zip_is_refused(admin, zipped):
+def test_a_post_without_a_file_says_the_file_is_missing(admin):
+    response = admin.post(PAGE, {"slug": "msc-copy"})
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+
+
+def test_a_damaged_file_inside_the_zip_is_refused(admin, zipped, settings):
     with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
         names = archive.namelist()
         out = io.BytesIO()
@@ -97,15 +102,28 @@ def test_a_damaged_file_inside_the_zip_is_refused(admin, zipped):
             for name in names:
                 data = archive.read(name)
                 changed.writestr(name, b"%PDF-1.4 other" if name.startswith("files/") else data)
+    media = _media_files(settings)
     response = admin.post(PAGE, {"backup": _upload(out.getvalue()), "slug": "msc-copy"})
     assert response.status_code == 400 and not Review.objects.filter(slug="msc-copy").exists()
     assert "perinatal-msc-backup.zip: " in response.content.decode()
+    assert "checksum" in response.content.decode()
+    assert _media_files(settings) == media  # no file of the refused restore is left behind
+
+
+def _media_files(settings) -> set[str]:
+    from pathlib import Path
+
+    return {str(p) for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
 
 
 def test_a_slug_in_use_is_refused_next_to_the_field(admin, zipped, review):
     response = admin.post(PAGE, {"backup": _upload(zipped), "slug": review.slug})
     assert response.status_code == 400
-    assert f"A review with the slug &#x27;{review.slug}&#x27; exists already" in response.content.decode()
+    assert f"A review with the slug &#x27;{review.slug}&#x27; exists already" in str(
+        response.context["form"]["slug"].errors
+    )
+    response = admin.post(PAGE, {"backup": _upload(zipped), "slug": "restore"})
+    assert "names a page of the site" in str(response.context["form"]["slug"].errors)
     # the backup's own slug, still in use here, is refused by the restore itself
     response = admin.post(PAGE, {"backup": _upload(zipped)})
     assert response.status_code == 400 and "exists already" in response.content.decode()
