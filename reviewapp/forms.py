@@ -58,7 +58,9 @@ class ReviewCreateForm(forms.Form):
 class RestoreForm(forms.Form):
     backup = forms.FileField(
         label="Backup file",
-        help_text="A review's backup: the .zip or .json file from its Exports page or the backup_review command.",
+        help_text=(
+            "A review's backup: the .zip or .json file from its Exports page or the backup_review command."
+        ),
     )
     slug = forms.SlugField(
         max_length=80,
