@@ -10,7 +10,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_GET
 
 from reviewapp.api.filters import RecordFilter
-from reviewapp.backup import BackupError, review_backup
+from reviewapp.backup import BackupError, review_backup_write
 from reviewapp.selectors import records_of
 from reviewapp.views.common import owner_or_403, page
 
@@ -61,17 +61,19 @@ def export_download(request, slug: str, what: str, fmt: str):
 @require_GET
 def backup_download(request, slug: str):
     review, _ = owner_or_403(request, slug)
-    try:
-        backup = review_backup(review=review, actor=request.user)
-    except BackupError as exc:
-        return HttpResponse(str(exc), status=500, content_type="text/plain")
-    ext, kind = ("zip", "application/zip") if backup.is_zip else ("json", "application/json")
     # the files are streamed into it, and from it to the client; FileResponse closes it
     handle = tempfile.TemporaryFile()  # noqa: SIM115
     try:
-        backup.write(handle)
+        backup = review_backup_write(review=review, out=handle, actor=request.user)
         handle.seek(0)
+    except (BackupError, OSError) as exc:
+        handle.close()
+        reason = (
+            str(exc) if isinstance(exc, BackupError) else f"{exc.filename or 'a stored file'}: {exc.strerror}"
+        )
+        return HttpResponse(f"The backup failed: {reason}", status=500, content_type="text/plain")
     except BaseException:
         handle.close()
         raise
+    ext, kind = ("zip", "application/zip") if backup.is_zip else ("json", "application/json")
     return FileResponse(handle, as_attachment=True, filename=f"{review.slug}-backup.{ext}", content_type=kind)

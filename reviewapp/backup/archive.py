@@ -11,23 +11,24 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 
 from ..models import Review
 from ..services.audit import event_log
+from .check import CHUNK, backup_check
 from .plan import (
     FILES_DIR,
     FORMAT,
@@ -39,8 +40,6 @@ from .plan import (
     _label,
     backup_plan,
 )
-
-CHUNK = 1024 * 1024  # bytes read at a time when copying or checksumming a stored file
 
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 Source = str | os.PathLike[str] | IO[bytes]
@@ -63,7 +62,11 @@ def _row(obj: models.Model, plan: ModelPlan) -> dict:
 @dataclass
 class Backup:
     """The backup's JSON document and its files: stored name -> how to open the file (from storage when
-    writing a backup, from the zip when restoring one), never the bytes."""
+    writing a backup, from the zip when restoring one), never the bytes.
+
+    Writing fills in `data["files"]` (name -> sha256) and `data["file_sizes"]` from the bytes actually
+    copied, so the checksums always describe the zip's members; a file that cannot be opened any more is
+    moved to `data["missing_files"]` (name -> reason) instead of failing the backup."""
 
     data: dict
     files: dict[str, Opener] = field(default_factory=dict)
@@ -77,28 +80,44 @@ class Backup:
         return self.files[name]()
 
     def write(self, out: IO[bytes]) -> None:
-        """Write the backup to a binary file: the JSON, or a zip of it and the files copied in chunks."""
-        text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        """Write the backup to a binary file: the JSON, or a zip of the files (copied and checksummed in
+        chunks, one read each) and then the JSON, last, holding those checksums."""
         if not self.files:
-            out.write(text)
+            out.write(self._json())
             return
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(JSON_NAME, text)
-            for name in self.files:
-                with (
-                    self.open(name) as source,
-                    archive.open(FILES_DIR + name, "w", force_zip64=True) as member,
-                ):
-                    shutil.copyfileobj(source, member, CHUNK)
+            for name in list(self.files):
+                self._copy(archive, name)
+            archive.writestr(JSON_NAME, self._json())
+
+    def _copy(self, archive: zipfile.ZipFile, name: str) -> None:
+        with ExitStack() as stack:
+            try:
+                source = stack.enter_context(self.open(name))
+            except OSError as exc:  # deleted or unreadable since the rows were read: kept by name only
+                self.data["files"].pop(name, None)
+                self.data["missing_files"][name] = exc.strerror or str(exc)
+                return
+            member = stack.enter_context(archive.open(FILES_DIR + name, "w", force_zip64=True))
+            digest, size = hashlib.sha256(), 0
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                member.write(chunk)
+                size += len(chunk)
+        self.data["files"][name] = digest.hexdigest()
+        self.data["file_sizes"][name] = size
+        self.data["missing_files"].pop(name, None)
+
+    def _json(self) -> bytes:
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def backup_save(*, backup: Backup, path: str | os.PathLike[str]) -> None:
-    """Write the backup to `path` only when complete: into `path.part` (mode 0600, same directory), then
-    renamed onto `path`. On any error the part file is removed and `path` is left as it was."""
+    """Write the backup to `path` only when complete: into a part file of its own (mode 0600, same
+    directory, a unique name so two runs to one path never share it), then renamed onto `path`. On any
+    error the part file is removed and `path` is left as it was."""
     target = Path(path)
-    part = target.with_name(target.name + ".part")
-    part.unlink(missing_ok=True)  # a leftover of an interrupted run: recreated with our mode
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd, part = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
             backup.write(handle)
@@ -106,12 +125,13 @@ def backup_save(*, backup: Backup, path: str | os.PathLike[str]) -> None:
             os.fsync(handle.fileno())
         os.replace(part, target)
     except BaseException:
-        part.unlink(missing_ok=True)
+        Path(part).unlink(missing_ok=True)
         raise
 
 
 def backup_build(review: Review) -> Backup:
-    """Everything of the review, read in one repeatable snapshot (a transaction)."""
+    """Everything of the review, read in one repeatable snapshot (a transaction). The stored files are
+    only named here; `Backup.write` reads each once, copying and checksumming it."""
     plans = backup_plan()
     review_plan = ModelPlan(Review, _label(Review), "pk", fks={"created_by_id": "user"})
     with transaction.atomic():
@@ -120,29 +140,29 @@ def backup_build(review: Review) -> Backup:
         for plan in plans:
             rows = plan.model._default_manager.filter(**{plan.review_path: review}).order_by("pk")
             tables[plan.label] = [_row(obj, plan) for obj in rows.iterator(2000)]
-        files, digests, missing = _files(plans, tables)
         users = _users([review_plan, *plans], tables)
+    files, missing = _files(plans, tables)
     data = {
         "format": FORMAT,
         "version": VERSION,
         "created_at": timezone.now().isoformat(),
-        "review": review.slug,
+        "review": fresh.slug,
         "fields": {label: list(rows[0]) if rows else [] for label, rows in tables.items()},
         "counts": {label: len(rows) for label, rows in tables.items()},
         "users": users,
-        "files": digests,
+        "files": {},  # name -> sha256, filled in while each file is copied into the zip
+        "file_sizes": {},
         "missing_files": missing,
         "tables": tables,
     }
     return Backup(data=data, files=files)
 
 
-def _files(plans: list[ModelPlan], tables: dict) -> tuple[dict[str, Opener], dict[str, str], list[str]]:
-    """The stored files the rows name: how to open each, its checksum (read in chunks), and the names
-    whose file cannot be read (kept by name only)."""
+def _files(plans: list[ModelPlan], tables: dict) -> tuple[dict[str, Opener], dict[str, str]]:
+    """The stored files the rows name: how to open each, and the names whose file is not in storage
+    (kept by name only, with the reason)."""
     files: dict[str, Opener] = {}
-    digests: dict[str, str] = {}
-    missing: list[str] = []
+    missing: dict[str, str] = {}
     for plan in plans:
         for attname in plan.files:
             storage = plan.model._meta.get_field(attname).storage
@@ -150,22 +170,11 @@ def _files(plans: list[ModelPlan], tables: dict) -> tuple[dict[str, Opener], dic
                 name = row[attname]
                 if not name or name in files or name in missing:
                     continue
-                opener = partial(storage.open, name, "rb")
-                try:
-                    with opener() as handle:
-                        digests[name] = _sha256(handle)
-                except OSError:
-                    missing.append(name)
-                    continue
-                files[name] = opener
-    return files, digests, missing
-
-
-def _sha256(handle: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := handle.read(CHUNK):
-        digest.update(chunk)
-    return digest.hexdigest()
+                if storage.exists(name):
+                    files[name] = partial(storage.open, name, "rb")
+                else:
+                    missing[name] = "not in storage"
+    return files, missing
 
 
 def _users(plans: list[ModelPlan], tables: dict) -> list[dict]:
@@ -184,21 +193,29 @@ def _users(plans: list[ModelPlan], tables: dict) -> list[dict]:
     ]
 
 
-@transaction.atomic
-def review_backup(*, review: Review, actor=None) -> Backup:
-    """A backup of the review, and an audit event saying who took it."""
-    backup = backup_build(review)
+def review_backup_write(
+    *, review: Review, out: IO[bytes] | str | os.PathLike[str], actor=None, backup: Backup | None = None
+) -> Backup:
+    """Build the review's backup (or take one built already), write it to a binary file or, complete or
+    not at all, to a path (`backup_save`); then log who took it. No event for a backup that failed."""
+    backup = backup or backup_build(review)
+    if isinstance(out, str | os.PathLike):
+        backup_save(backup=backup, path=out)
+    else:
+        backup.write(out)
+    missing = sorted(backup.data["missing_files"])
     event_log(
         review=review,
         actor=actor,
         verb="review.backed_up",
         rows=sum(backup.data["counts"].values()),
-        files=len(backup.files),
+        files=len(backup.data["files"]),
+        **({"files_missing": missing} if missing else {}),
     )
     return backup
 
 
-# --- reading and checking -----------------------------------------------------------------------------
+# --- reading ---------------------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -211,8 +228,8 @@ def backup_read(source: Source) -> Iterator[Backup]:
         head = handle.read(4)
         handle.seek(0)
         if head != b"PK\x03\x04":
-            backup = Backup(data=_parse(handle.read()))
-            _check(backup)
+            backup = Backup(data=_parse(_read_json(handle, JSON_NAME)))
+            backup_check(backup)
             yield backup
             return
         try:
@@ -233,21 +250,40 @@ def _opened(source: Source) -> Iterator[IO[bytes]]:
 
 
 def _read_zip(archive: zipfile.ZipFile) -> Backup:
+    """The zip's JSON (wherever it is among the members: older backups put it first) and its files."""
     names = set(archive.namelist())
     if JSON_NAME not in names:
         raise BackupError(f"Not a review backup: the zip has no {JSON_NAME}.")
+    _refuse_oversized(archive.getinfo(JSON_NAME).file_size)  # before inflating it: a zip bomb?
     with _member(archive, JSON_NAME) as member:
-        data = _parse(member.read())
+        data = _parse(_read_json(member, JSON_NAME))
     # only the files the JSON lists: any other member of the zip is ignored
     listed = data.get("files") if isinstance(data, dict) else None
     files = {
         name: partial(_member, archive, FILES_DIR + name)
         for name in (listed if isinstance(listed, dict) else {})
-        if FILES_DIR + name in names
+        if isinstance(name, str) and FILES_DIR + name in names
     }
     backup = Backup(data=data, files=files)
-    _check(backup)
+    backup_check(backup)
     return backup
+
+
+def _refuse_oversized(size: int) -> None:
+    limit = settings.BACKUP_JSON_MAX_BYTES
+    if size > limit:
+        raise BackupError(
+            f"The backup's {JSON_NAME} is {size} bytes, more than BACKUP_JSON_MAX_BYTES ({limit} bytes) "
+            "allows: refused without reading it."
+        )
+
+
+def _read_json(handle: IO[bytes], name: str) -> bytes:
+    """At most BACKUP_JSON_MAX_BYTES of the JSON: a zip member whose header lies about its size, or a
+    plain file, is cut off and refused rather than read into memory whole."""
+    text = handle.read(settings.BACKUP_JSON_MAX_BYTES + 1)
+    _refuse_oversized(len(text))
+    return text
 
 
 @contextmanager
@@ -273,50 +309,3 @@ def _parse(text: bytes) -> Any:
             f"Not a complete backup: the JSON is invalid at line {exc.lineno}, column {exc.colno} "
             f"({exc.msg}) — a truncated or edited file?"
         ) from exc
-
-
-def _check(backup: Backup) -> None:
-    data = backup.data
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BackupError("Not a review backup (the file has no reviewapp backup header).")
-    if data.get("version") != VERSION:
-        raise BackupError(
-            f"Backup format version {data.get('version')!r} is not supported (expected {VERSION})."
-        )
-    for key in ("tables", "counts", "fields", "users", "files"):
-        if key not in data:
-            raise BackupError(f"The backup has no '{key}' section: truncated or edited.")
-    tables, counts = data["tables"], data["counts"]
-    expected = [_label(Review), *(plan.label for plan in backup_plan())]
-    for label in expected:
-        if label not in tables:
-            raise BackupError(f"The backup has no table {label}: made by another version of the app?")
-        held, said = len(tables[label]), counts.get(label)
-        if held != said:
-            raise BackupError(f"{label}: the backup holds {held} rows but says {said}: truncated.")
-        _check_fields(label, data["fields"].get(label, []))
-    unknown = sorted(set(tables) - set(expected))
-    if unknown:
-        raise BackupError(f"The backup has tables this app does not know: {', '.join(unknown)}.")
-    if len(tables[_label(Review)]) != 1:
-        raise BackupError("The backup must hold exactly one review.")
-    for name, digest in data["files"].items():
-        if name not in backup.files:
-            raise BackupError(f"The file {name} is missing from the backup.")
-        with backup.open(name) as handle:
-            if _sha256(handle) != digest:
-                raise BackupError(f"The file {name} in the backup is damaged (checksum differs).")
-
-
-def _check_fields(label: str, names: list[str]) -> None:
-    if not names:
-        return
-    model = apps.get_model(label)
-    have = {f.attname for f in model._meta.concrete_fields}
-    extra, missing = sorted(set(names) - have), sorted(have - set(names))
-    if extra or missing:
-        raise BackupError(
-            f"{label}: the backup's columns differ from this database's "
-            f"(unknown: {', '.join(extra) or '-'}; missing: {', '.join(missing) or '-'}). "
-            "Restore with the app version that made it."
-        )

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
-from django.db import models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 
 from .. import registry
 from ..models import Review
 from ..services.audit import event_log
 from ..services.reviews import member_set
 from .archive import Backup, Source, backup_read
+from .check import review_plan, slug_check
 from .plan import EVENT_MODEL, USER_FIELDS, BackupError, ModelPlan, _label, backup_plan
+
+
+class SlugTakenError(BackupError):
+    """The restore's slug belongs to a review already (possibly one restored a moment ago)."""
+
+
+@dataclass
+class _Written:
+    """What a restore wrote outside the database, or dropped: the stored files (removed again if the
+    restore fails) and the names of files the backup only lists as missing (blanked on their rows)."""
+
+    saved: list[tuple[Any, str]] = field(default_factory=list)
+    blanked: list[str] = field(default_factory=list)
 
 
 class _Ids:
@@ -56,6 +72,8 @@ def review_restore(
     backup's, or `slug`). All or nothing. With `join_as_owner`, the actor (the person restoring, e.g. an
     administrator on the restore page) is made an owner of the restored review in the same transaction,
     keeping any roles the backup gives them."""
+    if slug:
+        slug_check(slug)
     with backup_read(source) as backup:
         return _restore_checked(backup, slug, actor, join_as_owner)
 
@@ -63,16 +81,17 @@ def review_restore(
 def _restore_checked(backup: Backup, slug: str | None, actor, join_as_owner: bool = False) -> Review:
     plans = backup_plan()
     target = slug or backup.data["review"]
-    if Review.objects.filter(slug=target).exists():
-        raise BackupError(f"A review with the slug '{target}' exists already; choose another slug.")
-    saved: list[tuple[Any, str]] = []
+    slug_check(target)
+    _slug_free(target)
+    written = _Written()
     try:
         with transaction.atomic():
             switched = _frozen_timestamps([Review, *(plan.model for plan in plans)])
             try:
-                review, created_users = _restore(backup, plans, target, saved)
+                review, created_users = _restore(backup, plans, target, written)
             finally:
                 _thaw(switched)
+            missing = {"files_missing": sorted(set(written.blanked))} if written.blanked else {}
             event_log(
                 review=review,
                 actor=actor,
@@ -81,14 +100,30 @@ def _restore_checked(backup: Backup, slug: str | None, actor, join_as_owner: boo
                 backup_created_at=backup.data.get("created_at"),
                 rows=sum(backup.data["counts"].values()),
                 users_created=created_users,
+                **missing,
             )
             if join_as_owner and actor is not None:
                 _join_as_owner(review, actor)
     except Exception:
-        for storage, name in saved:  # files written for rows that were rolled back
+        for storage, name in written.saved:  # files written for rows that were rolled back
             storage.delete(name)
         raise
     return review
+
+
+def _slug_free(slug: str) -> None:
+    if Review.objects.filter(slug=slug).exists():
+        raise SlugTakenError(f"A review with the slug '{slug}' exists already; choose another slug.")
+
+
+def _refused(where: str, exc: Exception, hint: str = "") -> BackupError:
+    """The database's, a field's or the storage's refusal of restored values, as a BackupError saying
+    where (table, row or column)."""
+    if isinstance(exc, ValidationError):
+        reason = "; ".join(exc.messages)
+    else:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return BackupError(f"{where}: {reason.rstrip('.')}.{hint}")
 
 
 def _join_as_owner(review: Review, actor) -> None:
@@ -97,20 +132,46 @@ def _join_as_owner(review: Review, actor) -> None:
     member_set(review=review, actor=actor, user=actor, roles=sorted(roles))
 
 
-def _restore(backup: Backup, plans: list[ModelPlan], slug: str, saved: list) -> tuple[Review, list[str]]:
+def _restore(
+    backup: Backup, plans: list[ModelPlan], slug: str, written: _Written
+) -> tuple[Review, list[str]]:
     ids = _Ids()
     created_users = _restore_users(backup.data["users"], ids)
     review_row = dict(backup.data["tables"][_label(Review)][0])
-    review_plan = ModelPlan(Review, _label(Review), "pk", fks={"created_by_id": "user"})
-    review = _instance(review_plan, review_row, ids, review=None)
+    review = _instance(review_plan(), review_row, ids, review=None)
     review.slug = slug
-    review.save(force_insert=True)
+    _review_insert(review)
     ids.maps["review"][review_row["id"]] = review.pk
     for plan in plans:
-        _restore_table(plan, backup, ids, review, saved)
+        try:
+            _restore_table(plan, backup, ids, review, written)
+        except (DatabaseError, ValidationError, SuspiciousFileOperation) as exc:
+            hint = ""
+            if written.blanked and isinstance(exc, IntegrityError):
+                hint = (
+                    " Rows naming a file the backup lists as missing get no file "
+                    f"({', '.join(sorted(set(written.blanked)))}); this table may not allow that."
+                )
+            raise _refused(plan.label, exc, hint) from exc
     for hook in registry.REVIEW_RESTORED:
         hook(review=review)
     return review, created_users
+
+
+def _review_insert(review: Review) -> None:
+    """Insert the new review; a review given its slug since the check (e.g. by a restore racing this
+    one) is a taken slug, not a database error."""
+    try:
+        with transaction.atomic():  # a savepoint, so the slug can be looked up after a refusal
+            review.save(force_insert=True)
+    except IntegrityError as exc:
+        if Review.objects.filter(slug=review.slug).exists():
+            raise SlugTakenError(
+                f"A review with the slug '{review.slug}' exists already; choose another slug."
+            ) from exc
+        raise _refused(_label(Review), exc) from exc
+    except (DatabaseError, ValidationError) as exc:
+        raise _refused(_label(Review), exc) from exc
 
 
 def _restore_users(users: list[dict], ids: _Ids) -> list[str]:
@@ -122,7 +183,11 @@ def _restore_users(users: list[dict], ids: _Ids) -> list[str]:
             user = User(**{name: entry.get(name, "") for name in USER_FIELDS if name != "is_active"})
             user.is_active = False
             user.set_unusable_password()
-            user.save()
+            try:
+                with transaction.atomic():
+                    user.save()
+            except DatabaseError as exc:
+                raise _refused(f"User {entry['username']!r}", exc) from exc
             created.append(user.username)
         ids.maps["user"][entry["id"]] = user.pk
     return created
@@ -146,18 +211,21 @@ def _instance(plan: ModelPlan, row: dict, ids: _Ids, review) -> models.Model:
         elif (plan.label, f.attname) in registry.BACKUP_JSON_IDS:
             value = _renumber_json(value, registry.BACKUP_JSON_IDS[(plan.label, f.attname)], ids)
         elif not isinstance(f, models.FileField | models.JSONField) and value is not None:
-            value = f.to_python(value)
+            try:
+                value = f.to_python(value)
+            except ValidationError as exc:
+                raise _refused(f"{plan.label} row {row.get('id')}, column {f.attname}", exc) from exc
         values[f.attname] = value
     return plan.model(**values)
 
 
-def _restore_table(plan: ModelPlan, backup: Backup, ids: _Ids, review: Review, saved: list) -> None:
+def _restore_table(plan: ModelPlan, backup: Backup, ids: _Ids, review: Review, written: _Written) -> None:
     rows = backup.data["tables"][plan.label]
     if plan.label == EVENT_MODEL:
         rows = [{**row, "data": _event_data(row, ids)} for row in rows]
     objs = [_instance(plan, row, ids, review) for row in rows]
     for attname in plan.files:
-        _restore_files(plan, attname, objs, backup, saved)
+        _restore_files(plan, attname, objs, backup, written)
     plan.model._default_manager.bulk_create(objs, batch_size=500)
     for row, obj in zip(rows, objs, strict=True):
         ids.maps[plan.label][row["id"]] = obj.pk
@@ -168,18 +236,27 @@ def _restore_table(plan: ModelPlan, backup: Backup, ids: _Ids, review: Review, s
         plan.model._default_manager.bulk_update(later, [attname], batch_size=500)
 
 
-def _restore_files(plan: ModelPlan, attname: str, objs: list, backup: Backup, saved: list) -> None:
+def _restore_files(plan: ModelPlan, attname: str, objs: list, backup: Backup, written: _Written) -> None:
+    """Each file copied from the backup under the new row's own name. A name the backup lists as missing
+    is blanked, never kept: it could be another review's file (the check refuses any other name)."""
     file_field = plan.model._meta.get_field(attname)
     for obj in objs:
         name = getattr(obj, attname)
         name = getattr(name, "name", name)
-        if not name or name not in backup.files:
-            continue  # no file, or one already missing when the backup was made (kept by name)
-        new_name = file_field.generate_filename(obj, os.path.basename(name))
-        with backup.open(name) as member:
-            content = File(member, name=new_name)
-            stored = file_field.storage.save(new_name, content)  # copied in chunks
-        saved.append((file_field.storage, stored))
+        if not name:
+            continue
+        if name not in backup.files:  # missing when the backup was made: listed in missing_files
+            written.blanked.append(name)
+            setattr(obj, attname, "")
+            continue
+        try:
+            new_name = file_field.generate_filename(obj, os.path.basename(name))
+            with backup.open(name) as member:
+                content = File(member, name=new_name)
+                stored = file_field.storage.save(new_name, content)  # copied in chunks
+        except SuspiciousFileOperation as exc:
+            raise _refused(f"{plan.label} column {attname}, file {name}", exc) from exc
+        written.saved.append((file_field.storage, stored))
         setattr(obj, attname, stored)
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ...backup import BackupError, backup_save, review_backup
+from ...backup import BackupError, backup_build, review_backup_write
 from ..base import ReviewCommand
 
 
@@ -21,22 +21,23 @@ class Command(ReviewCommand):
 
     def handle(self, *args, **options):
         review = self.review(options["slug"])
+        out = options["out"]
         try:
-            backup = review_backup(review=review)
+            backup = backup_build(review)
+            if backup.is_zip and not out.endswith(".zip"):
+                raise CommandError(
+                    f"The review stores {len(backup.files)} files: name the output *.zip, not {out}."
+                )
+            # a part file of its own (0600), renamed onto FILE when complete; then the audit event
+            review_backup_write(review=review, out=out, backup=backup)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        out = options["out"]
-        if backup.is_zip and not out.endswith(".zip"):
-            raise CommandError(
-                f"The review stores {len(backup.files)} files: name the output *.zip, not {out}."
-            )
-        try:
-            backup_save(backup=backup, path=out)  # FILE.part (0600), renamed onto FILE when complete
         except OSError as exc:
             raise CommandError(f"{exc.filename or out}: {exc.strerror}") from exc
         rows = sum(backup.data["counts"].values())
-        summary = {"review": review.slug, "out": out, "rows": rows, "files": len(backup.files)}
+        files = len(backup.data["files"])
+        summary = {"review": review.slug, "out": out, "rows": rows, "files": files}
         missing = backup.data["missing_files"]
         if missing:
             summary["missing_files"] = missing
-        self.finish(options, summary, f"Wrote {rows} rows and {len(backup.files)} files to {out}.")
+        self.finish(options, summary, f"Wrote {rows} rows and {files} files to {out}.")

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from ...backup import BackupError, review_restore
+from ...backup import BackupError, SlugTakenError, review_restore
 from ..base import ReviewCommand
 
 
@@ -20,7 +20,11 @@ class Command(ReviewCommand):
             review = review_restore(source=options["file"], slug=options["slug"])
         except OSError as exc:
             raise CommandError(
-                f"{exc.filename or options['file']}: {exc.strerror} Nothing was changed."
+                f"{exc.filename or options['file']}: {exc.strerror}. Nothing was changed."
+            ) from exc
+        except SlugTakenError as exc:
+            raise CommandError(
+                f"{options['file']}: {str(exc).rstrip('.')} (use --slug NEW). Nothing was changed."
             ) from exc
         except BackupError as exc:
             raise CommandError(f"{options['file']}: {exc} Nothing was changed.") from exc
