@@ -11,8 +11,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from .. import models as review_models
-from ..models import Review
+from ..models import RESERVED_SLUGS, Review
 from .plan import FORMAT, VERSION, BackupError, ModelPlan, _label, backup_plan
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def slug_check(value: Any, *, what: str = "The slug", target: bool = True) -> No
             f"{what} {value!r} is not a valid slug: use letters, digits, hyphens and underscores, "
             f"at most {max_length} characters."
         ) from exc
-    if target and value in getattr(review_models, "RESERVED_SLUGS", frozenset()):
+    if target and value in RESERVED_SLUGS:
         raise BackupError(f"The slug '{value}' is reserved for a page of the site; choose another slug.")
 
 
