@@ -451,6 +451,29 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.verb}"
 
 
+class RestoreJob(Job, TimeStamped):
+    """A backup uploaded on the restore page, restored as a new review by a worker (with progress). The
+    uploaded file is removed when the job ends; the review it made is named by its slug (no key to it:
+    the job is the server's, not the review's, and stays out of the review's backups)."""
+
+    file = models.FileField(upload_to="restores/%Y/%m/", max_length=500, blank=True)
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    slug = models.SlugField(max_length=80, blank=True, help_text="The slug asked for; empty: the backup's")
+    join_as_owner = models.BooleanField(default=True)
+    restored_slug = models.SlugField(max_length=80, blank=True)
+    users_created = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"restore of {self.file_name} ({self.status})"
+
+
 class DedupRun(Job, TimeStamped):
     """One run of duplicate detection over a review (queued as a task, with progress)."""
 

@@ -9,6 +9,7 @@ from celery import shared_task
 
 from .services.duplicates import dedup_run_execute
 from .services.imports import import_run
+from .services.restores import restore_run
 
 JOB_TASK = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -21,3 +22,8 @@ def import_records_task(batch_id: int) -> int:
 @shared_task(name="reviewapp.find_duplicates", **JOB_TASK)
 def find_duplicates_task(run_id: int) -> int:
     return dedup_run_execute(run_id=run_id).auto_merged
+
+
+@shared_task(name="reviewapp.restore_review", **JOB_TASK)
+def restore_review_task(job_id: int) -> str:
+    return restore_run(job_id=job_id).status

@@ -12,6 +12,10 @@ urlpatterns = [
     path("reviews/", RedirectView.as_view(pattern_name="home", permanent=False), name="review-list"),
     path("reviews/new/", reviews.review_new, name="review-new"),
     path("reviews/restore/", reviews.review_restore_page, name="review-restore"),
+    path("reviews/restore/<int:pk>/", reviews.review_restore_job, name="review-restore-job"),
+    path(
+        "reviews/restore/<int:pk>/progress/", reviews.review_restore_progress, name="review-restore-progress"
+    ),
     path(review, reviews.review_detail, name="review-detail"),
     path(f"{review}settings/", reviews.review_settings, name="review-settings"),
     path(f"{review}members/", reviews.member_list, name="member-list"),

@@ -322,6 +322,8 @@ review-new                   GET    signed-in
 review-new                   POST   signed-in
 review-restore               GET    staff
 review-restore               POST   staff
+review-restore-job           GET    staff
+review-restore-progress      GET    staff
 review-list                  GET    anyone
 invitation                   GET    signed-in
 invitation                   POST   signed-in
@@ -479,7 +481,7 @@ def _objects() -> dict:
     from extraction.services import forms as form_services
     from extraction.services import measures as measure_services
     from extraction.services import tables as table_services
-    from reviewapp.models import DedupRun, DuplicateCandidate, Membership
+    from reviewapp.models import DedupRun, DuplicateCandidate, Membership, RestoreJob
     from reviewapp.services.invitations import invitation_create
     from reviewapp.services.rounds import round_latest
     from screening.models import Conflict, Verdict
@@ -590,6 +592,7 @@ def _objects() -> dict:
         "round": first_round.pk,
         "invitation": invitation.invitation.pk,
         "invitation_token": invitation.token,
+        "restore_job": RestoreJob.objects.create(file_name="backup.zip", status="failed").pk,
         "record": records[4].pk,
         "candidate": candidate.pk,
         "dedup_run": dedup_run.pk,
@@ -787,7 +790,7 @@ def test_page_methods_without_a_row_are_refused(world, db, name):
 @pytest.mark.parametrize("key", sorted(PUBLIC_ROWS), ids=" ".join)
 def test_pages_outside_reviews_need_only_a_sign_in(world, db, key):
     name, method = key
-    url = _url(PAGE_ROUTES[name], {"token": world["invitation_token"]})
+    url = _url(PAGE_ROUTES[name], {"token": world["invitation_token"], "pk": world["restore_job"]})
     anonymous = _call(_browser(None), method, url)
     if PUBLIC_ROWS[key] == "static":
         for caller in (anonymous, _call(_browser("outsider"), method, url)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,20 +66,31 @@ def _thaw(switched) -> None:
         f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
+Progress = Callable[[int, int, str], None]
+
+
 def review_restore(
-    *, source: Source, slug: str | None = None, actor=None, join_as_owner: bool = False
+    *,
+    source: Source,
+    slug: str | None = None,
+    actor=None,
+    join_as_owner: bool = False,
+    progress: Progress | None = None,
 ) -> Review:
     """Restore a backup (a path, or a seekable binary file such as an upload) as a new review (slug: the
     backup's, or `slug`). All or nothing. With `join_as_owner`, the actor (the person restoring, e.g. an
     administrator on the restore page) is made an owner of the restored review in the same transaction,
-    keeping any roles the backup gives them."""
+    keeping any roles the backup gives them. `progress(rows_done, rows_total, table)` is called after
+    each table is written."""
     if slug:
         slug_check(slug)
     with backup_read(source) as backup:
-        return _restore_checked(backup, slug, actor, join_as_owner)
+        return _restore_checked(backup, slug, actor, join_as_owner, progress)
 
 
-def _restore_checked(backup: Backup, slug: str | None, actor, join_as_owner: bool = False) -> Review:
+def _restore_checked(
+    backup: Backup, slug: str | None, actor, join_as_owner: bool = False, progress: Progress | None = None
+) -> Review:
     plans = backup_plan()
     target = slug or backup.data["review"]
     slug_check(target)
@@ -88,7 +100,7 @@ def _restore_checked(backup: Backup, slug: str | None, actor, join_as_owner: boo
         with transaction.atomic():
             switched = _frozen_timestamps([Review, *(plan.model for plan in plans)])
             try:
-                review, created_users = _restore(backup, plans, target, written)
+                review, created_users = _restore(backup, plans, target, written, progress)
             finally:
                 _thaw(switched)
             missing = {"files_missing": sorted(set(written.blanked))} if written.blanked else {}
@@ -133,7 +145,7 @@ def _join_as_owner(review: Review, actor) -> None:
 
 
 def _restore(
-    backup: Backup, plans: list[ModelPlan], slug: str, written: _Written
+    backup: Backup, plans: list[ModelPlan], slug: str, written: _Written, progress: Progress | None = None
 ) -> tuple[Review, list[str]]:
     ids = _Ids()
     created_users = _restore_users(backup.data["users"], ids)
@@ -142,7 +154,11 @@ def _restore(
     review.slug = slug
     _review_insert(review)
     ids.maps["review"][review_row["id"]] = review.pk
+    total, done = sum(len(backup.data["tables"][plan.label]) for plan in plans), 0
     for plan in plans:
+        if progress:
+            progress(done, total, plan.model._meta.verbose_name_plural)
+        done += len(backup.data["tables"][plan.label])
         try:
             _restore_table(plan, backup, ids, review, written)
         except (DatabaseError, ValidationError, SuspiciousFileOperation) as exc:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import registry, selectors
-from ..backup import BackupError, review_restore
 from ..forms import (
     AccountCreateForm,
     InviteForm,
@@ -21,8 +20,9 @@ from ..forms import (
     ReviewCreateForm,
     ReviewSettingsForm,
 )
-from ..models import SourceKind
+from ..models import RestoreJob, Review, SourceKind
 from ..services import invitations
+from ..services import restores as restore_services
 from ..services import reviews as services
 from .common import add_service_errors, dashboard_panels, member_page, owner_or_403, page
 
@@ -56,43 +56,64 @@ def review_new(request):
     return render(request, "reviewapp/review_new.html", {"form": form}, status=status)
 
 
+def _staff_or_403(request) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_restore_page(request):
-    """Staff only: restore a backup as a new review (a restore creates accounts, inactive, and members)."""
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
+    """Staff only: upload a backup; a worker restores it as a new review (it may take minutes)."""
+    _staff_or_403(request)
     posted = request.method == "POST"  # a POST without the file is bound, so its error shows
     form = RestoreForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
-        upload, data = form.cleaned_data["backup"], form.cleaned_data
+        data = form.cleaned_data
         try:
-            review = review_restore(
-                source=upload,
-                slug=data["slug"] or None,
+            job = restore_services.restore_start(
                 actor=request.user,
+                fileobj=data["backup"],
+                file_name=data["backup"].name,
+                slug=data["slug"],
                 join_as_owner=data["join_as_owner"],
             )
-        except BackupError as exc:
-            form.add_error(None, f"{upload.name}: {exc} Nothing was changed.")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         else:
-            event = review.events.filter(verb="review.restored").latest("id")
-            created = event.data.get("users_created") or []
-            note = (
-                f" {len(created)} account(s) created inactive, without a password: {', '.join(created)}."
-                if created
-                else ""
-            )
-            messages.success(request, f"Restored '{review.title}' as {review.slug}.{note}")
-            if data["join_as_owner"]:
-                return redirect("review-detail", review.slug)
-            owners = ", ".join(
-                m.user.username for m in review.memberships.filter(is_owner=True).select_related("user")
-            )
-            messages.info(request, f"You are not a member of {review.slug}; its owners: {owners or 'none'}.")
-            return redirect("home")
+            return redirect("review-restore-job", job.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "reviewapp/review_restore.html", {"form": form}, status=status)
+    recent = RestoreJob.objects.select_related("created_by")[:10]
+    return render(request, "reviewapp/review_restore.html", {"form": form, "recent": recent}, status=status)
+
+
+def _restore_context(request, job: RestoreJob) -> dict:
+    progress = restore_services.restore_progress(job)
+    review = Review.objects.filter(slug=progress["slug"]).first() if progress["slug"] else None
+    member = review.memberships.filter(user=request.user).first() if review else None
+    owners = (
+        [m.user.username for m in review.memberships.filter(is_owner=True).select_related("user")]
+        if review
+        else []
+    )
+    return {"job": job, "progress": progress, "restored": review, "is_member": bool(member), "owners": owners}
+
+
+@login_required
+@require_GET
+def review_restore_job(request, pk):
+    _staff_or_403(request)
+    job = get_object_or_404(RestoreJob, pk=pk)
+    return render(request, "reviewapp/restore_job.html", _restore_context(request, job))
+
+
+@login_required
+@require_GET
+def review_restore_progress(request, pk):
+    """The progress partial the restore page polls (htmx) until the restore has finished."""
+    _staff_or_403(request)
+    job = get_object_or_404(RestoreJob, pk=pk)
+    return render(request, "reviewapp/_restore_progress.html", _restore_context(request, job))
 
 
 @login_required

@@ -6,6 +6,7 @@ import io
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from ..factories import ImportBatchFactory, RecordFactory
 
@@ -85,14 +86,18 @@ def test_a_backup_downloaded_by_the_owner_is_restored_by_staff_on_the_restore_pa
     staff = login(UserFactory(username="root", is_staff=True))
     staff.get_by_test_id("restore-link").click()
     staff.set_input_files("input[name=backup]", backup)
-    staff.get_by_role("button", name="Restore").click()  # the backup's slug is taken here: refused
-    assert "exists already; choose another slug. Nothing was changed." in staff.inner_text(".messages")
+    staff.get_by_role("button", name="Restore").click()  # the backup's slug is taken here: it fails
+    expect(staff.get_by_test_id("restore-error")).to_contain_text(
+        "exists already; choose another slug. Nothing was changed."
+    )
+    staff.get_by_role("link", name="Restore another file").click()
     staff.set_input_files("input[name=backup]", backup)
     staff.fill("input[name=slug]", "msc-restored")
     staff.get_by_role("button", name="Restore").click()
-    staff.wait_for_url("**/reviews/msc-restored/")
+    expect(staff.get_by_test_id("restore-progress")).to_have_attribute("data-status", "succeeded")
     _shot(staff, "restored.png")
-    assert "Restored" in staff.inner_text(".messages")
+    staff.get_by_test_id("restored-review").click()
+    staff.wait_for_url("**/reviews/msc-restored/")
     copy = Review.objects.get(slug="msc-restored")
     assert sorted(Record.objects.filter(review=copy).values_list("title", flat=True)) == sorted(
         r.title for r in listed

@@ -1,0 +1,119 @@
+"""Restoring a backup uploaded in the browser: stored, then restored as a new review by a worker with
+progress (a large review takes longer than a web request may), all or nothing as `review_restore` is.
+The command `import_review` restores in its own process instead."""
+
+from __future__ import annotations
+
+import logging
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from .. import jobs
+from ..backup import BackupError, review_restore
+from ..jobs import JobStatus
+from ..models import RESERVED_SLUGS, RestoreJob, Review
+
+log = logging.getLogger(__name__)
+
+RESTORE_TASK = "reviewapp.restore_review"
+
+
+def _require_staff(actor) -> None:
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
+
+
+def restore_start(*, actor, fileobj: BinaryIO, file_name: str, slug: str = "", join_as_owner: bool = True):
+    """Store the uploaded backup and queue its restore. Raises ValidationError (size, slug in use)."""
+    _require_staff(actor)
+    size = getattr(fileobj, "size", None)
+    if size is None:
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+        fileobj.seek(0)
+    if size > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES
+        raise ValidationError(
+            {"backup": f"{file_name}: {size:,} bytes, over this server's limit of {limit:,}."}
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": f"'{slug}' names a page of the site; choose another slug."})
+    if slug and Review.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A review with the slug '{slug}' exists already; choose another."})
+    _forget_finished()
+    with transaction.atomic():
+        job = RestoreJob(
+            file_name=file_name[:255], size=size, slug=slug, join_as_owner=join_as_owner, created_by=actor
+        )
+        job.file.save(file_name[-100:] or "backup", File(fileobj), save=False)
+        job.save()
+        jobs.job_enqueue(RESTORE_TASK, job.pk, job=job)
+    log.info("restore %s of %s queued by %s", job.pk, file_name, actor)
+    return job
+
+
+def restore_run(*, job_id: int) -> RestoreJob:
+    """Restore one queued upload. Safe to run twice: only the first claim runs it. The uploaded file is
+    removed when the job ends, whether it succeeded or not."""
+    job = jobs.job_claim(RestoreJob, job_id)
+    if job is None:
+        return RestoreJob.objects.get(pk=job_id)
+    try:
+
+        def progress(done: int, total: int, table: str) -> None:
+            jobs.job_progress(job, done=done, total=total, step=f"writing {table}")
+
+        with job.file.open("rb") as handle:
+            review = review_restore(
+                source=handle,
+                slug=job.slug or None,
+                actor=job.created_by,
+                join_as_owner=job.join_as_owner,
+                progress=progress,
+            )
+        event = review.events.filter(verb="review.restored").latest("id")
+        created = list(event.data.get("users_created") or [])
+        jobs.job_succeed(job, restored_slug=review.slug, users_created=created)
+    except BackupError as exc:
+        jobs.job_fail(job, f"{job.file_name}: {exc} Nothing was changed.")
+    except Exception as exc:  # never leave a restore "running"
+        log.exception("restore %s failed", job.pk)
+        jobs.job_fail(job, f"{job.file_name}: the restore stopped unexpectedly ({exc}). Nothing was changed.")
+    finally:
+        _forget_upload(job)
+    return RestoreJob.objects.get(pk=job.pk)
+
+
+def _forget_upload(job: RestoreJob) -> None:
+    """The uploaded backup holds the whole review: it is not kept once the job ended."""
+    if job.file:
+        job.file.delete(save=False)
+        RestoreJob.objects.filter(pk=job.pk).update(file="")
+
+
+def _forget_finished() -> None:
+    """Uploads of restores whose worker was killed (failed when their lease ran out) are removed too."""
+    jobs.job_fail_stale(RestoreJob)
+    for job in RestoreJob.objects.filter(status__in=jobs.FINISHED).exclude(file=""):
+        _forget_upload(job)
+
+
+def restore_progress(job: RestoreJob) -> dict:
+    """What the restore page shows: status, share of rows written, the table being written, the result."""
+    job = jobs.job_refresh(job)
+    live = jobs.progress_of(job)
+    shown = {
+        "status": job.status,
+        "fraction": 1.0
+        if job.status == JobStatus.SUCCEEDED
+        else jobs.fraction(live.get("done"), live.get("total")),
+        "step": live.get("step", ""),
+        "error": job.error,
+        "slug": job.restored_slug,
+        "users_created": job.users_created,
+    }
+    return shown
