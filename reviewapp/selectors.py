@@ -18,6 +18,7 @@ from .models import (
     InvitationStatus,
     Membership,
     Record,
+    RestoreJob,
     Review,
     ReviewRound,
     SearchSource,
@@ -208,3 +209,21 @@ def candidates_of_record(record: Record) -> QuerySet[DuplicateCandidate]:
 def source_choices(review: Review) -> QuerySet[SearchSource]:
     """The review's sources, id and name only (filter menus; no per-source counts to compute)."""
     return SearchSource.objects.filter(review=review).only("id", "name").order_by("name")
+
+
+def restore_jobs_recent(limit: int = 10):
+    """The latest restores started on the restore page (staff see them all)."""
+    return RestoreJob.objects.select_related("created_by").order_by("-created_at")[:limit]
+
+
+def restore_result(slug: str, user) -> dict:
+    """The review a restore made, whether `user` may open it, and its owners (to ask, if not)."""
+    review = Review.objects.filter(slug=slug).first() if slug else None
+    if review is None:
+        return {"restored": None, "is_member": False, "owners": []}
+    members = list(review.memberships.select_related("user"))
+    return {
+        "restored": review,
+        "is_member": any(m.user_id == user.pk for m in members),
+        "owners": [m.user.username for m in members if m.is_owner],
+    }

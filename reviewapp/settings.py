@@ -197,7 +197,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
 FULLTEXT_MAX_BYTES = envint("FULLTEXT_MAX_BYTES", 50 * 1024 * 1024)
-BACKUP_JSON_MAX_BYTES = envint("BACKUP_JSON_MAX_BYTES", 2 * 1024 * 1024 * 1024)  # a restore reads it whole
+# a restore parses it whole (~4x its size in memory): 1 GiB is a review of ~500,000 records
+BACKUP_JSON_MAX_BYTES = envint("BACKUP_JSON_MAX_BYTES", 1024 * 1024 * 1024)
 
 # Tasks: "celery" (a broker is configured), "thread" (embedded: run in a background thread of this
 # process, so the browser can watch progress) or "eager" (run at commit time; tests).

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ..models import Review
@@ -129,12 +129,24 @@ def backup_save(*, backup: Backup, path: str | os.PathLike[str]) -> None:
         raise
 
 
+def _repeatable_read() -> None:
+    """On PostgreSQL, a backup's reads see one snapshot (REPEATABLE READ): under the default READ
+    COMMITTED a vote committed while the backup reads would be in it without its record, and the backup
+    could not be restored. Called first in the transaction the backup opened."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 def backup_build(review: Review) -> Backup:
     """Everything of the review, read in one repeatable snapshot (a transaction). The stored files are
     only named here; `Backup.write` reads each once, copying and checksumming it."""
     plans = backup_plan()
     review_plan = ModelPlan(Review, _label(Review), "pk", fks={"created_by_id": "user"})
+    outermost = not connection.in_atomic_block  # else the caller's transaction (and isolation) holds
     with transaction.atomic():
+        if outermost:
+            _repeatable_read()
         fresh = Review.objects.get(pk=review.pk)  # the row as stored, not a caller's stale copy
         tables = {_label(Review): [_row(fresh, review_plan)]}
         for plan in plans:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 
 from .. import registry
 from ..models import Review
@@ -50,23 +50,30 @@ class _Ids:
         return new
 
 
-def _frozen_timestamps(plans: list[type[models.Model]]):
-    """auto_now / auto_now_add off while restoring, so the backup's timestamps are written as they are."""
-    switched = []
-    for model in plans:
-        for f in model._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                switched.append((f, f.auto_now, f.auto_now_add))
-                f.auto_now = f.auto_now_add = False
-    return switched
-
-
-def _thaw(switched) -> None:
-    for f, auto_now, auto_now_add in switched:
-        f.auto_now, f.auto_now_add = auto_now, auto_now_add
+def _insert_raw(model: type[models.Model], objs: list[models.Model], batch_size: int = 500) -> None:
+    """bulk_create without pre_save (as loaddata's raw saves): the backup's values, timestamps included,
+    are written as they are. auto_now/auto_now_add stay on: switching them off on the shared field
+    objects would break every other thread's saves (the web requests beside a restore in a worker)."""
+    if not objs:
+        return
+    opts = model._meta
+    returning = list(opts.db_returning_fields)
+    fields = [f for f in opts.concrete_fields if not f.generated and f not in returning]
+    db = router.db_for_write(model)
+    batch_size = min(batch_size, max(connections[db].ops.bulk_batch_size(fields, objs), 1))
+    for start in range(0, len(objs), batch_size):
+        batch = objs[start : start + batch_size]
+        rows = model._base_manager._insert(
+            batch, fields=fields, returning_fields=returning, raw=True, using=db
+        )
+        for obj, row in zip(batch, rows, strict=True):
+            for f, value in zip(returning, row, strict=True):
+                setattr(obj, f.attname, value)
+            obj._state.adding, obj._state.db = False, db
 
 
 Progress = Callable[[int, int, str], None]
+CHUNK_ROWS = 2000  # rows (or files) between two progress reports
 
 
 def review_restore(
@@ -76,20 +83,27 @@ def review_restore(
     actor=None,
     join_as_owner: bool = False,
     progress: Progress | None = None,
+    on_restored: Callable[[Review, list[str]], None] | None = None,
 ) -> Review:
     """Restore a backup (a path, or a seekable binary file such as an upload) as a new review (slug: the
     backup's, or `slug`). All or nothing. With `join_as_owner`, the actor (the person restoring, e.g. an
     administrator on the restore page) is made an owner of the restored review in the same transaction,
-    keeping any roles the backup gives them. `progress(rows_done, rows_total, table)` is called after
-    each table is written."""
+    keeping any roles the backup gives them. `progress(rows_done, rows_total, table)` is called as the
+    rows are written (every CHUNK_ROWS). `on_restored(review, users_created)` runs last, inside the
+    restore's transaction: if it raises, nothing of the restore is kept (e.g. a job that lost its lease)."""
     if slug:
         slug_check(slug)
     with backup_read(source) as backup:
-        return _restore_checked(backup, slug, actor, join_as_owner, progress)
+        return _restore_checked(backup, slug, actor, join_as_owner, progress, on_restored)
 
 
 def _restore_checked(
-    backup: Backup, slug: str | None, actor, join_as_owner: bool = False, progress: Progress | None = None
+    backup: Backup,
+    slug: str | None,
+    actor,
+    join_as_owner: bool = False,
+    progress: Progress | None = None,
+    on_restored: Callable[[Review, list[str]], None] | None = None,
 ) -> Review:
     plans = backup_plan()
     target = slug or backup.data["review"]
@@ -98,11 +112,7 @@ def _restore_checked(
     written = _Written()
     try:
         with transaction.atomic():
-            switched = _frozen_timestamps([Review, *(plan.model for plan in plans)])
-            try:
-                review, created_users = _restore(backup, plans, target, written, progress)
-            finally:
-                _thaw(switched)
+            review, created_users = _restore(backup, plans, target, written, progress)
             missing = {"files_missing": sorted(set(written.blanked))} if written.blanked else {}
             event_log(
                 review=review,
@@ -116,7 +126,9 @@ def _restore_checked(
             )
             if join_as_owner and actor is not None:
                 _join_as_owner(review, actor)
-    except Exception:
+            if on_restored:
+                on_restored(review, created_users)
+    except BaseException:  # also an interrupted restore (KeyboardInterrupt, a worker's SystemExit)
         for storage, name in written.saved:  # files written for rows that were rolled back
             storage.delete(name)
         raise
@@ -156,11 +168,17 @@ def _restore(
     ids.maps["review"][review_row["id"]] = review.pk
     total, done = sum(len(backup.data["tables"][plan.label]) for plan in plans), 0
     for plan in plans:
-        if progress:
-            progress(done, total, plan.model._meta.verbose_name_plural)
-        done += len(backup.data["tables"][plan.label])
+        table = str(plan.model._meta.verbose_name_plural)
+
+        def tick(rows: int, table: str = table) -> None:
+            nonlocal done
+            done += rows
+            if progress:
+                progress(done, total, table)
+
+        tick(0)
         try:
-            _restore_table(plan, backup, ids, review, written)
+            _restore_table(plan, backup, ids, review, written, tick)
         except (DatabaseError, ValidationError, SuspiciousFileOperation) as exc:
             hint = ""
             if written.blanked and isinstance(exc, IntegrityError):
@@ -179,7 +197,7 @@ def _review_insert(review: Review) -> None:
     one) is a taken slug, not a database error."""
     try:
         with transaction.atomic():  # a savepoint, so the slug can be looked up after a refusal
-            review.save(force_insert=True)
+            review.save_base(raw=True, force_insert=True)  # its timestamps as in the backup
     except IntegrityError as exc:
         if Review.objects.filter(slug=review.slug).exists():
             raise SlugTakenError(
@@ -235,14 +253,19 @@ def _instance(plan: ModelPlan, row: dict, ids: _Ids, review) -> models.Model:
     return plan.model(**values)
 
 
-def _restore_table(plan: ModelPlan, backup: Backup, ids: _Ids, review: Review, written: _Written) -> None:
+def _restore_table(
+    plan: ModelPlan, backup: Backup, ids: _Ids, review: Review, written: _Written, tick: Callable[[int], None]
+) -> None:
     rows = backup.data["tables"][plan.label]
     if plan.label == EVENT_MODEL:
         rows = [{**row, "data": _event_data(row, ids)} for row in rows]
     objs = [_instance(plan, row, ids, review) for row in rows]
-    for attname in plan.files:
-        _restore_files(plan, attname, objs, backup, written)
-    plan.model._default_manager.bulk_create(objs, batch_size=500)
+    for start in range(0, len(objs), CHUNK_ROWS):  # files copied and rows written a chunk at a time,
+        chunk = objs[start : start + CHUNK_ROWS]  # so a long table reports progress (and a heartbeat)
+        for attname in plan.files:
+            _restore_files(plan, attname, chunk, backup, written)
+        _insert_raw(plan.model, chunk)
+        tick(len(chunk))
     for row, obj in zip(rows, objs, strict=True):
         ids.maps[plan.label][row["id"]] = obj.pk
     for attname in plan.deferred:

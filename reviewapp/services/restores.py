@@ -16,6 +16,7 @@ from .. import jobs
 from ..backup import BackupError, review_restore
 from ..jobs import JobStatus
 from ..models import RESERVED_SLUGS, RestoreJob, Review
+from ..uploads import upload_name
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,12 @@ def _require_staff(actor) -> None:
         raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
 
 
-def restore_start(*, actor, fileobj: BinaryIO, file_name: str, slug: str = "", join_as_owner: bool = True):
+def restore_start(
+    *, actor, fileobj: BinaryIO, file_name: str, slug: str = "", join_as_owner: bool = True
+) -> RestoreJob:
     """Store the uploaded backup and queue its restore. Raises ValidationError (size, slug in use)."""
     _require_staff(actor)
+    upload_name(file_name, field="backup")
     size = getattr(fileobj, "size", None)
     if size is None:
         fileobj.seek(0, 2)
@@ -53,33 +57,50 @@ def restore_start(*, actor, fileobj: BinaryIO, file_name: str, slug: str = "", j
         job.save()
         jobs.job_enqueue(RESTORE_TASK, job.pk, job=job)
     log.info("restore %s of %s queued by %s", job.pk, file_name, actor)
+    job.refresh_from_db()
+    if job.is_finished and job.file:  # not queued (background work paused): its upload is not kept
+        _forget_upload(job)
     return job
 
 
+class _Superseded(Exception):
+    """The job stopped being ours while it ran (its lease ended and it was marked failed)."""
+
+
 def restore_run(*, job_id: int) -> RestoreJob:
-    """Restore one queued upload. Safe to run twice: only the first claim runs it. The uploaded file is
-    removed when the job ends, whether it succeeded or not."""
+    """Restore one queued upload. Safe to run twice: only the first claim runs it. The restore and the
+    job's success commit together (a restore that outlived its lease is rolled back, never kept behind a
+    job that says it failed). The uploaded file is removed when the job ends, whether it succeeded or not."""
     job = jobs.job_claim(RestoreJob, job_id)
     if job is None:
         return RestoreJob.objects.get(pk=job_id)
+
+    def progress(done: int, total: int, table: str) -> None:
+        jobs.job_progress(job, done=done, total=total, step=f"writing {table}")
+
+    def succeed(review: Review, users_created: list[str]) -> None:
+        if not jobs.job_succeed(job, restored_slug=review.slug, users_created=users_created):
+            raise _Superseded("the restore took longer than its lease")
+
     try:
-
-        def progress(done: int, total: int, table: str) -> None:
-            jobs.job_progress(job, done=done, total=total, step=f"writing {table}")
-
+        jobs.job_progress(job, done=0, total=0, step="checking the backup")
         with job.file.open("rb") as handle:
-            review = review_restore(
+            review_restore(
                 source=handle,
                 slug=job.slug or None,
                 actor=job.created_by,
                 join_as_owner=job.join_as_owner,
                 progress=progress,
+                on_restored=succeed,
             )
-        event = review.events.filter(verb="review.restored").latest("id")
-        created = list(event.data.get("users_created") or [])
-        jobs.job_succeed(job, restored_slug=review.slug, users_created=created)
     except BackupError as exc:
+        log.warning("restore %s of %s refused: %s", job.pk, job.file_name, exc)
         jobs.job_fail(job, f"{job.file_name}: {exc} Nothing was changed.")
+    except _Superseded:
+        log.warning("restore %s of %s outlived its lease; rolled back", job.pk, job.file_name)
+        jobs.job_fail(
+            job, f"{job.file_name}: the restore took too long and was stopped. Nothing was changed."
+        )
     except Exception as exc:  # never leave a restore "running"
         log.exception("restore %s failed", job.pk)
         jobs.job_fail(job, f"{job.file_name}: the restore stopped unexpectedly ({exc}). Nothing was changed.")
@@ -96,15 +117,19 @@ def _forget_upload(job: RestoreJob) -> None:
 
 
 def _forget_finished() -> None:
-    """Uploads of restores whose worker was killed (failed when their lease ran out) are removed too."""
-    jobs.job_fail_stale(RestoreJob)
+    """Uploads of restores whose worker was killed or whose task was lost (failed once their lease ran
+    out), or that could not be queued, are removed too."""
+    jobs.job_fail_stale(RestoreJob, queued=True)
     for job in RestoreJob.objects.filter(status__in=jobs.FINISHED).exclude(file=""):
         _forget_upload(job)
 
 
 def restore_progress(job: RestoreJob) -> dict:
-    """What the restore page shows: status, share of rows written, the table being written, the result."""
-    job = jobs.job_refresh(job)
+    """What the restore page shows: status, share of rows written, the table being written, the result.
+    A restore whose worker died, or whose task was lost while queued, shows as failed once its lease ran
+    out (the page stops polling; its upload is removed by the next restore started)."""
+    if not job.is_finished and jobs.job_fail_stale(RestoreJob, queued=True, pk=job.pk):
+        job.refresh_from_db()
     live = jobs.progress_of(job)
     shown = {
         "status": job.status,

@@ -20,7 +20,7 @@ from ..forms import (
     ReviewCreateForm,
     ReviewSettingsForm,
 )
-from ..models import RestoreJob, Review, SourceKind
+from ..models import RestoreJob, SourceKind
 from ..services import invitations
 from ..services import restores as restore_services
 from ..services import reviews as services
@@ -83,27 +83,20 @@ def review_restore_page(request):
         else:
             return redirect("review-restore-job", job.pk)
     status = 400 if form.is_bound else 200
-    recent = RestoreJob.objects.select_related("created_by")[:10]
+    recent = selectors.restore_jobs_recent()
     return render(request, "reviewapp/review_restore.html", {"form": form, "recent": recent}, status=status)
 
 
 def _restore_context(request, job: RestoreJob) -> dict:
     progress = restore_services.restore_progress(job)
-    review = Review.objects.filter(slug=progress["slug"]).first() if progress["slug"] else None
-    member = review.memberships.filter(user=request.user).first() if review else None
-    owners = (
-        [m.user.username for m in review.memberships.filter(is_owner=True).select_related("user")]
-        if review
-        else []
-    )
-    return {"job": job, "progress": progress, "restored": review, "is_member": bool(member), "owners": owners}
+    return {"job": job, "progress": progress, **selectors.restore_result(progress["slug"], request.user)}
 
 
 @login_required
 @require_GET
 def review_restore_job(request, pk):
     _staff_or_403(request)
-    job = get_object_or_404(RestoreJob, pk=pk)
+    job = get_object_or_404(RestoreJob.objects.select_related("created_by"), pk=pk)
     return render(request, "reviewapp/restore_job.html", _restore_context(request, job))
 
 
