@@ -66,7 +66,7 @@ def _insert_raw(model: type[models.Model], objs: list[models.Model], batch_size:
         rows = model._base_manager._insert(
             batch, fields=fields, returning_fields=returning, raw=True, using=db
         )
-        for obj, row in zip(batch, rows, strict=True):
+        for obj, row in zip(batch, rows or [()] * len(batch), strict=True):  # none returned: a given pk
             for f, value in zip(returning, row, strict=True):
                 setattr(obj, f.attname, value)
             obj._state.adding, obj._state.db = False, db
