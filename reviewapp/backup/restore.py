@@ -58,7 +58,8 @@ def _insert_raw(model: type[models.Model], objs: list[models.Model], batch_size:
         return
     opts = model._meta
     returning = list(opts.db_returning_fields)
-    fields = [f for f in opts.concrete_fields if not f.generated and f not in returning]
+    # as bulk_create: every column but the auto key (a db_default column keeps the backup's value too)
+    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, models.AutoField)]
     db = router.db_for_write(model)
     batch_size = min(batch_size, max(connections[db].ops.bulk_batch_size(fields, objs), 1))
     for start in range(0, len(objs), batch_size):

@@ -4,6 +4,7 @@ The command `import_review` restores in its own process instead."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import BinaryIO
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from .. import jobs
 from ..backup import BackupError, review_restore
@@ -33,7 +35,7 @@ def restore_start(
 ) -> RestoreJob:
     """Store the uploaded backup and queue its restore. Raises ValidationError (size, slug in use)."""
     _require_staff(actor)
-    upload_name(file_name, field="backup")
+    file_name = upload_name(file_name, field="backup")
     size = getattr(fileobj, "size", None)
     if size is None:
         fileobj.seek(0, 2)
@@ -82,8 +84,10 @@ def restore_run(*, job_id: int) -> RestoreJob:
         if not jobs.job_succeed(job, restored_slug=review.slug, users_created=users_created):
             raise _Superseded("the restore took longer than its lease")
 
+    checking = {"done": 0, "total": 0, "step": "checking the backup"}
+    RestoreJob.objects.filter(pk=job.pk).update(progress=checking)  # seen at once by every web process
     try:
-        jobs.job_progress(job, done=0, total=0, step="checking the backup")
+        jobs.job_progress(job, **checking)
         with job.file.open("rb") as handle:
             review_restore(
                 source=handle,
@@ -116,19 +120,42 @@ def _forget_upload(job: RestoreJob) -> None:
         RestoreJob.objects.filter(pk=job.pk).update(file="")
 
 
+LOST_ERROR = (
+    "The restore waited for a worker far longer than any queue takes (its task was lost); nothing was "
+    "done. Upload the backup again."
+)
+
+
+def queued_limit() -> dt.timedelta:
+    """How long a restore may wait in the queue before its task counts as lost: a restore can wait
+    behind other jobs (one background thread runs them all in the embedded mode), so not the lease but
+    the broker's redelivery time, which is longer than the longest job."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 7200)
+    return max(dt.timedelta(seconds=visibility), jobs.lease())
+
+
+def _fail_stale(**scope) -> int:
+    """Fail the restores whose worker died (the lease) or whose task was lost while queued."""
+    failed = jobs.job_fail_stale(RestoreJob, **scope)
+    now = timezone.now()
+    waiting = RestoreJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - queued_limit(), **scope)
+    lost = {"status": JobStatus.FAILED, "error": LOST_ERROR, "finished_at": now, "updated_at": now}
+    return failed + waiting.update(**lost)
+
+
 def _forget_finished() -> None:
-    """Uploads of restores whose worker was killed or whose task was lost (failed once their lease ran
-    out), or that could not be queued, are removed too."""
-    jobs.job_fail_stale(RestoreJob, queued=True)
+    """Uploads of restores whose worker was killed (failed once their lease ran out), whose task was lost
+    (failed after queued_limit), or that could not be queued, are removed too."""
+    _fail_stale()
     for job in RestoreJob.objects.filter(status__in=jobs.FINISHED).exclude(file=""):
         _forget_upload(job)
 
 
 def restore_progress(job: RestoreJob) -> dict:
     """What the restore page shows: status, share of rows written, the table being written, the result.
-    A restore whose worker died, or whose task was lost while queued, shows as failed once its lease ran
-    out (the page stops polling; its upload is removed by the next restore started)."""
-    if not job.is_finished and jobs.job_fail_stale(RestoreJob, queued=True, pk=job.pk):
+    A restore whose worker died shows as failed once its lease ran out, one whose task was lost after
+    queued_limit (the page stops polling; its upload is removed by the next restore started)."""
+    if not job.is_finished and _fail_stale(pk=job.pk):
         job.refresh_from_db()
     live = jobs.progress_of(job)
     shown = {

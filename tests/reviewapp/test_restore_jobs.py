@@ -66,18 +66,40 @@ def test_a_killed_or_lost_restore_shows_as_failed_and_its_upload_goes_with_the_n
     content = _backup(review)
     long_ago = timezone.now() - jobs.lease() - dt.timedelta(seconds=5)
     killed = _job(content, status="running", heartbeat_at=long_ago)  # its worker was SIGKILLed
+    waiting = _job(content)  # queued behind other jobs for longer than the lease: still waiting
+    RestoreJob.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    waiting.refresh_from_db()
+    assert restores.restore_progress(waiting)["status"] == "queued"
     lost = _job(content)  # its task message never reached a worker
-    RestoreJob.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    RestoreJob.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - restores.queued_limit() - dt.timedelta(seconds=5)
+    )
     lost.refresh_from_db()
     shown = restores.restore_progress(lost)
-    assert shown["status"] == "failed" and jobs.STALE_ERROR in shown["error"]  # the page stops polling
-    assert restores.restore_progress(killed)["status"] == "failed"
+    assert shown["status"] == "failed" and "its task was lost" in shown["error"]  # the page stops polling
+    killed_shown = restores.restore_progress(killed)
+    assert killed_shown["status"] == "failed" and jobs.STALE_ERROR in killed_shown["error"]
     restores.restore_start(
         actor=killed.created_by, fileobj=io.BytesIO(content), file_name="b.json", slug="copy"
     )  # eager in tests: runs at commit, which pytest's transaction never does; the cleanup runs first
-    killed.refresh_from_db()
-    lost.refresh_from_db()
-    assert not killed.file and not lost.file
+    for job in (killed, lost, waiting):
+        job.refresh_from_db()
+    assert not killed.file and not lost.file and waiting.file  # the waiting one keeps its upload
+
+
+@pytest.mark.django_db
+def test_a_started_restore_says_at_once_that_it_checks_the_backup(review, alice, monkeypatch):
+    job = _job(_backup(review), slug="copy")
+    seen = []
+    real = restores.review_restore
+
+    def watched(**kwargs):  # what another process reads from the row while the backup is checked
+        seen.append(RestoreJob.objects.get(pk=job.pk).progress)
+        return real(**kwargs)
+
+    monkeypatch.setattr(restores, "review_restore", watched)
+    restores.restore_run(job_id=job.pk)
+    assert seen == [{"done": 0, "total": 0, "step": "checking the backup"}]
 
 
 @pytest.mark.django_db
