@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 
 from .importers.base import FORMATS
-from .models import RESERVED_SLUGS, RemovalReason, Review, Role, SearchSource, SourceKind
+from .models import RemovalReason, Review, Role, SearchSource, SourceKind
 from .uploads import NO_FILE_WEB, upload_name
 
 User = get_user_model()
@@ -75,22 +75,7 @@ class RestoreForm(forms.Form):
         help_text="Otherwise only the members the backup lists can open it.",
     )
 
-    def clean_backup(self):
-        upload = self.cleaned_data["backup"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                f"{upload.name}: {filesizeformat(upload.size)}, over this server's limit of "
-                f"{filesizeformat(settings.IMPORT_MAX_BYTES)} (IMPORT_MAX_BYTES)."
-            )
-        return upload
-
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(f"'{slug}' names a page of the site; choose another slug.")
-        if slug and Review.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(f"A review with the slug '{slug}' exists already; choose another.")
-        return slug
+    # size and slug are checked by restores.restore_start, whose errors the page puts next to the fields
 
 
 class ReviewSettingsForm(forms.Form):

@@ -250,11 +250,18 @@ def job_fail(job: Job, error: str, **values: Any) -> None:
     _LOCAL.forget(type(job), job.pk)
 
 
-def job_fail_stale(model: type[Job], *, queued: bool = False, **scope: Any) -> int:
+def job_fail_stale(
+    model: type[Job],
+    *,
+    queued: bool | dt.timedelta = False,
+    queued_error: str = STALE_ERROR,
+    **scope: Any,
+) -> int:
     """Fail the running jobs (within `scope`, e.g. review=...) whose heartbeat is older than the lease:
     their process is gone. Jobs this process is running are never stale. With `queued`, also the jobs
-    queued for longer than the lease (their task message was lost: only for jobs a worker always takes
-    up within the lease). Returns how many were failed."""
+    queued for longer than the lease, or than `queued` when it is a time (their task message was lost:
+    only for jobs a worker always takes up within that time), with `queued_error`. Returns how many were
+    failed."""
     now = timezone.now()
     stale = (
         model.objects.filter(status=JobStatus.RUNNING, **scope)
@@ -262,10 +269,12 @@ def job_fail_stale(model: type[Job], *, queued: bool = False, **scope: Any) -> i
         .filter(last_sign__lt=now - lease())
     )
     stale = stale.exclude(pk__in=_LOCAL.running(model))
-    waiting = model.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - lease(), **scope)
+    waited = queued if isinstance(queued, dt.timedelta) else lease()
+    waiting = model.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - waited, **scope)
     failed = {"status": JobStatus.FAILED, "error": STALE_ERROR, "finished_at": now, "updated_at": now}
     try:
-        return stale.update(**failed) + (waiting.update(**failed) if queued else 0)
+        lost = waiting.update(**{**failed, "error": queued_error}) if queued else 0
+        return stale.update(**failed) + lost
     except DatabaseError:  # SQLite busy with the very job's transaction: look again next time
         log.warning("could not check %s for stale jobs", model.__name__)
         return 0

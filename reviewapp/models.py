@@ -30,6 +30,10 @@ def _new_seed() -> int:
 RESERVED_SLUGS = frozenset({"new", "restore"})
 
 
+def reserved_slug_message(slug: str) -> str:
+    return f"The slug '{slug}' is reserved: it names a page of the site; choose another slug."
+
+
 class Review(TimeStamped):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=500)

@@ -24,6 +24,16 @@ API_FILE_ERRORS = {key: NO_FILE.format(field="file") for key in ("required", "in
 API_FILE_ERRORS["empty"] = "The uploaded file is empty."
 
 
+def upload_size(fileobj) -> int:
+    """An upload's size in bytes: Django's uploads know it; a plain file is measured (and rewound)."""
+    size = getattr(fileobj, "size", None)
+    if size is None:
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+        fileobj.seek(0)
+    return size
+
+
 def upload_name(name: str | None, *, field: str = "file") -> str:
     """The name to store an upload under; a ValidationError on `field` when it has none usable."""
     try:

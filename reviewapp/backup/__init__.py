@@ -24,7 +24,7 @@ the database is created inactive, with no usable password, so an owner must reac
 from .archive import Backup, backup_build, backup_read, backup_save, review_backup_write
 from .check import backup_check, slug_check
 from .plan import BackupError, ModelPlan, backup_plan, coverage_problems, reaches_review
-from .restore import SlugTakenError, review_restore
+from .restore import SlugTakenError, review_restore, slug_free
 
 __all__ = [
     "Backup",
@@ -41,4 +41,5 @@ __all__ = [
     "review_backup_write",
     "review_restore",
     "slug_check",
+    "slug_free",
 ]

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from ..models import Review
 from ..services.audit import event_log
-from .check import CHUNK, backup_check
+from .check import CHUNK, backup_check, review_plan
 from .plan import (
     FILES_DIR,
     FORMAT,
@@ -142,17 +142,17 @@ def backup_build(review: Review) -> Backup:
     """Everything of the review, read in one repeatable snapshot (a transaction). The stored files are
     only named here; `Backup.write` reads each once, copying and checksumming it."""
     plans = backup_plan()
-    review_plan = ModelPlan(Review, _label(Review), "pk", fks={"created_by_id": "user"})
+    own = review_plan()
     outermost = not connection.in_atomic_block  # else the caller's transaction (and isolation) holds
     with transaction.atomic():
         if outermost:
             _repeatable_read()
         fresh = Review.objects.get(pk=review.pk)  # the row as stored, not a caller's stale copy
-        tables = {_label(Review): [_row(fresh, review_plan)]}
+        tables = {_label(Review): [_row(fresh, own)]}
         for plan in plans:
             rows = plan.model._default_manager.filter(**{plan.review_path: review}).order_by("pk")
             tables[plan.label] = [_row(obj, plan) for obj in rows.iterator(2000)]
-        users = _users([review_plan, *plans], tables)
+        users = _users([own, *plans], tables)
     files, missing = _files(plans, tables)
     data = {
         "format": FORMAT,

@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from ..models import RESERVED_SLUGS, Review
+from ..models import RESERVED_SLUGS, Review, reserved_slug_message
 from .plan import FORMAT, VERSION, BackupError, ModelPlan, _label, backup_plan
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def slug_check(value: Any, *, what: str = "The slug", target: bool = True) -> No
             f"at most {max_length} characters."
         ) from exc
     if target and value in RESERVED_SLUGS:
-        raise BackupError(f"The slug '{value}' is reserved for a page of the site; choose another slug.")
+        raise BackupError(reserved_slug_message(value))
 
 
 def sha256_of(handle: IO[bytes]) -> str:

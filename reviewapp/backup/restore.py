@@ -109,7 +109,7 @@ def _restore_checked(
     plans = backup_plan()
     target = slug or backup.data["review"]
     slug_check(target)
-    _slug_free(target)
+    slug_free(target)
     written = _Written()
     try:
         with transaction.atomic():
@@ -136,7 +136,8 @@ def _restore_checked(
     return review
 
 
-def _slug_free(slug: str) -> None:
+def slug_free(slug: str) -> None:
+    """SlugTakenError when a review has `slug` already."""
     if Review.objects.filter(slug=slug).exists():
         raise SlugTakenError(f"A review with the slug '{slug}' exists already; choose another slug.")
 

@@ -23,7 +23,7 @@ from ..importers import ParsedRecord, ParseError, detect_format, parse
 from ..importers.base import FORMATS
 from ..jobs import JobStatus
 from ..models import ImportBatch, Review, SearchSource
-from ..uploads import upload_name
+from ..uploads import upload_name, upload_size
 from .audit import event_log
 from .changes import records_changed
 from .duplicates import duplicates_find
@@ -63,12 +63,7 @@ def import_progress(batch: ImportBatch) -> dict:
 
 def _require_within_limit(fileobj: BinaryIO, file_name: str) -> None:
     """IMPORT_MAX_BYTES holds for every way in (page, API, command), not only the upload form."""
-    limit = settings.IMPORT_MAX_BYTES
-    size = getattr(fileobj, "size", None)
-    if size is None:
-        fileobj.seek(0, 2)
-        size = fileobj.tell()
-        fileobj.seek(0)
+    limit, size = settings.IMPORT_MAX_BYTES, upload_size(fileobj)
     if size > limit:
         raise ValidationError(
             {

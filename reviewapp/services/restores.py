@@ -12,20 +12,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
 
 from .. import jobs
-from ..backup import BackupError, review_restore
+from ..backup import BackupError, review_restore, slug_check, slug_free
 from ..jobs import JobStatus
-from ..models import RESERVED_SLUGS, RestoreJob, Review
-from ..uploads import upload_name
+from ..models import RestoreJob, Review
+from ..uploads import upload_name, upload_size
 
 log = logging.getLogger(__name__)
 
 RESTORE_TASK = "reviewapp.restore_review"
 
 
-def _require_staff(actor) -> None:
+def require_staff(actor) -> None:
+    """Restores (and their pages) are for staff: a restore adds people and their roles."""
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
 
@@ -34,22 +35,22 @@ def restore_start(
     *, actor, fileobj: BinaryIO, file_name: str, slug: str = "", join_as_owner: bool = True
 ) -> RestoreJob:
     """Store the uploaded backup and queue its restore. Raises ValidationError (size, slug in use)."""
-    _require_staff(actor)
+    require_staff(actor)
     file_name = upload_name(file_name, field="backup")
-    size = getattr(fileobj, "size", None)
-    if size is None:
-        fileobj.seek(0, 2)
-        size = fileobj.tell()
-        fileobj.seek(0)
-    if size > settings.IMPORT_MAX_BYTES:
-        limit = settings.IMPORT_MAX_BYTES
+    size, limit = upload_size(fileobj), settings.IMPORT_MAX_BYTES
+    if size > limit:
         raise ValidationError(
-            {"backup": f"{file_name}: {size:,} bytes, over this server's limit of {limit:,}."}
+            {
+                "backup": f"{file_name}: {filesizeformat(size)}, over this server's limit of "
+                f"{filesizeformat(limit)} (IMPORT_MAX_BYTES)."
+            }
         )
-    if slug in RESERVED_SLUGS:
-        raise ValidationError({"slug": f"'{slug}' names a page of the site; choose another slug."})
-    if slug and Review.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": f"A review with the slug '{slug}' exists already; choose another."})
+    if slug:  # the restore's own checks, answered now next to the field rather than by the job
+        try:
+            slug_check(slug)
+            slug_free(slug)
+        except BackupError as exc:
+            raise ValidationError({"slug": str(exc)}) from exc
     _forget_finished()
     with transaction.atomic():
         job = RestoreJob(
@@ -136,11 +137,7 @@ def queued_limit() -> dt.timedelta:
 
 def _fail_stale(**scope) -> int:
     """Fail the restores whose worker died (the lease) or whose task was lost while queued."""
-    failed = jobs.job_fail_stale(RestoreJob, **scope)
-    now = timezone.now()
-    waiting = RestoreJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - queued_limit(), **scope)
-    lost = {"status": JobStatus.FAILED, "error": LOST_ERROR, "finished_at": now, "updated_at": now}
-    return failed + waiting.update(**lost)
+    return jobs.job_fail_stale(RestoreJob, queued=queued_limit(), queued_error=LOST_ERROR, **scope)
 
 
 def _forget_finished() -> None:
@@ -158,7 +155,7 @@ def restore_progress(job: RestoreJob) -> dict:
     if not job.is_finished and _fail_stale(pk=job.pk):
         job.refresh_from_db()
     live = jobs.progress_of(job)
-    shown = {
+    return {
         "status": job.status,
         "fraction": 1.0
         if job.status == JobStatus.SUCCEEDED
@@ -168,4 +165,3 @@ def restore_progress(job: RestoreJob) -> dict:
         "slug": job.restored_slug,
         "users_created": job.users_created,
     }
-    return shown

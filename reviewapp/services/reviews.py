@@ -10,7 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from .. import registry
-from ..models import RESERVED_SLUGS, Membership, Review, Role, SearchSource, SourceKind
+from ..models import (
+    RESERVED_SLUGS,
+    Membership,
+    Review,
+    Role,
+    SearchSource,
+    SourceKind,
+    reserved_slug_message,
+)
 from .audit import event_log, model_update
 
 User = get_user_model()
@@ -36,7 +44,7 @@ def review_create(*, slug: str, title: str, owner, description: str = "", review
     if not title.strip():
         raise ValidationError({"title": "A review needs a title."})
     if slug in RESERVED_SLUGS:
-        raise ValidationError({"slug": f"'{slug}' names a page of the site; choose another slug."})
+        raise ValidationError({"slug": reserved_slug_message(slug)})
     if Review.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A review with the slug '{slug}' exists already."})
     review = Review.objects.create(slug=slug, title=title.strip(), description=description, created_by=owner)

@@ -56,16 +56,11 @@ def review_new(request):
     return render(request, "reviewapp/review_new.html", {"form": form}, status=status)
 
 
-def _staff_or_403(request) -> None:
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff restore backups: a restore adds people and their roles.")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_restore_page(request):
     """Staff only: upload a backup; a worker restores it as a new review (it may take minutes)."""
-    _staff_or_403(request)
+    restore_services.require_staff(request.user)
     posted = request.method == "POST"  # a POST without the file is bound, so its error shows
     form = RestoreForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
@@ -95,7 +90,7 @@ def _restore_context(request, job: RestoreJob) -> dict:
 @login_required
 @require_GET
 def review_restore_job(request, pk):
-    _staff_or_403(request)
+    restore_services.require_staff(request.user)
     job = get_object_or_404(RestoreJob.objects.select_related("created_by"), pk=pk)
     return render(request, "reviewapp/restore_job.html", _restore_context(request, job))
 
@@ -104,7 +99,7 @@ def review_restore_job(request, pk):
 @require_GET
 def review_restore_progress(request, pk):
     """The progress partial the restore page polls (htmx) until the restore has finished."""
-    _staff_or_403(request)
+    restore_services.require_staff(request.user)
     job = get_object_or_404(RestoreJob, pk=pk)
     return render(request, "reviewapp/_restore_progress.html", _restore_context(request, job))
 

@@ -549,7 +549,7 @@ def test_rows_the_database_refuses_are_a_refusal_naming_the_table_and_leave_no_f
 
 def test_a_slug_taken_by_a_restore_racing_this_one_is_a_refusal(small, monkeypatch):
     content = _content(backup_build(small))
-    monkeypatch.setattr(restore, "_slug_free", lambda slug: None)  # the other restore committed meanwhile
+    monkeypatch.setattr(restore, "slug_free", lambda slug: None)  # the other restore committed meanwhile
     _refused(
         content, f"A review with the slug '{small.slug}' exists already; choose another slug.", slug=None
     )
